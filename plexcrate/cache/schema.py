@@ -1,0 +1,162 @@
+"""The cache's tables, indexes and migrations.
+
+The library lives in a *set* of tables (artists, albums, tracks and their genres). A sync builds
+the whole set again under a staging prefix and swaps it in, so the DDL is written once, as a
+function of the prefix. Indexes are created after the bulk load, under their final names.
+
+``PRAGMA user_version`` counts applied migrations; ``PRAGMA application_id`` marks the file as
+ours, so a foreign SQLite file in the data folder is refused rather than written into.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+APPLICATION_ID = 0x706C7863  # "plxc"
+
+STAGING = "staging_"
+
+# Every table a snapshot replaces, in the order they are created.
+LIBRARY_TABLES = (
+    "genres",
+    "artists",
+    "artist_genres",
+    "albums",
+    "album_genres",
+    "tracks",
+    "track_genres",
+)
+
+
+class ForeignCacheFile(sqlite3.DatabaseError):
+    """The file is SQLite, but not a plexcrate cache we can use."""
+
+
+def library_tables_sql(prefix: str = "") -> list[str]:
+    p = prefix
+    return [
+        f"""CREATE TABLE {p}genres (
+            id   INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE
+        )""",
+        f"""CREATE TABLE {p}artists (
+            rating_key INTEGER PRIMARY KEY,
+            section_id INTEGER NOT NULL,
+            title      TEXT NOT NULL,
+            added_at   INTEGER,
+            updated_at INTEGER
+        )""",
+        f"""CREATE TABLE {p}artist_genres (
+            artist_key INTEGER NOT NULL,
+            genre_id   INTEGER NOT NULL,
+            PRIMARY KEY (artist_key, genre_id)
+        ) WITHOUT ROWID""",
+        f"""CREATE TABLE {p}albums (
+            rating_key   INTEGER PRIMARY KEY,
+            section_id   INTEGER NOT NULL,
+            artist_key   INTEGER,
+            title        TEXT NOT NULL,
+            album_artist TEXT NOT NULL,
+            year         INTEGER,
+            is_live      INTEGER NOT NULL DEFAULT 0,
+            track_count  INTEGER,
+            added_at     INTEGER,
+            updated_at   INTEGER
+        )""",
+        f"""CREATE TABLE {p}album_genres (
+            album_key INTEGER NOT NULL,
+            genre_id  INTEGER NOT NULL,
+            PRIMARY KEY (album_key, genre_id)
+        ) WITHOUT ROWID""",
+        f"""CREATE TABLE {p}tracks (
+            rating_key     INTEGER PRIMARY KEY,
+            section_id     INTEGER NOT NULL,
+            album_key      INTEGER,
+            artist_key     INTEGER,
+            title          TEXT NOT NULL,
+            artist         TEXT NOT NULL,
+            album_artist   TEXT NOT NULL,
+            album          TEXT NOT NULL,
+            year           INTEGER,
+            duration_ms    INTEGER,
+            user_rating    INTEGER,
+            disc_number    INTEGER,
+            track_number   INTEGER,
+            is_live        INTEGER NOT NULL DEFAULT 0,
+            view_count     INTEGER NOT NULL DEFAULT 0,
+            added_at       INTEGER,
+            updated_at     INTEGER,
+            last_rated_at  INTEGER,
+            last_viewed_at INTEGER,
+            search_text    TEXT NOT NULL DEFAULT ''
+        )""",
+        f"""CREATE TABLE {p}track_genres (
+            genre_id   INTEGER NOT NULL,
+            rating_key INTEGER NOT NULL,
+            PRIMARY KEY (genre_id, rating_key)
+        ) WITHOUT ROWID""",
+    ]
+
+
+# Created once the data is in: building an index over loaded rows beats maintaining it per insert.
+LIBRARY_INDEXES_SQL = [
+    # The default listing order; the rating_key tie-break makes paging exact.
+    """CREATE INDEX idx_tracks_browse ON tracks (album_artist COLLATE NOCASE,
+        album COLLATE NOCASE, disc_number, track_number, rating_key)""",
+    "CREATE INDEX idx_tracks_year ON tracks (year)",
+    "CREATE INDEX idx_tracks_rating ON tracks (user_rating)",
+    "CREATE INDEX idx_tracks_album ON tracks (album_key)",
+    "CREATE INDEX idx_track_genres_track ON track_genres (rating_key)",
+    "CREATE INDEX idx_albums_artist ON albums (artist_key)",
+]
+
+SYNC_STATE_SQL = """CREATE TABLE sync_state (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    machine_identifier TEXT,
+    server_name        TEXT,
+    synced_at          REAL,
+    track_count        INTEGER NOT NULL DEFAULT 0,
+    sync_duration_s    REAL,
+    sync_kind          TEXT,
+    schema_version     INTEGER
+)"""
+
+
+def _initial_schema(conn: sqlite3.Connection) -> None:
+    for statement in library_tables_sql():
+        conn.execute(statement)
+    for statement in LIBRARY_INDEXES_SQL:
+        conn.execute(statement)
+    conn.execute(SYNC_STATE_SQL)
+    conn.execute("INSERT INTO sync_state (id) VALUES (1)")
+
+
+# Append only: each entry moves the schema one version up.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial_schema]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a new or older cache file up to :data:`SCHEMA_VERSION`."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    if application_id not in (0, APPLICATION_ID) or (version == 0 and has_tables):
+        raise ForeignCacheFile("the file belongs to another program")
+    if version > SCHEMA_VERSION:
+        raise ForeignCacheFile(
+            f"it was written by a newer plexcrate (schema {version}; this one knows "
+            f"{SCHEMA_VERSION})"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[target - 1](conn)
+            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

@@ -1,0 +1,389 @@
+"""A small, strict client for the parts of the Plex Media Server API that plexcrate uses.
+
+It asks for JSON, sends the token in the ``X-Plex-Token`` header (never in a URL, which servers and
+proxies log), gives every request the configured timeout, and retries a transient failure once.
+Errors are :class:`~plexcrate.plex.errors.PlexError` with a message that says what we were doing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import httpx
+import orjson
+
+from plexcrate import __version__
+from plexcrate.plex.errors import (
+    PlexAuthError,
+    PlexBadResponse,
+    PlexError,
+    PlexTimeout,
+    PlexUnreachable,
+)
+
+Item = dict[str, Any]
+
+
+class LibType(IntEnum):
+    """Plex's numeric metadata types for music."""
+
+    ARTIST = 8
+    ALBUM = 9
+    TRACK = 10
+
+    @property
+    def noun(self) -> str:
+        return {8: "artists", 9: "albums", 10: "tracks"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerIdentity:
+    machine_identifier: str
+    version: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MusicSection:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a library listing: ``items`` from ``start``, out of ``total`` matches."""
+
+    items: list[Item]
+    start: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistInfo:
+    id: int
+    title: str
+    item_count: int
+    smart: bool
+
+
+class PlexClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        retries: int = 1,
+        retry_delay: float = 0.5,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self._http = httpx.Client(
+            base_url=self.url,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={
+                "Accept": "application/json",
+                "X-Plex-Token": token,
+                "X-Plex-Product": "plexcrate",
+                "X-Plex-Version": __version__,
+                "X-Plex-Client-Identifier": "plexcrate",
+            },
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PlexClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- server -----------------------------------------------------------------------------
+
+    def identity(self) -> ServerIdentity:
+        """Who the server is. Also proves the token works: ``/`` needs it."""
+        container = self._get("/", doing="reading the server's identity")
+        machine_identifier = container.get("machineIdentifier")
+        if not isinstance(machine_identifier, str) or not machine_identifier:
+            raise PlexBadResponse(
+                f"{self.url} answered, but not like a Plex server (no machineIdentifier)."
+            )
+        return ServerIdentity(
+            machine_identifier=machine_identifier,
+            version=str(container.get("version", "")),
+            name=str(container.get("friendlyName", "")),
+        )
+
+    def ping(self, timeout: float = 5.0) -> bool:
+        """Whether the server answers at all, quickly and without retries."""
+        try:
+            self._http.get("/identity", timeout=timeout).raise_for_status()
+        except httpx.HTTPError:
+            return False
+        return True
+
+    def music_sections(self) -> list[MusicSection]:
+        container = self._get("/library/sections", doing="listing the music libraries")
+        return [
+            MusicSection(id=int(entry["key"]), title=str(entry.get("title", "")))
+            for entry in container.get("Directory", [])
+            if entry.get("type") == "artist"
+        ]
+
+    # --- listings -----------------------------------------------------------------------------
+
+    def count(
+        self, section_id: int, libtype: LibType, filters: Mapping[str, str] | None = None
+    ) -> int:
+        """How many items of a type a section holds, without listing them."""
+        return self.page(section_id, libtype, 0, 0, filters).total
+
+    def page(
+        self,
+        section_id: int,
+        libtype: LibType,
+        start: int,
+        size: int,
+        filters: Mapping[str, str] | None = None,
+    ) -> Page:
+        doing = (
+            f"counting {libtype.noun}"
+            if size == 0
+            else f"reading {libtype.noun} {start + 1:,}–{start + size:,}"
+        )
+        container = self._get(
+            f"/library/sections/{section_id}/all",
+            params={"type": str(int(libtype)), **(filters or {})},
+            headers={"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)},
+            doing=doing,
+        )
+        items = container.get("Metadata", [])
+        if not isinstance(items, list):
+            raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
+        total = container.get("totalSize", container.get("size", len(items)))
+        return Page(items=items, start=start, total=int(total))
+
+    def iter_pages(
+        self,
+        section_id: int,
+        libtype: LibType,
+        *,
+        page_size: int = 1000,
+        workers: int = 4,
+        filters: Mapping[str, str] | None = None,
+    ) -> Iterator[Page]:
+        """Every page of a listing, in order, with up to ``workers`` requests in flight.
+
+        At most ``workers`` pages are held at once, so memory follows the page size, not the
+        library size.
+        """
+        first = self.page(section_id, libtype, 0, page_size, filters)
+        yield first
+        starts = iter(range(page_size, first.total, page_size))
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plex-page")
+        pending: deque[Future[Page]] = deque()
+
+        def submit_next() -> None:
+            start = next(starts, None)
+            if start is not None:
+                pending.append(
+                    pool.submit(self.page, section_id, libtype, start, page_size, filters)
+                )
+
+        try:
+            for _ in range(workers):
+                submit_next()
+            while pending:
+                page = pending.popleft().result()
+                submit_next()
+                yield page
+        finally:
+            # On failure, don't wait for requests still in flight (one may hang until timeout).
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- playlists --------------------------------------------------------------------------
+
+    def playlists(self) -> list[PlaylistInfo]:
+        container = self._get(
+            "/playlists", params={"playlistType": "audio"}, doing="listing playlists"
+        )
+        return [_playlist_info(entry) for entry in container.get("Metadata", [])]
+
+    def create_playlist(
+        self, title: str, rating_keys: Sequence[int], machine_identifier: str
+    ) -> PlaylistInfo:
+        first, rest = rating_keys[:_URI_CHUNK], rating_keys[_URI_CHUNK:]
+        container = self._request(
+            "POST",
+            "/playlists",
+            params={
+                "uri": _items_uri(machine_identifier, first),
+                "type": "audio",
+                "title": title,
+                "smart": "0",
+            },
+            doing=f"creating the playlist “{title}”",
+        )
+        created = _playlist_info(_first_item(container, "creating the playlist"))
+        if rest:
+            self.add_to_playlist(created.id, rest, machine_identifier)
+        return created
+
+    def add_to_playlist(
+        self, playlist_id: int, rating_keys: Sequence[int], machine_identifier: str
+    ) -> None:
+        for start in range(0, len(rating_keys), _URI_CHUNK):
+            chunk = rating_keys[start : start + _URI_CHUNK]
+            self._request(
+                "PUT",
+                f"/playlists/{playlist_id}/items",
+                params={"uri": _items_uri(machine_identifier, chunk)},
+                doing="adding tracks to the playlist",
+            )
+
+    def clear_playlist(self, playlist_id: int) -> None:
+        self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
+
+    def playlist_item_keys(self, playlist_id: int) -> list[int]:
+        container = self._get(
+            f"/playlists/{playlist_id}/items", doing="reading the playlist's tracks"
+        )
+        return [int(item["ratingKey"]) for item in container.get("Metadata", [])]
+
+    # --- transport ----------------------------------------------------------------------------
+
+    def _get(
+        self,
+        path: str,
+        *,
+        doing: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        return self._request("GET", path, params=params, headers=headers, doing=doing)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        doing: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """One request, retried ``self.retries`` times when the failure is transient."""
+        attempt = 0
+        while True:
+            try:
+                return self._request_once(method, path, params, headers, doing)
+            except PlexError as error:
+                if not error.transient or attempt >= self.retries:
+                    raise
+                attempt += 1
+                time.sleep(self.retry_delay)
+
+    def _request_once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        doing: str,
+    ) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, params=params, headers=headers)
+        except httpx.TimeoutException:
+            raise PlexTimeout(
+                f"Plex did not answer within {_seconds(self.timeout)} while {doing}."
+            ) from None
+        except httpx.ConnectError as error:
+            raise PlexUnreachable(
+                f"Cannot reach Plex at {self.url}: {_reason(error)} (while {doing})."
+            ) from None
+        except httpx.TransportError as error:
+            raise PlexUnreachable(
+                f"The connection to Plex at {self.url} broke while {doing}: {_reason(error)}."
+            ) from None
+        return self._container(response, doing)
+
+    def _container(self, response: httpx.Response, doing: str) -> dict[str, Any]:
+        status = response.status_code
+        if status in (401, 403):
+            raise PlexAuthError(
+                f"Plex refused the token ({status} {response.reason_phrase}) while {doing}. "
+                "Check the Plex token in the settings."
+            )
+        if status >= 300:
+            raise PlexBadResponse(
+                f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status
+            )
+        if not response.content:
+            return {}
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise PlexBadResponse(
+                f"Plex sent an incomplete or unreadable answer while {doing}."
+            ) from None
+        container = body.get("MediaContainer") if isinstance(body, dict) else None
+        if not isinstance(container, dict):
+            raise PlexBadResponse(f"Plex sent an answer without a MediaContainer while {doing}.")
+        return container
+
+
+# Plex reads the item list from the URI in the query string; keep each one a sensible length.
+_URI_CHUNK = 200
+
+
+def _items_uri(machine_identifier: str, rating_keys: Sequence[int]) -> str:
+    keys = ",".join(str(int(key)) for key in rating_keys)
+    return f"server://{machine_identifier}/com.plexapp.plugins.library/library/metadata/{keys}"
+
+
+def _first_item(container: dict[str, Any], doing: str) -> Item:
+    items = container.get("Metadata") or []
+    if not items:
+        raise PlexBadResponse(f"Plex sent an empty answer while {doing}.")
+    return items[0]
+
+
+def _playlist_info(entry: Item) -> PlaylistInfo:
+    return PlaylistInfo(
+        id=int(entry["ratingKey"]),
+        title=str(entry.get("title", "")),
+        item_count=int(entry.get("leafCount", 0)),
+        smart=bool(entry.get("smart", False)),
+    )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _reason(error: httpx.TransportError) -> str:
+    """A short human reason from an httpx error ("connection refused", not a traceback)."""
+    text = str(error) or type(error).__name__
+    lowered = text.lower()
+    for needle, reason in (
+        ("refused", "connection refused"),
+        ("reset", "the connection was reset"),
+        ("name or service not known", "unknown host name"),
+        ("nodename nor servname", "unknown host name"),
+        ("no route", "no route to host"),
+        ("peer closed", "the answer was cut off"),
+        ("incomplete", "the answer was cut off"),
+    ):
+        if needle in lowered:
+            return reason
+    return text

@@ -1,0 +1,43 @@
+"""Failures talking to Plex, each with a message a person understands.
+
+The message says what we were doing ("reading tracks 4,001–6,000") and what went wrong, and never
+contains the token: it is shown in the UI and written to logs.
+"""
+
+from __future__ import annotations
+
+
+class PlexError(Exception):
+    """Talking to Plex failed. ``str(error)`` is fit to show to a user."""
+
+    transient = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PlexUnreachable(PlexError):
+    """No connection: refused, reset, unknown host."""
+
+    transient = True
+
+
+class PlexTimeout(PlexError):
+    """Plex took longer than the configured timeout to answer."""
+
+    transient = True
+
+
+class PlexBadResponse(PlexError):
+    """Plex answered with an error status or with a body we cannot read."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        # Server errors and garbled bodies are usually passing trouble; 4xx answers are not.
+        self.transient = status is None or status >= 500
+
+
+class PlexAuthError(PlexError):
+    """Plex refused the token."""
