@@ -1,0 +1,56 @@
+"""Paging and container assembly shared by the library and playlist endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from plexcrate.simulator import render
+from plexcrate.simulator.library import SimLibrary
+from plexcrate.simulator.messages import JSON, XML, Request, Response
+
+
+def parse_int(value: str | None, default: int | None) -> int | None:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def page_bounds(req: Request) -> tuple[int, int | None]:
+    """X-Plex-Container-Start/Size from the query or headers; no size means "everything"."""
+    start = parse_int(req.param_or_header("X-Plex-Container-Start"), 0) or 0
+    size = parse_int(req.param_or_header("X-Plex-Container-Size"), None)
+    return max(start, 0), None if size is None else max(size, 0)
+
+
+def page(
+    lib: SimLibrary,
+    req: Request,
+    items: Sequence[Any],
+    attrs: dict[str, Any],
+    build: Callable[[render.Renderer, Any], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A MediaContainer dict holding one page of ``items``. Call with ``lib.lock`` held so the
+    page is rendered from one consistent state."""
+    start, size = page_bounds(req)
+    limit = parse_int(req.param("limit"), None)
+    if limit is not None and limit >= 0:
+        items = items[:limit]
+    chunk = items[start:] if size is None else items[start : start + size]
+    renderer = render.Renderer(lib)
+    make = build or (lambda r, obj: r.item(obj))
+    container: dict[str, Any] = {"size": len(chunk), "totalSize": len(items), "offset": start}
+    container.update(attrs)
+    if chunk:
+        container["Metadata"] = [make(renderer, obj) for obj in chunk]
+    return container
+
+
+def respond(req: Request, container: dict[str, Any], status: int = 200) -> Response:
+    """Encode a container as the client asked (JSON with ``Accept: application/json``)."""
+    body = render.encode(container, req.want_json)
+    items = len(container.get("Metadata", ()))
+    return Response(status, body, JSON if req.want_json else XML, items=items)

@@ -1,0 +1,59 @@
+"""URL routing for the Plex API surface the simulator implements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from plexcrate.simulator import routes_library as lib_routes
+from plexcrate.simulator import routes_playlists as playlists
+from plexcrate.simulator.library import SimLibrary
+from plexcrate.simulator.messages import Request, Response, error
+
+Handler = Callable[..., Response]
+
+_TABLE: list[tuple[frozenset[str], str, Handler]] = [
+    (frozenset({"GET"}), r"/", lib_routes.root),
+    (frozenset({"GET"}), r"/identity", lib_routes.identity),
+    (frozenset({"GET"}), r"/library", lib_routes.library),
+    (frozenset({"GET"}), r"/library/sections", lib_routes.sections),
+    (frozenset({"GET"}), r"/library/sections/(\d+)", lib_routes.section),
+    (frozenset({"GET"}), r"/library/sections/(\d+)/all", lib_routes.section_all),
+    (frozenset({"PUT"}), r"/library/sections/(\d+)/all", lib_routes.section_edit),
+    (frozenset({"GET"}), r"/library/sections/(\d+)/albums", lib_routes.section_albums),
+    (frozenset({"GET"}), r"/library/sections/(\d+)/collections", lib_routes.section_collections),
+    (frozenset({"GET"}), r"/library/sections/(\d+)/genre", lib_routes.section_genres),
+    (frozenset({"GET"}), r"/library/metadata/(\d+(?:,\d+)*),?", lib_routes.metadata),
+    (frozenset({"DELETE"}), r"/library/metadata/(\d+)", lib_routes.metadata_delete),
+    (frozenset({"GET"}), r"/library/metadata/(\d+)/children", lib_routes.children),
+    (frozenset({"GET"}), r"/library/metadata/(\d+)/allLeaves", lib_routes.all_leaves),
+    (frozenset({"GET", "PUT"}), r"/:/rate", lib_routes.rate),
+    (frozenset({"GET", "PUT"}), r"/:/scrobble", lib_routes.scrobble),
+    (frozenset({"GET", "PUT"}), r"/:/unscrobble", lib_routes.unscrobble),
+    (frozenset({"GET"}), r"/playlists", playlists.list_playlists),
+    (frozenset({"POST"}), r"/playlists", playlists.create),
+    (frozenset({"GET"}), r"/playlists/(\d+)", playlists.get),
+    (frozenset({"PUT"}), r"/playlists/(\d+)", playlists.edit),
+    (frozenset({"DELETE"}), r"/playlists/(\d+)", playlists.delete),
+    (frozenset({"GET"}), r"/playlists/(\d+)/items", playlists.items),
+    (frozenset({"PUT"}), r"/playlists/(\d+)/items", playlists.add_items),
+    (frozenset({"DELETE"}), r"/playlists/(\d+)/items", playlists.clear),
+    (frozenset({"DELETE"}), r"/playlists/(\d+)/items/(\d+)", playlists.remove_item),
+    (frozenset({"PUT"}), r"/playlists/(\d+)/items/(\d+)/move", playlists.move_item),
+]
+_ROUTES = [(methods, re.compile(pattern), handler) for methods, pattern, handler in _TABLE]
+
+
+def normalize(path: str) -> str:
+    """PMS treats ``/library/sections/`` like ``/library/sections``."""
+    return path.rstrip("/") or "/"
+
+
+def route(lib: SimLibrary, req: Request) -> Response:
+    """Dispatch to the matching endpoint; anything unknown is a 404 like on PMS."""
+    path = normalize(req.path)
+    for methods, pattern, handler in _ROUTES:
+        match = pattern.fullmatch(path)
+        if match and req.method in methods:
+            return handler(lib, req, *match.groups())
+    return error(404)
