@@ -1,0 +1,254 @@
+"""The ``plexcrate`` command: sync, status, tracks, the simulator, and the web app."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import orjson
+
+from plexcrate.cache.database import CacheUnreadable, Database
+from plexcrate.cache.queries import Order, TrackFilter, find_tracks, parse_decade
+from plexcrate.cache.state import SyncState, read_sync_state
+from plexcrate.config import ConfigError, Settings
+from plexcrate.plex.client import PlexClient
+from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, full_sync
+from plexcrate.sync.progress import SyncProgress
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="plexcrate")
+def main() -> None:
+    """A fast local mirror of your Plex music library."""
+
+
+# --- sync ------------------------------------------------------------------------------------
+
+
+@main.command()
+def sync() -> None:
+    """Mirror the Plex music library into the local cache."""
+    settings = _settings()
+    if not settings.plex_configured:
+        _fail(
+            "No Plex server is configured. Set PLEX_URL and PLEX_TOKEN, "
+            "or try `plexcrate demo` to see plexcrate with a simulated server."
+        )
+    with _database(settings) as db, _client(settings) as client:
+        progress = SyncProgress()
+        result = _with_progress_bar(
+            progress,
+            lambda: full_sync(
+                db, client, progress, SyncOptions(libraries=settings.music_libraries)
+            ),
+        )
+    if result.replaced_server:
+        click.echo("The Plex server changed, so the previous server's cache was cleared.")
+    click.echo(
+        f"Synced {result.track_count:,} tracks from “{result.server_name}” "
+        f"in {result.duration_s:.1f} s."
+    )
+
+
+def _with_progress_bar(progress: SyncProgress, run: Callable[[], SyncResult]) -> SyncResult:
+    """Run the sync on a thread and draw its progress here until it ends."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = run()
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="sync", daemon=True)
+    worker.start()
+    shown = 0
+    with click.progressbar(length=1, label="Syncing tracks", show_pos=True, file=sys.stderr) as bar:
+        while worker.is_alive():
+            worker.join(0.1)
+            snapshot = progress.snapshot()
+            if snapshot.total:
+                bar.length = snapshot.total
+            bar.update(snapshot.current - shown)
+            shown = snapshot.current
+    error = outcome.get("error")
+    if isinstance(error, SyncFailed):
+        _fail(f"Sync failed: {error}")
+    if error is not None:
+        raise error
+    return outcome["result"]
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def status(as_json: bool) -> None:
+    """What the cache holds and when it was last synced."""
+    settings = _settings()
+    with _database(settings) as db:
+        state = db.read(read_sync_state)
+    stale = state.is_stale(now=time.time(), max_age_hours=settings.stale_after_hours)
+    if as_json:
+        click.echo(orjson.dumps(_status_json(state, stale)).decode())
+        return
+    if state.is_empty:
+        click.echo("Not synced yet. Run `plexcrate sync`.")
+        return
+    click.echo(f"{state.track_count:,} tracks from “{state.server_name or 'Plex'}”")
+    click.echo(f"Synced {_iso(state.synced_at)}" + (" (stale)" if stale else ""))
+
+
+def _status_json(state: SyncState, stale: bool) -> dict[str, Any]:
+    return {
+        "track_count": state.track_count,
+        "synced_at": _iso(state.synced_at),
+        "server_name": state.server_name,
+        "machine_identifier": state.machine_identifier,
+        "sync_duration_s": state.sync_duration_s,
+        "is_stale": stale,
+    }
+
+
+# --- tracks ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--genre", "genres", multiple=True, help="A genre; repeat for several (OR).")
+@click.option("--decade", "decades", multiple=True, help="A decade like 1990s; repeat (OR).")
+@click.option("--min-rating", type=click.IntRange(0, 10), default=0, help="Minimum rating, 0–10.")
+@click.option("--exclude-live/--include-live", default=True, help="Leave out live recordings.")
+@click.option("--search", "text", default="", help="Words to find in title, artist or album.")
+@click.option("--order", type=click.Choice([o.value for o in Order]), default=Order.DEFAULT)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def tracks(
+    genres: tuple[str, ...],
+    decades: tuple[str, ...],
+    min_rating: int,
+    exclude_live: bool,
+    text: str,
+    order: str,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """List cached tracks matching filters."""
+    try:
+        decade_starts = tuple(parse_decade(decade) for decade in decades)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--decade") from None
+    flt = TrackFilter(
+        genres=genres,
+        decades=decade_starts,
+        min_rating=min_rating,
+        exclude_live=exclude_live,
+        text=text,
+    )
+    with _database(_settings()) as db:
+        page = db.read(
+            lambda conn: find_tracks(
+                conn, flt, order=Order(order), limit=limit, offset=offset, seed=time.time_ns()
+            )
+        )
+    if as_json:
+        click.echo(orjson.dumps({"total": page.total, "tracks": page.tracks}).decode())
+        return
+    for track in page.tracks:
+        year = f", {track.year}" if track.year else ""
+        stars = (
+            f"  {'★' * (track.user_rating // 2)}{'½' * (track.user_rating % 2)}"
+            if (track.user_rating)
+            else ""
+        )
+        click.echo(f"{track.artist} — {track.title} ({track.album}{year}){stars}")
+    click.echo(f"{len(page.tracks):,} of {page.total:,} matching tracks", err=True)
+
+
+# --- simulator -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--tracks", "track_count", type=click.IntRange(0), default=20_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=32400, show_default=True)
+@click.option("--token", default="simulator-token", show_default=True)
+@click.option("--latency-ms", type=float, default=0.0, help="Delay per request, in ms.")
+@click.option("--item-latency-ms", type=float, default=0.0, help="Delay per item, in ms.")
+@click.option("--max-concurrent", type=click.IntRange(1), default=4, show_default=True)
+def simulate(
+    track_count: int,
+    seed: int,
+    host: str,
+    port: int,
+    token: str,
+    latency_ms: float,
+    item_latency_ms: float,
+    max_concurrent: int,
+) -> None:
+    """Run the bundled Plex simulator with a synthetic music library."""
+    from plexcrate.simulator import Latency, run_simulator
+
+    latency = None
+    if latency_ms or item_latency_ms:
+        latency = Latency(
+            per_request=latency_ms / 1000,
+            per_item=item_latency_ms / 1000,
+            max_concurrent=max_concurrent,
+        )
+    click.echo(f"Plex simulator with {track_count:,} tracks on http://{host}:{port}", err=True)
+    run_simulator(tracks=track_count, seed=seed, host=host, port=port, token=token, latency=latency)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        _fail(str(error))
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    try:
+        db = Database(settings.cache_path)
+    except CacheUnreadable as error:
+        _fail(f"{error} Move it aside (or delete it) and sync again.")
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def _client(settings: Settings) -> Iterator[PlexClient]:
+    assert settings.plex_url and settings.plex_token
+    client = PlexClient(settings.plex_url, settings.plex_token, timeout=settings.plex_timeout)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return (
+        datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    )
+
+
+def _fail(message: str) -> Any:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)

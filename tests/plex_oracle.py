@@ -1,0 +1,84 @@
+"""What the cache should hold for a simulated library, worked out independently of the sync.
+
+Tests compare the cache with this, field for field, so the mapping rules are written twice: once
+in ``plexcrate.sync.mapping`` and once here, from the simulator's own model.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from typing import Any
+
+from plexcrate.cache.database import Database
+from plexcrate.simulator import SimLibrary
+from plexcrate.sync.live import is_live_track
+
+
+def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
+    expected = {}
+    for track in lib.tracks.values():
+        album = lib.albums[track.album_key]
+        album_artist = lib.artists[track.artist_key]
+        genres = album.genres or album_artist.genres
+        expected[track.rating_key] = {
+            "title": track.title,
+            "artist": track.original_title or album_artist.title,
+            "album_artist": album_artist.title,
+            "album": album.title,
+            "year": album.year,
+            "duration_ms": track.duration,
+            "user_rating": None
+            if track.user_rating is None
+            else math.floor(track.user_rating + 0.5),
+            "disc_number": track.disc,
+            "track_number": track.index,
+            "is_live": is_live_track(track.title, album.title, album.subformats),
+            "view_count": track.view_count,
+            "added_at": track.added_at,
+            "updated_at": track.updated_at,
+            "last_rated_at": track.last_rated_at,
+            "last_viewed_at": track.last_viewed_at,
+            "genres": _genre_set(genres),
+        }
+    return expected
+
+
+def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:
+    def read(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
+        genres: dict[int, list[str]] = {}
+        for key, name in conn.execute(
+            "SELECT tg.rating_key, g.name FROM track_genres tg JOIN genres g ON g.id = tg.genre_id"
+        ):
+            genres.setdefault(key, []).append(name)
+        rows = conn.execute(
+            """SELECT rating_key, title, artist, album_artist, album, year, duration_ms,
+                      user_rating, disc_number, track_number, is_live, view_count, added_at,
+                      updated_at, last_rated_at, last_viewed_at FROM tracks"""
+        )
+        columns = [c[0] for c in rows.description]
+        result = {}
+        for row in rows:
+            record = dict(zip(columns, row, strict=True))
+            key = record.pop("rating_key")
+            record["is_live"] = bool(record["is_live"])
+            record["genres"] = _genre_set(genres.get(key, []))
+            result[key] = record
+        return result
+
+    return db.read(read)
+
+
+def _genre_set(names: list[str]) -> frozenset[str]:
+    # Genre names are one genre whatever their case, like the cache's NOCASE column.
+    return frozenset(name.strip().lower() for name in names if name.strip())
+
+
+def assert_cache_matches(db: Database, lib: SimLibrary) -> None:
+    expected, actual = expected_tracks(lib), cached_tracks(db)
+    assert actual.keys() == expected.keys(), (
+        f"missing {sorted(expected.keys() - actual.keys())[:10]}, "
+        f"phantom {sorted(actual.keys() - expected.keys())[:10]}"
+    )
+    wrong = {k: (actual[k], expected[k]) for k in expected if actual[k] != expected[k]}
+    assert not wrong, f"{len(wrong)} tracks differ, e.g. {next(iter(wrong.items()))}"
