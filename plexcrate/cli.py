@@ -18,7 +18,7 @@ from plexcrate.cache.queries import Order, TrackFilter, find_tracks, parse_decad
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import ConfigError, Settings
 from plexcrate.plex.client import PlexClient
-from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, full_sync
+from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
 from plexcrate.sync.progress import SyncProgress
 
 
@@ -32,7 +32,8 @@ def main() -> None:
 
 
 @main.command()
-def sync() -> None:
+@click.option("--full", is_flag=True, help="Rebuild the whole cache instead of refreshing it.")
+def sync(full: bool) -> None:
     """Mirror the Plex music library into the local cache."""
     settings = _settings()
     if not settings.plex_configured:
@@ -44,8 +45,8 @@ def sync() -> None:
         progress = SyncProgress()
         result = _with_progress_bar(
             progress,
-            lambda: full_sync(
-                db, client, progress, SyncOptions(libraries=settings.music_libraries)
+            lambda: sync_library(
+                db, client, progress, SyncOptions(libraries=settings.music_libraries), full=full
             ),
         )
     if result.replaced_server:

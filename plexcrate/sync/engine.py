@@ -37,6 +37,7 @@ class SyncResult:
     server_name: str
     # The machineIdentifier of the server whose cache was cleared first, when the server changed.
     replaced_server: str | None = None
+    kind: str = "full"  # "full" or "incremental"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,22 @@ class SyncOptions:
     libraries: tuple[str, ...] = ()  # music library titles to mirror; empty means all
     page_size: int = PAGE_SIZE
     workers: int = WORKERS
+
+
+def sync_library(
+    db: Database,
+    client: PlexClient,
+    progress: SyncProgress | None = None,
+    options: SyncOptions | None = None,
+    *,
+    full: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> SyncResult:
+    """Bring the cache up to date with Plex: the one entry point for the web app and the CLI.
+
+    ``full=True`` asks for a complete rebuild even when a cheaper refresh would do.
+    """
+    return full_sync(db, client, progress, options, clock=clock)
 
 
 def full_sync(
