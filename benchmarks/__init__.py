@@ -1,0 +1,1 @@
+"""plexcrate's benchmarks: ``python -m benchmarks`` (or ``make bench``). Not part of the tests."""
