@@ -115,7 +115,7 @@ class LibraryStats:
     decades: list[Facet]
 
 
-_TRACK_COLUMNS = """t.rating_key, t.title, t.artist, t.album_artist, t.album, t.album_key, t.year,
+TRACK_COLUMNS = """t.rating_key, t.title, t.artist, t.album_artist, t.album, t.album_key, t.year,
     t.duration_ms, t.user_rating, t.disc_number, t.track_number, t.is_live, t.view_count,
     (SELECT group_concat(g.name, char(31)) FROM track_genres tg JOIN genres g ON g.id = tg.genre_id
      WHERE tg.rating_key = t.rating_key)"""
@@ -125,10 +125,19 @@ _DEFAULT_ORDER = (
     " t.rating_key"
 )
 
-# A keyed shuffle in plain SQL (SQLite has no XOR: a ^ b = (a | b) - (a & b)). Kept below 2^31
-# before each multiplication so the arithmetic never leaves 64-bit integers.
-_MIX = "(((t.rating_key | :seed) - (t.rating_key & :seed)) & 2147483647) * 2654435761 & 2147483647"
-_RANDOM_ORDER = f"(({_MIX}) * 40503 + :seed) & 2147483647, t.rating_key"
+
+def shuffle_key(alias: str = "t") -> str:
+    """A keyed shuffle of ``alias.rating_key`` by ``:seed``, in plain SQL: a 31-bit hash.
+
+    SQLite has no XOR (a ^ b = (a | b) - (a & b)); values are kept below 2^31 before each
+    multiplication so the arithmetic never leaves 64-bit integers.
+    """
+    key = f"{alias}.rating_key"
+    mixed = f"((({key} | :seed) - ({key} & :seed)) & 2147483647) * 2654435761 & 2147483647"
+    return f"(({mixed}) * 40503 + :seed) & 2147483647"
+
+
+_RANDOM_ORDER = f"{shuffle_key()}, t.rating_key"
 
 
 def find_tracks(
@@ -143,12 +152,12 @@ def find_tracks(
     where, params = flt.sql()
     order_by = _RANDOM_ORDER if order is Order.RANDOM else _DEFAULT_ORDER
     rows = conn.execute(
-        f"SELECT {_TRACK_COLUMNS} FROM tracks t WHERE {where}"
+        f"SELECT {TRACK_COLUMNS} FROM tracks t WHERE {where}"
         f" ORDER BY {order_by} LIMIT :limit OFFSET :offset",
         {**params, "seed": seed & 0x7FFFFFFF, "limit": limit, "offset": offset},
     ).fetchall()
     total = count_tracks(conn, flt)
-    return TrackPage(total=total, tracks=[_track(row) for row in rows])
+    return TrackPage(total=total, tracks=[row_to_track(row) for row in rows])
 
 
 def count_tracks(conn: sqlite3.Connection, flt: TrackFilter) -> int:
@@ -181,7 +190,8 @@ def library_stats(conn: sqlite3.Connection, flt: TrackFilter | None = None) -> L
     )
 
 
-def _track(row: tuple[Any, ...]) -> Track:
+def row_to_track(row: tuple[Any, ...]) -> Track:
+    """A :class:`Track` from a row selected with :data:`TRACK_COLUMNS`."""
     *fields, genres = row
     fields[11] = bool(fields[11])  # is_live
     return Track(*fields, genres=genres.split("\x1f") if genres else [])
