@@ -127,7 +127,7 @@ def _status_json(state: SyncState, stale: bool) -> dict[str, Any]:
 @click.option("--min-rating", type=click.IntRange(0, 10), default=0, help="Minimum rating, 0–10.")
 @click.option("--exclude-live/--include-live", default=True, help="Leave out live recordings.")
 @click.option("--search", "text", default="", help="Words to find in title, artist or album.")
-@click.option("--order", type=click.Choice([o.value for o in Order]), default=Order.DEFAULT)
+@click.option("--order", type=click.Choice([o.value for o in Order]), default=Order.DEFAULT.value)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
