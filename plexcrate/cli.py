@@ -13,7 +13,7 @@ from typing import Any
 import click
 import orjson
 
-from plexcrate.cache.database import CacheUnreadable, Database
+from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
 from plexcrate.cache.queries import Order, TrackFilter, find_tracks, parse_decade
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import ConfigError, Settings
@@ -41,7 +41,7 @@ def sync(full: bool) -> None:
             "No Plex server is configured. Set PLEX_URL and PLEX_TOKEN, "
             "or try `plexcrate demo` to see plexcrate with a simulated server."
         )
-    with _database(settings) as db, _client(settings) as client:
+    with _database(settings, replace_unreadable=True) as db, _client(settings) as client:
         progress = SyncProgress()
         result = _with_progress_bar(
             progress,
@@ -221,11 +221,17 @@ def _settings() -> Settings:
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[Database]:
+def _database(settings: Settings, *, replace_unreadable: bool = False) -> Iterator[Database]:
+    """The cache. Only a sync, which rebuilds it anyway, moves an unreadable file aside."""
     try:
-        db = Database(settings.cache_path)
+        if replace_unreadable:
+            db, note = open_or_replace(settings.cache_path)
+            if note:
+                click.echo(note, err=True)
+        else:
+            db = Database(settings.cache_path)
     except CacheUnreadable as error:
-        _fail(f"{error} Move it aside (or delete it) and sync again.")
+        _fail(f"{error} Run `plexcrate sync` to move it aside and rebuild the cache.")
     try:
         yield db
     finally:

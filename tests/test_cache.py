@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from library_factory import album, artist, dump, publish, track
 
-from plexcrate.cache.database import CacheUnreadable, Database
+from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
 from plexcrate.cache.queries import (
     Order,
     TrackFilter,
@@ -271,3 +271,22 @@ def _events():
     import threading
 
     return threading.Event(), threading.Event()
+
+
+def test_an_unreadable_cache_is_moved_aside_and_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "library_cache.db"
+    path.write_bytes(b"garbage" * 1000)
+    db, note = open_or_replace(path)
+    with db:
+        assert db.read(read_sync_state).is_empty
+    assert note is not None and "moved to library_cache.db.unreadable-" in note
+    (moved,) = tmp_path.glob("library_cache.db.unreadable-*")
+    assert moved.read_bytes() == b"garbage" * 1000  # kept, never deleted
+
+
+def test_a_readable_cache_is_opened_as_it_is(library: Database) -> None:
+    library.close()
+    db, note = open_or_replace(library.path)
+    with db:
+        assert note is None
+        assert db.read(read_sync_state).track_count == 5

@@ -88,3 +88,18 @@ def test_a_bad_setting_names_the_variable(env: dict[str, str]) -> None:
 
 def test_status_before_any_sync(env: dict[str, str]) -> None:
     assert "Not synced yet" in run(env, "status").stdout
+
+
+def test_an_unreadable_cache_is_explained_then_rebuilt_by_sync(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    data = Path(env["PLEXCRATE_DATA_DIR"])
+    data.mkdir()
+    (data / "library_cache.db").write_bytes(b"not a database" * 100)
+    status = run(env, "status")
+    assert status.exit_code == 1
+    assert "Run `plexcrate sync` to move it aside" in status.stderr
+    synced = run(env, "sync")
+    assert synced.exit_code == 0
+    assert "moved to library_cache.db.unreadable-" in synced.stderr
+    assert orjson.loads(run(env, "status", "--json").stdout)["track_count"] > 0

@@ -12,6 +12,7 @@ import asyncio
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -152,3 +153,23 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def open_or_replace(path: Path) -> tuple[Database, str | None]:
+    """Open the cache; if the file is unreadable, move it aside and start an empty one.
+
+    Returns the database and, when a file was moved, a note saying what happened and where the
+    file went. A cache is only a copy of Plex, so a fresh one costs a sync; refusing to start
+    would cost a crash loop. The old file is kept, never deleted: it may be somebody's data.
+    """
+    try:
+        return Database(path), None
+    except CacheUnreadable as error:
+        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        path.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            sidecar = path.with_name(path.name + suffix)
+            if sidecar.exists():
+                sidecar.rename(aside.with_name(aside.name + suffix))
+        note = f"{error} It was moved to {aside.name}; the next sync rebuilds the library."
+        return Database(path), note
