@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import secrets
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -208,6 +213,113 @@ def simulate(
         )
     click.echo(f"Plex simulator with {track_count:,} tracks on http://{host}:{port}", err=True)
     run_simulator(tracks=track_count, seed=seed, host=host, port=port, token=token, latency=latency)
+
+
+# --- web app ---------------------------------------------------------------------------------
+
+DEFAULT_PORT = 5765
+DEMO_TRACKS = 20_000
+DEMO_SEED = 1
+DEMO_DATA_DIR = Path("data") / "demo"
+
+host_option = click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 makes the app reachable from other machines.",
+)
+port_option = click.option(
+    "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True
+)
+tracks_option = click.option(
+    "--tracks",
+    "track_count",
+    type=click.IntRange(0),
+    default=DEMO_TRACKS,
+    show_default=True,
+    help="Tracks in the demo's synthetic library.",
+)
+
+
+@main.command()
+@host_option
+@port_option
+def serve(host: str, port: int) -> None:
+    """Run the web app (API and browser UI) for the configured Plex server."""
+    _serve(_settings(), host, port)
+
+
+@main.command()
+@tracks_option
+@host_option
+@port_option
+def demo(track_count: int, host: str, port: int) -> None:
+    """Run the web app against the bundled Plex simulator: no Plex server needed."""
+    _demo(track_count, host, port)
+
+
+@main.command()
+@host_option
+@port_option
+def start(host: str, port: int) -> None:
+    """`serve` when a Plex server is configured (PLEX_URL, PLEX_TOKEN), else `demo`."""
+    settings = _settings()
+    if settings.plex_configured:
+        _serve(settings, host, port)
+        return
+    click.echo(
+        "No Plex server is configured (PLEX_URL and PLEX_TOKEN), so plexcrate starts its demo "
+        "with a simulated server.",
+        err=True,
+    )
+    _demo(DEMO_TRACKS, host, port)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from plexcrate.web import server
+    from plexcrate.web.app import create_app
+
+    with _database(settings):  # a foreign or damaged cache file fails here, in plain words
+        pass
+    try:
+        sock = server.bind(host, port)
+    except server.PortUnavailable as error:
+        _fail(str(error))
+    click.echo(f"plexcrate is running at {server.url_of(sock)}")
+    server.run(create_app(settings), sock)
+
+
+def _demo(track_count: int, host: str, port: int) -> None:
+    from plexcrate.simulator import PlexSimulator, SimLibrary
+
+    settings = _settings()
+    data_dir = Path(os.environ["PLEXCRATE_DATA_DIR"]) if _env("PLEXCRATE_DATA_DIR") else None
+    lib = SimLibrary.generate(tracks=track_count, seed=DEMO_SEED)
+    # Another demo size is another server: the app then replaces the cache rather than keep a
+    # library of the wrong size.
+    lib.set_machine_identifier(_demo_machine_identifier(track_count, DEMO_SEED))
+    token = secrets.token_hex(16)
+    with PlexSimulator(lib, token=token) as simulator:
+        click.echo(
+            f"Demo: a simulated Plex server with {track_count:,} tracks at {simulator.url}",
+            err=True,
+        )
+        demo_settings = replace(
+            settings,
+            plex_url=simulator.url,
+            plex_token=token,
+            data_dir=data_dir or DEMO_DATA_DIR,
+            music_libraries=(),
+        )
+        _serve(demo_settings, host, port)
+
+
+def _demo_machine_identifier(track_count: int, seed: int) -> str:
+    return hashlib.sha1(f"plexcrate-demo:{track_count}:{seed}".encode()).hexdigest()
+
+
+def _env(name: str) -> bool:
+    return bool(os.environ.get(name, "").strip())
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Settings:
     music_libraries: tuple[str, ...] = ()
     stale_after_hours: float = 24.0
     password: str | None = field(default=None, repr=False)
+    probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
 
     @property
     def cache_path(self) -> Path:
@@ -50,6 +51,7 @@ class Settings:
             music_libraries=_names(env, "PLEX_MUSIC_LIBRARY"),
             stale_after_hours=_positive_number(env, "PLEXCRATE_STALE_AFTER_HOURS", 24.0),
             password=_text(env, "PLEXCRATE_PASSWORD"),
+            probe_interval=_positive_number(env, "PLEXCRATE_PROBE_INTERVAL", 10.0),
         )
 
 

@@ -1,15 +1,22 @@
-"""Shared fixtures: a simulated Plex server on loopback, a cache, and a client for them."""
+"""Shared fixtures: a simulated Plex server on loopback, a cache, a client for them, and the web
+app running in uvicorn against them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from web_harness import PROBE_INTERVAL, TEST_SYNC_OPTIONS, AppServer
 
 from plexcrate.cache.database import Database
+from plexcrate.config import Settings
 from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary
+from plexcrate.web.app import create_app
 
 TOKEN = "test-token-do-not-log"
 
@@ -36,3 +43,40 @@ def cache(tmp_path: Path) -> Iterator[Database]:
 def client(plex: PlexSimulator) -> Iterator[PlexClient]:
     with PlexClient(plex.url, TOKEN, timeout=2.0, retry_delay=0.0) as plex_client:
         yield plex_client
+
+
+@pytest.fixture
+def app_settings(tmp_path: Path, plex: PlexSimulator) -> Settings:
+    """The web app's settings: the simulator, a cache in tmp_path, short timeouts."""
+    return Settings(plex_url=plex.url, plex_token=TOKEN, data_dir=tmp_path, plex_timeout=2.0)
+
+
+StartApp = Callable[..., AppServer]
+
+
+@pytest.fixture
+def start_app(app_settings: Settings, caplog: pytest.LogCaptureFixture) -> Iterator[StartApp]:
+    """Start the app (``start_app(**setting_overrides)``); stopped at teardown, which also
+    checks that the token appeared in no response body and no log line."""
+    caplog.set_level(logging.INFO)
+    servers: list[AppServer] = []
+
+    def start(**overrides: Any) -> AppServer:
+        settings = replace(app_settings, **overrides)
+        app = create_app(settings, probe_interval=PROBE_INTERVAL, sync_options=TEST_SYNC_OPTIONS)
+        server = AppServer(app).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in reversed(servers):
+        server.stop()
+    for server in servers:
+        assert not any(TOKEN.encode() in body for body in server.bodies)
+    assert TOKEN not in caplog.text
+
+
+def restartable(simulator: PlexSimulator) -> PlexSimulator:
+    """Pin a running simulator to its port, so stop() then start() brings it back there."""
+    simulator.port = int(simulator.url.rsplit(":", 1)[1])
+    return simulator

@@ -1,0 +1,75 @@
+"""``create_app``: the FastAPI app, with a lifespan that opens the cache and watches Plex.
+
+Startup only reads the cache's one-row state; everything that talks to Plex (the probe, the
+server-change and staleness checks, any sync) runs in the background, so the app answers at once
+even when Plex is slow or down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from plexcrate import __version__
+from plexcrate.cache.database import Database
+from plexcrate.config import Settings
+from plexcrate.sync.engine import SyncOptions
+from plexcrate.web.api import router
+from plexcrate.web.errors import install_error_handlers
+from plexcrate.web.service import LibraryService
+from plexcrate.web.watch import PlexWatcher
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    probe_interval: float | None = None,
+    sync_options: SyncOptions | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The web app for ``settings``.
+
+    ``probe_interval`` (seconds; default ``settings.probe_interval``) and ``sync_options``
+    (page size, workers) are there for tests; ``clock`` decides what "now" is for staleness.
+    """
+    interval = probe_interval if probe_interval is not None else settings.probe_interval
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = LibraryService(settings, Database(settings.cache_path), options=sync_options,
+                                 clock=clock)  # fmt: skip
+        await service.reload_state()
+        app.state.library = service
+        watcher = None
+        if settings.plex_configured:
+            watcher = PlexWatcher(service, settings, interval=interval)
+        watching = asyncio.create_task(watcher.run()) if watcher else None
+        try:
+            yield
+        finally:
+            if watcher is not None and watching is not None:
+                watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
+                watcher.close()
+            await service.close()
+
+    app = FastAPI(
+        title="plexcrate",
+        version=__version__,
+        summary="A fast local mirror of a Plex music library.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+    # Last, so the API and /docs come first; the UI adds its modules and CSS to this folder.
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    return app

@@ -1,0 +1,132 @@
+"""The API's response bodies, as pydantic models: they are what /openapi.json documents.
+
+``extra="forbid"`` keeps the documents honest: the tests validate real responses against these
+models, so a field the API sends but the document lacks (or the reverse) fails a test.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from plexcrate.sync.progress import Phase
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(ApiModel):
+    error: str = Field(description="What went wrong, naming the parameter when one is at fault.")
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+# "idle", then whatever phases the sync engine reports: built from its enum, so a phase the
+# engine adds (an incremental refresh's, say) is documented and served without a change here.
+SyncPhase = StrEnum(  # type: ignore[misc]
+    "SyncPhase", {"IDLE": "idle", **{phase.name: phase.value for phase in Phase}}
+)
+
+
+class SyncReason(StrEnum):
+    MANUAL = "manual"  # POST /api/library/sync
+    STALE = "stale"  # the cache was older than PLEXCRATE_STALE_AFTER_HOURS at start
+    SERVER_CHANGED = "server_changed"  # Plex now has another machineIdentifier
+
+
+class SyncProgressBody(ApiModel):
+    current: int = Field(description="Tracks read so far; only ever goes up during a sync.")
+    total: int = Field(description="Tracks the server reported; never below `current`.")
+
+
+class LibraryStatus(ApiModel):
+    track_count: int = Field(description="Tracks in the cache now (what the API serves).")
+    synced_at: str | None = Field(
+        description="When the cache was last complete, ISO 8601 UTC; null before the first sync."
+    )
+    is_syncing: bool
+    sync_progress: SyncProgressBody | None = Field(
+        description="Progress of the running sync, counted in tracks; null when none runs."
+    )
+    phase: SyncPhase = Field(description="What the running sync is doing; `idle` when none runs.")
+    sync_reason: SyncReason | None = Field(
+        description="Why the running (or else the last) sync started; null before any."
+    )
+    error: str | None = Field(
+        description="Why the last sync failed, in plain words; null once a sync succeeds."
+    )
+    plex_configured: bool = Field(description="Whether PLEX_URL and PLEX_TOKEN are set.")
+    plex_connected: bool = Field(
+        description="Whether Plex answered the last background probe (every few seconds)."
+    )
+    server_name: str | None = Field(description="The Plex server the cache mirrors.")
+    is_stale: bool = Field(
+        description="The cache holds tracks older than PLEXCRATE_STALE_AFTER_HOURS."
+    )
+    server_changed: str | None = Field(
+        description="A notice when the Plex server changed and the old cache was cleared."
+    )
+    last_sync_kind: str | None = Field(
+        description="How the cache was last brought up to date: `full` or `incremental`."
+    )
+    last_sync_duration_s: float | None = Field(description="How long the last sync took.")
+
+
+class SyncStarted(ApiModel):
+    started: bool = True
+    blocking: bool = Field(
+        description="True when the cache is empty, so there is nothing to browse until it ends."
+    )
+
+
+class Health(ApiModel):
+    status: str = Field(description="`ok` whenever the app answers.")
+    version: str
+
+
+# --- library ---------------------------------------------------------------------------------
+
+
+class TrackBody(ApiModel):
+    rating_key: int = Field(description="Plex's id for the track.")
+    title: str
+    artist: str = Field(description="The track's own artist (featured or compilation artist).")
+    album_artist: str
+    album: str
+    album_key: int | None
+    year: int | None
+    duration_ms: int | None
+    user_rating: int | None = Field(description="0–10, Plex's scale (2 per star); null if unrated.")
+    disc_number: int | None
+    track_number: int | None
+    is_live: bool
+    view_count: int
+    genres: list[str]
+
+
+class TrackPageBody(ApiModel):
+    total: int = Field(description="Every track matching the filters, not just this page.")
+    seed: int | None = Field(
+        description="The shuffle seed of a random order; pass it back to page the same shuffle."
+    )
+    tracks: list[TrackBody]
+
+
+class FacetBody(ApiModel):
+    name: str
+    count: int
+
+
+class LibraryStatsBody(ApiModel):
+    total_tracks: int = Field(description="Tracks matching the filters.")
+    genres: list[FacetBody] = Field(
+        description="Per genre, the tracks matching every filter but the genre one: what the "
+        "track list would total with that genre alone selected. Most tracks first."
+    )
+    decades: list[FacetBody] = Field(
+        description="Per decade (like `1990s`), the tracks matching every filter but the "
+        "decade one. Oldest first; tracks without a year are in no decade."
+    )

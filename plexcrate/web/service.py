@@ -1,0 +1,284 @@
+"""The library behind the API: the cache, what the status reports, and the one sync runner.
+
+Everything here runs on the event loop and only awaits: the sync runs on a daemon thread, reads
+go through :meth:`Database.aread`. The status is assembled from fields in memory, so it answers
+in microseconds whatever the sync or Plex are doing.
+
+Only a sync thread ever writes the cache (a changed server is cleared by the sync that follows
+it), and :meth:`LibraryService.start_sync` checks and sets its flag without awaiting in between,
+so of any number of simultaneous requests exactly one starts a sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from plexcrate.cache.database import Database
+from plexcrate.cache.state import SyncState, read_sync_state
+from plexcrate.config import Settings
+from plexcrate.plex.client import PlexClient, ServerIdentity
+from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
+from plexcrate.sync.engine import (
+    SyncFailed,
+    SyncOptions,
+    SyncResult,
+    explain_storage_error,
+    forget_other_server,
+    sync_library,
+)
+from plexcrate.sync.progress import SyncProgress
+from plexcrate.web.models import LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
+from plexcrate.web.progress import MonotonicProgress
+from plexcrate.web.threads import DaemonCall
+
+log = logging.getLogger(__name__)
+
+SYNC_IN_PROGRESS = "Sync already in progress"
+NOT_CONFIGURED = (
+    "No Plex server is configured: set PLEX_URL and PLEX_TOKEN and restart plexcrate "
+    "(or run `plexcrate demo` to try it with a simulated server)."
+)
+INTERNAL_SYNC_ERROR = (
+    "The sync stopped because of an internal error; the previous library is kept. "
+    "The server log has the details."
+)
+REACHABILITY_HINT = "Check that Plex is running and that PLEX_URL points to it."
+
+
+class SyncNotStarted(Exception):
+    """A sync could not start; ``str()`` says why, fit for the user."""
+
+
+class LibraryService:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        *,
+        options: SyncOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.options = replace(options or SyncOptions(), libraries=settings.music_libraries)
+        self.clock = clock
+        self.plex_connected = False  # set by the PlexWatcher's probe
+        self._state = SyncState()
+        self._state_version = 0  # bumped on every change, so a slow reload can't undo a newer one
+        self._syncing = False
+        self._progress: MonotonicProgress | None = None
+        self._reason: SyncReason | None = None
+        self._error: str | None = None
+        self._server_changed: str | None = None
+        self._sync_client: PlexClient | None = None
+        self._sync_call: DaemonCall | None = None
+        self._sync_task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._db_closed = False
+
+    # --- what the cache holds ---------------------------------------------------------------
+
+    @property
+    def state(self) -> SyncState:
+        return self._state
+
+    @property
+    def is_syncing(self) -> bool:
+        return self._syncing
+
+    def is_stale(self) -> bool:
+        return self._state.is_stale(now=self.clock(), max_age_hours=self.settings.stale_after_hours)
+
+    async def reload_state(self) -> None:
+        """Re-read ``sync_state`` (cheap), e.g. after a sync or a ``plexcrate sync`` elsewhere."""
+        version = self._state_version
+        state = await self.db.aread(read_sync_state)
+        if version == self._state_version:
+            self._set_state(state)
+
+    def _set_state(self, state: SyncState) -> None:
+        self._state = state
+        self._state_version += 1
+
+    # --- status -----------------------------------------------------------------------------
+
+    def status(self) -> LibraryStatus:
+        state = self._state
+        progress = self._progress.snapshot() if self._progress and self._syncing else None
+        return LibraryStatus(
+            track_count=state.track_count,
+            synced_at=iso_utc(state.synced_at),
+            is_syncing=self._syncing,
+            sync_progress=(
+                SyncProgressBody(current=progress.current, total=progress.total)
+                if progress
+                else None
+            ),
+            phase=SyncPhase(progress.phase.value) if progress else SyncPhase.IDLE,
+            sync_reason=self._reason,
+            error=self._error,
+            plex_configured=self.settings.plex_configured,
+            plex_connected=self.plex_connected,
+            server_name=state.server_name or None,
+            is_stale=self.is_stale(),
+            server_changed=self._server_changed,
+            last_sync_kind=state.sync_kind,
+            last_sync_duration_s=state.sync_duration_s,
+        )
+
+    # --- syncing ----------------------------------------------------------------------------
+
+    def start_sync(self, reason: SyncReason, *, identity: ServerIdentity | None = None) -> bool:
+        """Start a sync in the background. Returns whether it blocks (the cache is empty).
+
+        ``identity``, when the caller has just read it, saves the sync a round trip before it
+        clears the cache of a changed server. No await between the check and the set of the
+        flag: that is what makes the 409 race-free.
+        """
+        if not self.settings.plex_configured:
+            raise SyncNotStarted(NOT_CONFIGURED)
+        if self._syncing or self._closing:
+            raise SyncNotStarted(SYNC_IN_PROGRESS)
+        self._syncing = True
+        assert self.settings.plex_url and self.settings.plex_token
+        client = PlexClient(
+            self.settings.plex_url, self.settings.plex_token, timeout=self.settings.plex_timeout
+        )
+        progress = SyncProgress()
+        self._sync_client, self._reason = client, reason
+        self._progress = MonotonicProgress(progress)
+        self._server_changed = None  # set again by this sync if the server changed once more
+        self._sync_task = asyncio.create_task(self._run_sync(client, progress, identity))
+        log.info("Sync started (%s).", reason.value)
+        return self._state.is_empty
+
+    async def _run_sync(
+        self, client: PlexClient, progress: SyncProgress, identity: ServerIdentity | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+
+        def on_server_replaced(identity: ServerIdentity, cleared: SyncState) -> None:
+            loop.call_soon_threadsafe(self._server_replaced, identity, cleared)
+
+        call = DaemonCall(
+            lambda: self._sync_blocking(client, progress, identity, on_server_replaced),
+            name="plexcrate-sync",
+        )
+        self._sync_call = call
+        outcome: tuple[SyncResult, SyncState] | None = None
+        try:
+            call.start()
+            outcome = await call.result()
+        except SyncFailed as error:
+            self._error = explain_failure(error)
+            log.warning("Sync failed: %s", self._error)
+        except Exception:
+            if self._closing:
+                log.info("Sync stopped: plexcrate is shutting down; the previous cache is kept.")
+            else:
+                log.exception("Sync failed unexpectedly")
+                self._error = INTERNAL_SYNC_ERROR
+        finally:
+            client.close()
+            if outcome is None:  # a failed sync may still have cleared a changed server's cache
+                await self._reload_after_sync()
+            self._finish_sync(outcome)
+
+    def _finish_sync(self, outcome: tuple[SyncResult, SyncState] | None) -> None:
+        """The new state and the end of the sync, in one step: no await in between, so the
+        status never says "syncing" with the old count once the new library is served."""
+        if outcome is not None:
+            result, state = outcome
+            self._set_state(state)
+            self._error = None
+            log.info("Synced %d tracks in %.1f s.", result.track_count, result.duration_s)
+        self._syncing, self._progress, self._sync_client = False, None, None
+
+    def _sync_blocking(
+        self,
+        client: PlexClient,
+        progress: SyncProgress,
+        identity: ServerIdentity | None,
+        on_server_replaced: Callable[[ServerIdentity, SyncState], None],
+    ) -> tuple[SyncResult, SyncState]:
+        """On the sync thread: clear the cache first if the server changed, then sync; returns
+        the result and the cache's state right after it.
+
+        ``sync_library`` checks the server too, but only says so when it is done; checking here
+        first lets the status explain the empty library while the new one syncs.
+        """
+        if identity is None:
+            try:
+                identity = client.identity()
+            except PlexError as error:
+                raise SyncFailed(error.message) from error
+        try:
+            before = self.db.read(read_sync_state)
+            if forget_other_server(self.db, identity) and not before.is_empty:
+                on_server_replaced(identity, self.db.read(read_sync_state))
+        except sqlite3.Error as error:
+            raise SyncFailed(explain_storage_error(error, self.db)) from error
+        result = sync_library(self.db, client, progress, self.options)
+        return result, self.db.read(read_sync_state)
+
+    def _server_replaced(self, identity: ServerIdentity, cleared: SyncState) -> None:
+        self._set_state(cleared)
+        name = f"“{identity.name}”" if identity.name else "another server"
+        self._server_changed = (
+            f"The Plex server at {self.settings.plex_url} is now {name}, not the server this "
+            "library came from, so the previous server's tracks were cleared and this server's "
+            "library is synced in their place."
+        )
+        log.warning("%s", self._server_changed)
+
+    async def _reload_after_sync(self) -> None:
+        if self._db_closed:
+            return
+        try:
+            await self.reload_state()
+        except Exception:  # the status keeps the previous state; the next probe tick retries
+            log.exception("Could not read the cache's state after a sync")
+
+    # --- shutdown ---------------------------------------------------------------------------
+
+    async def close(self, *, wait: float = 5.0) -> None:
+        """Stop a running sync (it rolls back) and close the cache.
+
+        There is no way to cancel ``sync_library`` itself, so its Plex client is closed under it:
+        its next request fails, and the snapshot it was building is rolled back.
+        """
+        self._closing = True
+        task, client = self._sync_task, self._sync_client
+        if task is not None and not task.done():
+            if client is not None:
+                client.close()
+            await asyncio.wait({task}, timeout=wait)
+        call = self._sync_call
+        if call is not None and call.is_alive():
+            # Closing the database would wait for the sync's transaction; leave it to the
+            # process exit, which discards the uncommitted snapshot.
+            log.warning("The sync did not stop within %.0f s; leaving it to roll back.", wait)
+            return
+        self.db.close()
+        self._db_closed = True
+
+
+def explain_failure(error: SyncFailed) -> str:
+    """The sync's message, plus what to check when Plex could not be reached at all."""
+    message = str(error)
+    if isinstance(error.__cause__, PlexUnreachable | PlexTimeout):
+        message = f"{message} {REACHABILITY_HINT}"
+    return message
+
+
+def iso_utc(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,97 @@
+"""Watching Plex from the background: is it there, is it still the same server, is the cache stale.
+
+Every ``interval`` seconds a probe asks Plex's ``/identity`` (on a thread, with a short timeout),
+so ``plex_connected`` turns false within ``interval + timeout`` of Plex going away.
+
+The library checks (a changed server clears the cache and resyncs; a stale cache resyncs) run at
+start, and again whenever Plex comes back after being unreachable: a NAS that boots plexcrate
+before Plex, or a server swapped while Plex was down, are handled once Plex answers, instead of
+failing once at start. They never run while a sync runs, since a sync checks the server itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from plexcrate.config import Settings
+from plexcrate.plex.client import PlexClient, ServerIdentity
+from plexcrate.plex.errors import PlexError
+from plexcrate.web.models import SyncReason
+from plexcrate.web.service import LibraryService, SyncNotStarted
+from plexcrate.web.threads import in_daemon_thread
+
+log = logging.getLogger(__name__)
+
+MAX_PROBE_TIMEOUT = 5.0
+MIN_PROBE_TIMEOUT = 1.0
+
+
+class PlexWatcher:
+    def __init__(self, service: LibraryService, settings: Settings, *, interval: float) -> None:
+        assert settings.plex_url and settings.plex_token
+        self.service = service
+        self.interval = interval
+        self.timeout = min(MAX_PROBE_TIMEOUT, max(MIN_PROBE_TIMEOUT, interval))
+        self._client = PlexClient(
+            settings.plex_url, settings.plex_token, timeout=self.timeout, retries=0
+        )
+        self._checks_due = True  # at start, and again after every disconnection
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # a bug here must not end the probing for good
+                log.exception("The Plex probe failed unexpectedly")
+            await asyncio.sleep(self.interval)
+
+    async def tick(self) -> None:
+        if not self.service.is_syncing:  # a sync updates the state itself when it ends
+            await self.service.reload_state()  # notices a `plexcrate sync` run elsewhere
+        connected = await in_daemon_thread(self._ping, name="plex-probe")
+        self._set_connected(connected)
+        if connected and self._checks_due:
+            self._checks_due = not await self.check_library()
+
+    def _ping(self) -> bool:
+        return self._client.ping(timeout=self.timeout)
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected != self.service.plex_connected:
+            log.info("Plex is %s.", "reachable" if connected else "unreachable")
+        self.service.plex_connected = connected
+        if not connected:
+            self._checks_due = True
+
+    async def check_library(self) -> bool:
+        """Resync when the server changed or the cache is stale. False if Plex didn't answer."""
+        if self.service.is_syncing:
+            return True
+        try:
+            identity = await in_daemon_thread(self._client.identity, name="plex-identity")
+        except PlexError as error:
+            log.info("Could not check the Plex server yet: %s", error)
+            return False
+        reason = self._reason_to_sync(identity)
+        if reason is not None:
+            # SyncNotStarted: someone started one meanwhile, and it checks the same things.
+            with contextlib.suppress(SyncNotStarted):
+                self.service.start_sync(reason, identity=identity)
+        return True
+
+    def _reason_to_sync(self, identity: ServerIdentity) -> SyncReason | None:
+        state = self.service.state
+        cached = state.machine_identifier
+        # An empty cache never syncs by itself: the first sync is the user's to start.
+        if state.is_empty:
+            return None
+        if cached is not None and cached != identity.machine_identifier:
+            return SyncReason.SERVER_CHANGED
+        if self.service.is_stale():
+            return SyncReason.STALE
+        return None
+
+    def close(self) -> None:
+        self._client.close()
