@@ -12,6 +12,7 @@ from benchmarks.harness import Result, machine, table
 # name → module with a ``run(...) -> list[Result]``; in the order they run by default.
 BENCHMARKS: dict[str, str] = {
     "full_sync": "benchmarks.full_sync",
+    "incremental": "benchmarks.incremental",
 }
 
 

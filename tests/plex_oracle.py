@@ -82,3 +82,48 @@ def assert_cache_matches(db: Database, lib: SimLibrary) -> None:
     )
     wrong = {k: (actual[k], expected[k]) for k in expected if actual[k] != expected[k]}
     assert not wrong, f"{len(wrong)} tracks differ, e.g. {next(iter(wrong.items()))}"
+
+
+def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
+    """Every row of the library tables, keyed by rating key, with genre ids replaced by names.
+
+    Two caches of the same library compare equal whichever ids their genres were given (a full
+    sync numbers genres afresh; a refresh keeps the numbers it has).
+    """
+
+    def read(conn: sqlite3.Connection) -> dict[str, dict[Any, Any]]:
+        names = {gid: name.lower() for gid, name in conn.execute("SELECT id, name FROM genres")}
+
+        def links(table: str, owner: str) -> dict[Any, Any]:
+            found: dict[int, set[str]] = {}
+            for key, genre_id in conn.execute(f"SELECT {owner}, genre_id FROM {table}"):
+                found.setdefault(key, set()).add(names[genre_id])
+            return {key: frozenset(genres) for key, genres in found.items()}
+
+        def rows(table: str) -> dict[Any, Any]:
+            return {row[0]: row for row in conn.execute(f"SELECT * FROM {table}")}
+
+        return {
+            "artists": rows("artists"),
+            "albums": rows("albums"),
+            "tracks": rows("tracks"),
+            "artist_genres": links("artist_genres", "artist_key"),
+            "album_genres": links("album_genres", "album_key"),
+            "track_genres": links("track_genres", "rating_key"),
+            "genres": {name: True for name in names.values()},
+        }
+
+    return db.read(read)
+
+
+def assert_same_library(actual: Database, expected: Database) -> None:
+    """The two caches hold the same library, table by table, row by row."""
+    mine, theirs = library_contents(actual), library_contents(expected)
+    for table, rows in theirs.items():
+        got = mine[table]
+        missing = sorted(rows.keys() - got.keys())[:5]
+        extra = sorted(got.keys() - rows.keys())[:5]
+        wrong = [(got[k], rows[k]) for k in rows.keys() & got.keys() if got[k] != rows[k]]
+        assert not (missing or extra or wrong), (
+            f"{table}: missing {missing}, extra {extra}, {len(wrong)} differ, e.g. {wrong[:1]}"
+        )

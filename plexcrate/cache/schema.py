@@ -109,6 +109,8 @@ LIBRARY_INDEXES_SQL = [
     "CREATE INDEX idx_tracks_album ON tracks (album_key)",
     "CREATE INDEX idx_track_genres_track ON track_genres (rating_key)",
     "CREATE INDEX idx_albums_artist ON albums (artist_key)",
+    # A refresh counts a section's tracks and played tracks, in all and per album (covering).
+    "CREATE INDEX idx_tracks_section ON tracks (section_id, album_key, view_count)",
 ]
 
 SYNC_STATE_SQL = """CREATE TABLE sync_state (
@@ -132,8 +134,24 @@ def _initial_schema(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO sync_state (id) VALUES (1)")
 
 
+def _refresh_cursor(conn: sqlite3.Connection) -> None:
+    """Version 2: what an incremental refresh needs to know about the last sync.
+
+    ``watermark`` is the newest Plex timestamp the cache has seen and ``read_window_s`` how long
+    the reads behind it took (see ``sync/incremental.py``); ``section_ids`` the music libraries
+    mirrored; ``full_synced_at`` when the last *full* sync finished.
+    """
+    for column in (
+        "watermark INTEGER",
+        "read_window_s REAL",
+        "section_ids TEXT",
+        "full_synced_at REAL",
+    ):
+        conn.execute(f"ALTER TABLE sync_state ADD COLUMN {column}")
+
+
 # Append only: each entry moves the schema one version up.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial_schema]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial_schema, _refresh_cursor]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

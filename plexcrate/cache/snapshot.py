@@ -16,10 +16,10 @@ from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
 from plexcrate.cache.schema import (
     LIBRARY_INDEXES_SQL,
     LIBRARY_TABLES,
-    SCHEMA_VERSION,
     STAGING,
     library_tables_sql,
 )
+from plexcrate.cache.state import SyncCursor, record_sync
 
 S = STAGING
 
@@ -29,22 +29,53 @@ _INSERT_TRACK = (
     f"INSERT OR REPLACE INTO {S}tracks VALUES ({', '.join('?' * len(TrackRow._fields))})"
 )
 
-# A track's year is its album's; its genres are its album's, else its album artist's; it is live
-# when its album is. Plex's track listings don't carry album tags, so this is joined here, in SQL.
-DERIVE_SQL = [
-    f"""UPDATE {S}tracks SET year = a.year FROM {S}albums a
-        WHERE a.rating_key = {S}tracks.album_key AND {S}tracks.year IS NULL
-          AND a.year IS NOT NULL""",
-    f"""UPDATE {S}tracks SET is_live = 1 FROM {S}albums a
-        WHERE a.rating_key = {S}tracks.album_key AND a.is_live = 1 AND {S}tracks.is_live = 0""",
-    f"""INSERT OR IGNORE INTO {S}track_genres (genre_id, rating_key)
-        SELECT g.genre_id, t.rating_key FROM {S}tracks t
-        JOIN {S}album_genres g ON g.album_key = t.album_key""",
-    f"""INSERT OR IGNORE INTO {S}track_genres (genre_id, rating_key)
-        SELECT g.genre_id, t.rating_key FROM {S}tracks t
-        JOIN {S}artist_genres g ON g.artist_key = t.artist_key
-        WHERE NOT EXISTS (SELECT 1 FROM {S}album_genres ag WHERE ag.album_key = t.album_key)""",
-]
+
+def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
+    """What a track takes from its album and album artist, as SQL over one set of tables.
+
+    A track's year is its album's when the track listing had none; it is live when its album
+    is; its genres are its album's, else its album artist's. Plex's track listings don't carry
+    album tags, so this is joined here. ``prefix`` names the table set (a snapshot's staging
+    tables, or the live ones). ``scope``, a SELECT of track rating keys, limits the work to
+    those tracks and first forgets their genres (a refresh); without it every track is derived,
+    which is right for freshly loaded tables whose track_genres is empty (a snapshot).
+    """
+    p = prefix
+    in_scope = f" AND {p}tracks.rating_key IN ({scope})" if scope else ""
+    t_in_scope = f" AND t.rating_key IN ({scope})" if scope else ""
+    forget = [f"DELETE FROM {p}track_genres WHERE rating_key IN ({scope})"] if scope else []
+    return [
+        *forget,
+        f"""UPDATE {p}tracks SET year = a.year FROM {p}albums a
+            WHERE a.rating_key = {p}tracks.album_key AND {p}tracks.year IS NULL
+              AND a.year IS NOT NULL{in_scope}""",
+        f"""UPDATE {p}tracks SET is_live = 1 FROM {p}albums a
+            WHERE a.rating_key = {p}tracks.album_key AND a.is_live = 1
+              AND {p}tracks.is_live = 0{in_scope}""",
+        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key)
+            SELECT g.genre_id, t.rating_key FROM {p}tracks t
+            JOIN {p}album_genres g ON g.album_key = t.album_key
+            WHERE 1{t_in_scope}""",
+        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key)
+            SELECT g.genre_id, t.rating_key FROM {p}tracks t
+            JOIN {p}artist_genres g ON g.artist_key = t.artist_key
+            WHERE NOT EXISTS (SELECT 1 FROM {p}album_genres ag WHERE ag.album_key = t.album_key)
+              {t_in_scope}""",
+    ]
+
+
+DERIVE_SQL = derive_sql(S)
+
+
+def newest_timestamp_sql(prefix: str = "") -> str:
+    """The newest Plex timestamp in a table set: where the next refresh's reads start."""
+    p = prefix
+    return f"""SELECT max(
+        (SELECT max(max(coalesce(added_at, 0), coalesce(updated_at, 0),
+                        coalesce(last_rated_at, 0), coalesce(last_viewed_at, 0)))
+           FROM {p}tracks),
+        (SELECT max(max(coalesce(added_at, 0), coalesce(updated_at, 0))) FROM {p}albums),
+        (SELECT max(max(coalesce(added_at, 0), coalesce(updated_at, 0))) FROM {p}artists))"""
 
 
 class SnapshotBuilder:
@@ -52,7 +83,6 @@ class SnapshotBuilder:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._genre_ids: dict[str, int] = {}
         self.track_count = 0
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -60,6 +90,7 @@ class SnapshotBuilder:
                 conn.execute(f"DROP TABLE IF EXISTS {S}{table}")
             for statement in library_tables_sql(S):
                 conn.execute(statement)
+            self._genre_id = GenreIds(conn, f"{S}genres")
         except BaseException:
             self.abort()
             raise
@@ -81,6 +112,11 @@ class SnapshotBuilder:
         self.track_count += added
         return added
 
+    def newest_timestamp(self) -> int | None:
+        """The newest Plex timestamp among the rows added so far (None for an empty library)."""
+        newest = self._conn.execute(newest_timestamp_sql(S)).fetchone()[0]
+        return newest or None
+
     def publish(
         self,
         *,
@@ -89,6 +125,7 @@ class SnapshotBuilder:
         synced_at: float,
         duration_s: float,
         kind: str = "full",
+        cursor: SyncCursor | None = None,
     ) -> int:
         """Swap the staging tables in and commit. Returns the number of tracks now cached."""
         conn = self._conn
@@ -101,20 +138,14 @@ class SnapshotBuilder:
                 conn.execute(f"ALTER TABLE {S}{table} RENAME TO {table}")
             for statement in LIBRARY_INDEXES_SQL:
                 conn.execute(statement)
-            track_count = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
-            conn.execute(
-                """UPDATE sync_state SET machine_identifier = ?, server_name = ?, synced_at = ?,
-                       track_count = ?, sync_duration_s = ?, sync_kind = ?, schema_version = ?
-                   WHERE id = 1""",
-                (
-                    machine_identifier,
-                    server_name,
-                    synced_at,
-                    track_count,
-                    duration_s,
-                    kind,
-                    SCHEMA_VERSION,
-                ),
+            track_count = record_sync(
+                conn,
+                machine_identifier=machine_identifier,
+                server_name=server_name,
+                synced_at=synced_at,
+                duration_s=duration_s,
+                kind=kind,
+                cursor=cursor,
             )
             # Fresh statistics for the query planner, sampled so this stays quick.
             conn.execute("PRAGMA analysis_limit = 1000")
@@ -133,12 +164,24 @@ class SnapshotBuilder:
         pairs = [(key, self._genre_id(name)) for key, names in owners for name in names]
         self._conn.executemany(f"INSERT OR IGNORE INTO {S}{table} VALUES (?, ?)", pairs)
 
-    def _genre_id(self, name: str) -> int:
-        # Keyed like the column's NOCASE collation, so "Rock" and "rock" are one genre.
+
+class GenreIds:
+    """Genre ids by name, inserting a row into ``table`` for each name not seen before.
+
+    Names are keyed like the column's NOCASE collation, so "Rock" and "rock" are one genre.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, table: str) -> None:
+        self._conn = conn
+        self._table = table
+        self._ids = {name.lower(): gid for gid, name in conn.execute(f"SELECT * FROM {table}")}
+        self._next = max(self._ids.values(), default=0) + 1
+
+    def __call__(self, name: str) -> int:
         key = name.lower()
-        genre_id = self._genre_ids.get(key)
+        genre_id = self._ids.get(key)
         if genre_id is None:
-            genre_id = len(self._genre_ids) + 1
-            self._genre_ids[key] = genre_id
-            self._conn.execute(f"INSERT INTO {S}genres VALUES (?, ?)", (genre_id, name))
+            genre_id = self._ids[key] = self._next
+            self._next += 1
+            self._conn.execute(f"INSERT INTO {self._table} VALUES (?, ?)", (genre_id, name))
         return genre_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from plexcrate.cache.schema import LIBRARY_TABLES
+from plexcrate.cache.schema import LIBRARY_TABLES, SCHEMA_VERSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,11 @@ class SyncState:
     sync_duration_s: float | None = None
     sync_kind: str | None = None  # "full" or "incremental"
     schema_version: int | None = None  # the schema the last sync wrote
+    # Where the next refresh starts reading (see SyncCursor); None until a sync records one.
+    watermark: int | None = None
+    read_window_s: float | None = None
+    section_ids: str | None = None
+    full_synced_at: float | None = None  # Unix seconds of the last *full* sync
 
     @property
     def is_empty(self) -> bool:
@@ -29,13 +34,65 @@ class SyncState:
         return now - self.synced_at > max_age_hours * 3600
 
 
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """What the next incremental refresh needs from this sync.
+
+    ``watermark`` is the newest Plex timestamp (server clock, whole seconds) among what was read;
+    ``window_s`` how long the reads took; ``section_ids`` the music libraries mirrored ("1,3").
+    """
+
+    watermark: int | None
+    window_s: float
+    section_ids: str
+
+
 def read_sync_state(conn: sqlite3.Connection) -> SyncState:
     row = conn.execute(
         """SELECT machine_identifier, server_name, synced_at, track_count, sync_duration_s,
-                  sync_kind, schema_version
+                  sync_kind, schema_version, watermark, read_window_s, section_ids,
+                  full_synced_at
            FROM sync_state WHERE id = 1"""
     ).fetchone()
     return SyncState(*row) if row else SyncState()
+
+
+def record_sync(
+    conn: sqlite3.Connection,
+    *,
+    machine_identifier: str,
+    server_name: str,
+    synced_at: float,
+    duration_s: float,
+    kind: str,
+    cursor: SyncCursor | None = None,
+) -> int:
+    """Write a completed sync into ``sync_state`` (inside the caller's transaction).
+
+    Returns the number of tracks now cached. Without a cursor the next sync is a full one.
+    """
+    track_count = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
+    conn.execute(
+        """UPDATE sync_state SET machine_identifier = :machine, server_name = :name,
+               synced_at = :at, track_count = :tracks, sync_duration_s = :duration,
+               sync_kind = :kind, schema_version = :schema, watermark = :watermark,
+               read_window_s = :window, section_ids = :sections,
+               full_synced_at = CASE WHEN :kind = 'full' THEN :at ELSE full_synced_at END
+           WHERE id = 1""",
+        {
+            "machine": machine_identifier,
+            "name": server_name,
+            "at": synced_at,
+            "tracks": track_count,
+            "duration": duration_s,
+            "kind": kind,
+            "schema": SCHEMA_VERSION,
+            "watermark": cursor.watermark if cursor else None,
+            "window": cursor.window_s if cursor else None,
+            "sections": cursor.section_ids if cursor else None,
+        },
+    )
+    return track_count
 
 
 def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = None) -> None:
@@ -46,7 +103,9 @@ def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = 
             conn.execute(f"DELETE FROM {table}")
         conn.execute(
             """UPDATE sync_state SET machine_identifier = ?, server_name = NULL,
-                   synced_at = NULL, track_count = 0, sync_duration_s = NULL, sync_kind = NULL
+                   synced_at = NULL, track_count = 0, sync_duration_s = NULL, sync_kind = NULL,
+                   watermark = NULL, read_window_s = NULL, section_ids = NULL,
+                   full_synced_at = NULL
                WHERE id = 1""",
             (machine_identifier,),
         )

@@ -15,7 +15,9 @@ class RequestRecord:
     ``token_in_query`` says whether it came in the URL. ``status`` is what was sent (0 when the
     connection was reset or hung without an answer). ``started``/``finished`` are
     ``time.monotonic()`` readings around the time the request was being served (after waiting
-    for a ``max_concurrent`` slot), so tests can measure server-side concurrency."""
+    for a ``max_concurrent`` slot), so tests can measure server-side concurrency. ``items`` is
+    how many items the answer listed (0 for errors and faults), so tests can weigh what a
+    client read."""
 
     method: str
     path: str
@@ -25,6 +27,7 @@ class RequestRecord:
     token_in_query: bool
     started: float = 0.0
     finished: float = 0.0
+    items: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

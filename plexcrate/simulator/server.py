@@ -221,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._misbehave(fault, req, token_in_query, started)
             return
         response, started, finished = self._respond(req)
-        self._record(req, response.status, token_in_query, started, finished)
+        self._record(req, response.status, token_in_query, started, finished, response.items)
         if fault is not None:
             self._send_truncated(response)
         else:
@@ -268,11 +268,12 @@ class _Handler(BaseHTTPRequestHandler):
         token_in_query: bool,
         started: float,
         finished: float | None = None,
+        items: int = 0,
     ) -> None:
         headers = {k: v for k, v in self.headers.items() if k.lower() != TOKEN.lower()}
         record = RequestRecord(
             req.method, req.path, dict(req.params), headers, status, token_in_query,
-            started, finished if finished is not None else time.monotonic(),
+            started, finished if finished is not None else time.monotonic(), items,
         )  # fmt: skip
         self.server.simulator.requests.append(record)
 

@@ -1,25 +1,42 @@
-"""The full sync: stream every music item from Plex into a new snapshot, then swap it in.
+"""Syncing: the one entry point, :func:`sync_library`, and the full sync.
 
-Pages stream straight from the client into staging tables on the writer thread, so memory follows
-the page size, not the library size. The old cache stays readable and untouched until the final
-commit; any failure rolls the new snapshot back and raises :class:`SyncFailed` with a message a
-person understands.
+:func:`sync_library` refreshes the cache incrementally (``incremental.py``: only what changed in
+Plex since the last sync, in one transaction) and falls back to a full sync when a refresh
+cannot be trusted: the first sync, another server, another schema, other music libraries, a
+full sync too long ago, a ``full=True`` request, or a refresh that finds counts it cannot
+explain.
+
+The full sync streams pages straight from the client into staging tables on the writer thread,
+so memory follows the page size, not the library size. Either way, the old cache stays readable
+and untouched until the final commit; any failure rolls everything back and raises
+:class:`SyncFailed` with a message a person understands.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.patch import LibraryPatch
+from plexcrate.cache.schema import SCHEMA_VERSION
 from plexcrate.cache.snapshot import SnapshotBuilder
-from plexcrate.cache.state import clear_library, read_sync_state
+from plexcrate.cache.state import SyncCursor, SyncState, clear_library, read_sync_state
 from plexcrate.plex.client import LibType, MusicSection, Page, PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError
+from plexcrate.sync.incremental import (
+    NeedsFullSync,
+    capped_watermark,
+    read_changes,
+    refresh_since,
+)
 from plexcrate.sync.mapping import album_row, artist_row, track_row
 from plexcrate.sync.progress import Phase, SyncProgress
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
 WORKERS = 4
@@ -38,6 +55,7 @@ class SyncResult:
     # The machineIdentifier of the server whose cache was cleared first, when the server changed.
     replaced_server: str | None = None
     kind: str = "full"  # "full" or "incremental"
+    reason: str = ""  # why a full sync was done (empty for an incremental refresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +63,29 @@ class SyncOptions:
     libraries: tuple[str, ...] = ()  # music library titles to mirror; empty means all
     page_size: int = PAGE_SIZE
     workers: int = WORKERS
+    # A full sync at least this often, even when refreshes would do: it bounds how long anything
+    # a refresh cannot see (a back-dated rating, a server clock set back) stays wrong.
+    full_sync_every_days: float | None = 7.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What one sync works with, once the server has been asked who it is."""
+
+    client: PlexClient
+    identity: ServerIdentity
+    sections: list[MusicSection]
+    progress: SyncProgress
+    options: SyncOptions
+    clock: Callable[[], float]
+    started: float  # time.monotonic() when the sync began: its reads are all after this
+
+    @property
+    def section_ids(self) -> str:
+        return ",".join(str(section.id) for section in sorted(self.sections, key=_id))
+
+    def cursor(self, watermark: int | None) -> SyncCursor:
+        return SyncCursor(watermark, time.monotonic() - self.started, self.section_ids)
 
 
 def sync_library(
@@ -58,19 +99,8 @@ def sync_library(
 ) -> SyncResult:
     """Bring the cache up to date with Plex: the one entry point for the web app and the CLI.
 
-    ``full=True`` asks for a complete rebuild even when a cheaper refresh would do.
+    Refreshes incrementally when it can; ``full=True`` asks for a complete rebuild even then.
     """
-    return full_sync(db, client, progress, options, clock=clock)
-
-
-def full_sync(
-    db: Database,
-    client: PlexClient,
-    progress: SyncProgress | None = None,
-    options: SyncOptions | None = None,
-    *,
-    clock: Callable[[], float] = time.time,
-) -> SyncResult:
     progress = progress or SyncProgress()
     options = options or SyncOptions()
     started = time.monotonic()
@@ -79,25 +109,21 @@ def full_sync(
         identity = client.identity()
         replaced = forget_other_server(db, identity)
         sections = choose_sections(client.music_sections(), options.libraries)
-        progress.set_total(sum(client.count(s.id, LibType.TRACK) for s in sections))
-
-        def build(conn: sqlite3.Connection) -> int:
-            builder = SnapshotBuilder(conn)
+        run = _Run(client, identity, sections, progress, options, clock, started)
+        state = db.read(read_sync_state)
+        reason = "a full sync was asked for" if full else full_sync_reason(state, run)
+        kind = "incremental"
+        if reason is None:
             try:
-                for section in sections:
-                    _read_section(builder, client, section, progress, options)
-                progress.set_phase(Phase.SAVING)
-                return builder.publish(
-                    machine_identifier=identity.machine_identifier,
-                    server_name=identity.name,
-                    synced_at=clock(),
-                    duration_s=time.monotonic() - started,
-                )
-            except BaseException:
-                builder.abort()
-                raise
-
-        track_count = db.write(build)
+                track_count = db.write(lambda conn: _refresh(conn, run, state))
+            except NeedsFullSync as problem:
+                reason = f"the refresh could not be trusted: {problem}"
+                log.warning("Incremental refresh abandoned, doing a full sync: %s.", problem)
+                progress.reset()
+        if reason is not None:
+            kind = "full"
+            log.info("Full sync: %s.", reason)
+            track_count = _full(db, run)
     except PlexError as error:
         raise SyncFailed(error.message) from error
     except sqlite3.Error as error:
@@ -108,7 +134,100 @@ def full_sync(
         machine_identifier=identity.machine_identifier,
         server_name=identity.name,
         replaced_server=replaced,
+        kind=kind,
+        reason=reason or "",
     )
+
+
+def full_sync(
+    db: Database,
+    client: PlexClient,
+    progress: SyncProgress | None = None,
+    options: SyncOptions | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> SyncResult:
+    """A complete rebuild of the cache, whatever state it is in."""
+    return sync_library(db, client, progress, options, full=True, clock=clock)
+
+
+def full_sync_reason(state: SyncState, run: _Run) -> str | None:
+    """Why the cache needs a full sync rather than a refresh, or None when a refresh will do."""
+    if state.is_empty or state.synced_at is None:
+        return "the cache is empty"
+    if state.machine_identifier != run.identity.machine_identifier:
+        return "the cache mirrors another Plex server"
+    if state.schema_version != SCHEMA_VERSION:
+        return f"the cache was written with schema {state.schema_version}, now {SCHEMA_VERSION}"
+    if refresh_since(state) is None:
+        return "the cache does not say where a refresh should start"
+    if state.section_ids != run.section_ids:
+        return "the music libraries to mirror changed"
+    every = run.options.full_sync_every_days
+    if every is not None and (
+        state.full_synced_at is None or run.clock() - state.full_synced_at > every * 86_400
+    ):
+        return f"the last full sync is more than {every:g} days old"
+    return None
+
+
+def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
+    since = refresh_since(state)
+    if since is None or state.watermark is None:  # full_sync_reason rules this out
+        raise NeedsFullSync("the cache does not say where a refresh should start")
+    patch = LibraryPatch(conn)
+    try:
+        options = run.options
+        read_changes(
+            patch,
+            run.client,
+            run.sections,
+            run.progress,
+            since=since,
+            page_size=options.page_size,
+            workers=options.workers,
+        )
+        run.progress.set_phase(Phase.SAVING)
+        newest = capped_watermark(patch.newest, run.clock())
+        return patch.finish(
+            machine_identifier=run.identity.machine_identifier,
+            server_name=run.identity.name,
+            synced_at=run.clock(),
+            duration_s=time.monotonic() - run.started,
+            cursor=run.cursor(max(state.watermark, newest or 0)),
+        )
+    except BaseException:
+        patch.abort()
+        raise
+
+
+def _full(db: Database, run: _Run) -> int:
+    client, progress = run.client, run.progress
+    progress.set_total(sum(client.count(s.id, LibType.TRACK) for s in run.sections))
+
+    def build(conn: sqlite3.Connection) -> int:
+        builder = SnapshotBuilder(conn)
+        try:
+            for section in run.sections:
+                _read_section(builder, client, section, progress, run.options)
+            progress.set_phase(Phase.SAVING)
+            newest = capped_watermark(builder.newest_timestamp(), run.clock())
+            return builder.publish(
+                machine_identifier=run.identity.machine_identifier,
+                server_name=run.identity.name,
+                synced_at=run.clock(),
+                duration_s=time.monotonic() - run.started,
+                cursor=run.cursor(newest),
+            )
+        except BaseException:
+            builder.abort()
+            raise
+
+    return db.write(build)
+
+
+def _id(section: MusicSection) -> int:
+    return section.id
 
 
 def forget_other_server(db: Database, identity: ServerIdentity) -> str | None:

@@ -48,6 +48,11 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
     )
 
 
+def album_played_tracks(item: Item) -> int | None:
+    """How many of an album's tracks were played (Plex's ``viewedLeafCount``), if it says."""
+    return _int(item.get("viewedLeafCount"))
+
+
 def track_row(item: Item, section_id: int) -> TrackRow:
     title = _text(item.get("title"))
     album_artist = _text(item.get("grandparentTitle"))

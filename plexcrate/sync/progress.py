@@ -23,13 +23,20 @@ class ProgressSnapshot:
 
 
 class SyncProgress:
-    """Counts tracks as they land. ``current`` only ever goes up during one sync."""
+    """Counts tracks as they land. ``current`` only ever goes up during one sync (a refresh
+    that gives way to a full sync starts the count again with :meth:`reset`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._phase = Phase.CONNECTING
         self._current = 0
         self._total = 0
+
+    def reset(self) -> None:
+        with self._lock:
+            self._phase = Phase.CONNECTING
+            self._current = 0
+            self._total = 0
 
     def set_phase(self, phase: Phase) -> None:
         with self._lock:

@@ -1,0 +1,382 @@
+"""Change the live library in place, inside one write transaction: how a refresh writes.
+
+A full sync builds a new snapshot beside the old one (``snapshot.py``). A refresh changes few
+rows, so a :class:`LibraryPatch` writes them straight into the live tables, inside one ``BEGIN
+IMMEDIATE`` transaction. WAL readers keep seeing the previous state until :meth:`finish`
+commits; a failure (or a kill) before that leaves the cache exactly as it was.
+
+Rows are staged in TEMP tables of the writer's connection (none of it reaches the file) and
+compared with the cached ones in SQL, so that only what differs is written: listing an
+unchanged track, album or artist again costs no write. What changed is noted as it is written:
+
+- temp triggers on ``tracks`` note every track written (its derived fields are recomputed at the
+  end), every track removed (its genres go), and the albums they left or joined (their
+  ``track_count`` is recounted), whichever code path wrote the row;
+- an album whose track-facing fields changed (title, artist, year, live) or whose track counts
+  disagree with Plex's must have its tracks read again (:meth:`next_rereads`; a re-read
+  between :meth:`forget_seen` and :meth:`drop_unseen` also removes what Plex no longer lists);
+  an album or artist whose genres changed, or whose tracks take a changed field from it, has
+  its tracks' derived fields recomputed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
+from plexcrate.cache.schema import LIBRARY_TABLES, library_tables_sql
+from plexcrate.cache.snapshot import GenreIds, derive_sql
+from plexcrate.cache.state import SyncCursor, record_sync
+
+# Staged rows have the library tables' own columns, so they compare with cached rows by EXCEPT.
+_STAGED = dict(zip(LIBRARY_TABLES, library_tables_sql("temp.inc_"), strict=True))
+_BOOKKEEPING = {
+    "inc_viewed": "album_key INTEGER PRIMARY KEY, viewed INTEGER",  # staged albums' viewedLeafCount
+    "inc_changed": "rating_key INTEGER PRIMARY KEY",  # staged rows that differ from the cache
+    "inc_seen": "rating_key INTEGER PRIMARY KEY",  # tracks listed since a re-read began
+    "inc_scope": "rating_key INTEGER PRIMARY KEY",  # tracks whose derived fields to recompute
+    "inc_gone": "rating_key INTEGER PRIMARY KEY",  # tracks removed (their genres go)
+    "inc_recount": "album_key INTEGER PRIMARY KEY",  # albums whose tracks came or went
+    "inc_reread": "album_key INTEGER PRIMARY KEY, section_id INTEGER NOT NULL",
+    # Albums and artists whose tracks' derived fields (genres, live, year) must be recomputed.
+    "inc_rederive_albums": "album_key INTEGER PRIMARY KEY",
+    "inc_rederive_artists": "artist_key INTEGER PRIMARY KEY",
+}
+_TEMP_TABLES = {
+    **{f"inc_{table}": _STAGED[table] for table in LIBRARY_TABLES if table != "genres"},
+    **{name: f"CREATE TEMP TABLE {name} ({columns})" for name, columns in _BOOKKEEPING.items()},
+}
+_TEMP_TRIGGERS = {
+    "inc_track_added": """CREATE TEMP TRIGGER inc_track_added AFTER INSERT ON main.tracks BEGIN
+        INSERT OR IGNORE INTO inc_scope VALUES (new.rating_key);
+        INSERT OR IGNORE INTO inc_recount SELECT new.album_key WHERE new.album_key IS NOT NULL;
+    END""",
+    "inc_track_removed": """CREATE TEMP TRIGGER inc_track_removed AFTER DELETE ON main.tracks BEGIN
+        INSERT OR IGNORE INTO inc_gone VALUES (old.rating_key);
+        INSERT OR IGNORE INTO inc_recount SELECT old.album_key WHERE old.album_key IS NOT NULL;
+    END""",
+}
+
+_STAGE_TRACK = (
+    f"INSERT OR REPLACE INTO inc_tracks VALUES ({', '.join('?' * len(TrackRow._fields))})"
+)
+
+
+def _differing_genres(owner: str, candidates: str) -> str:
+    """Staged rows of ``owner`` ("artist" or "album") among ``candidates`` (a table or a
+    subquery of staged rows) whose genres differ from the cached ones."""
+    staged, live = f"inc_{owner}_genres", f"{owner}_genres"
+    return f"""SELECT s.rating_key FROM {candidates} s WHERE
+        EXISTS (SELECT genre_id FROM {staged} WHERE {owner}_key = s.rating_key
+                EXCEPT SELECT genre_id FROM {live} WHERE {owner}_key = s.rating_key)
+        OR EXISTS (SELECT genre_id FROM {live} WHERE {owner}_key = s.rating_key
+                EXCEPT SELECT genre_id FROM {staged} WHERE {owner}_key = s.rating_key)"""
+
+
+# Cached albums whose tracks carry a stale copy of an album field (parentTitle,
+# grandparentTitle and parentYear are on every track row; the live flag is folded into its
+# tracks'): their tracks are read again, and derived again even where the rows read are
+# unchanged (an album turned live leaves its tracks' own rows as they were).
+_CHANGED_ALBUMS = """
+    SELECT s.rating_key, s.section_id FROM inc_albums s JOIN albums a ON a.rating_key = s.rating_key
+    WHERE s.title IS NOT a.title OR s.album_artist IS NOT a.album_artist OR s.year IS NOT a.year
+       OR s.is_live IS NOT a.is_live OR s.artist_key IS NOT a.artist_key"""
+_MARK_CHANGED_ALBUMS = [
+    f"INSERT OR IGNORE INTO inc_reread (album_key, section_id) {_CHANGED_ALBUMS}",
+    f"INSERT OR IGNORE INTO inc_rederive_albums SELECT rating_key FROM ({_CHANGED_ALBUMS})",
+]
+
+
+def _miscounted_albums(cached_counts: str) -> str:
+    """Albums where Plex counts other tracks (leafCount) or other played tracks
+    (viewedLeafCount) than the cache holds: a track went without a trace (deleted, or marked
+    unplayed). ``cached_counts`` gives the cache's counts per album."""
+    return f"""
+    INSERT OR IGNORE INTO inc_reread (album_key, section_id)
+    SELECT s.rating_key, s.section_id FROM inc_albums s
+    LEFT JOIN inc_viewed v ON v.album_key = s.rating_key
+    LEFT JOIN ({cached_counts}) c ON c.album_key = s.rating_key
+    WHERE (s.track_count IS NOT NULL AND s.track_count != coalesce(c.tracks, 0))
+       OR (v.viewed IS NOT NULL AND v.viewed != coalesce(c.played, 0))"""
+
+
+_COUNT_COLUMNS = "album_key, count(*) AS tracks, sum(view_count > 0) AS played"
+# A few staged albums: look their tracks up. All of a section's: one pass over its index range.
+_MARK_MISCOUNTED_FEW = _miscounted_albums(
+    f"""SELECT {_COUNT_COLUMNS} FROM tracks
+        WHERE album_key IN (SELECT rating_key FROM inc_albums) GROUP BY album_key"""
+)
+_MARK_MISCOUNTED_ALL = _miscounted_albums(
+    f"SELECT {_COUNT_COLUMNS} FROM tracks WHERE section_id = :section GROUP BY album_key"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryCounts:
+    """How much one music section holds (in the cache, or by Plex's count)."""
+
+    tracks: int
+    played: int  # tracks played at least once
+    albums: int
+    artists: int
+
+
+class LibraryPatch:
+    """Changes to the live library, made inside one write transaction on ``conn``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.newest: int | None = None  # the newest Plex timestamp among the rows written
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._drop_temp()
+            for statement in (*_TEMP_TABLES.values(), *_TEMP_TRIGGERS.values()):
+                conn.execute(statement)
+            self._genre_id = GenreIds(conn, "genres")
+        except BaseException:
+            self.abort()
+            raise
+
+    # --- tracks -------------------------------------------------------------------------------
+
+    def put_tracks(self, rows: Sequence[TrackRow]) -> None:
+        """Write tracks as Plex lists them now. Only rows that differ from the cached ones are
+        written (new tracks included), so listing a track again costs no write."""
+        c = self._conn
+        c.executemany(_STAGE_TRACK, rows)
+        c.execute("INSERT OR IGNORE INTO inc_seen SELECT rating_key FROM inc_tracks")
+        c.execute(
+            """INSERT INTO inc_changed SELECT rating_key FROM (
+                   SELECT * FROM inc_tracks EXCEPT SELECT * FROM tracks
+                   WHERE rating_key IN (SELECT rating_key FROM inc_tracks))"""
+        )
+        # Delete, then insert (rather than INSERT OR REPLACE) so the triggers see the old row.
+        c.execute("DELETE FROM tracks WHERE rating_key IN (SELECT rating_key FROM inc_changed)")
+        c.execute(
+            """INSERT INTO tracks SELECT * FROM inc_tracks
+               WHERE rating_key IN (SELECT rating_key FROM inc_changed)"""
+        )
+        c.execute("DELETE FROM inc_tracks")
+        c.execute("DELETE FROM inc_changed")
+        self._saw(
+            max(r.added_at or 0, r.updated_at or 0, r.last_rated_at or 0, r.last_viewed_at or 0)
+            for r in rows
+        )
+
+    def forget_seen(self) -> None:
+        """Start a re-read: from now on, :meth:`drop_unseen` keeps only the tracks listed."""
+        self._conn.execute("DELETE FROM inc_seen")
+
+    def drop_unseen(self, album_keys: Sequence[int]) -> None:
+        """The albums' tracks were all just listed: their cached tracks not among them are gone
+        from Plex."""
+        marks = ", ".join("?" * len(album_keys))
+        self._conn.execute(
+            f"""DELETE FROM tracks WHERE album_key IN ({marks})
+                AND rating_key NOT IN (SELECT rating_key FROM inc_seen)""",
+            album_keys,
+        )
+
+    def next_rereads(self, section_id: int, limit: int) -> list[int]:
+        """Take up to ``limit`` albums of a section whose tracks must be read again."""
+        keys = [
+            key
+            for (key,) in self._conn.execute(
+                "SELECT album_key FROM inc_reread WHERE section_id = ? ORDER BY album_key LIMIT ?",
+                (section_id, limit),
+            )
+        ]
+        self._conn.executemany("DELETE FROM inc_reread WHERE album_key = ?", ((k,) for k in keys))
+        return keys
+
+    # --- artists and albums -------------------------------------------------------------------
+
+    def stage_artists(self, rows: Sequence[ArtistRow]) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO inc_artists VALUES (?, ?, ?, ?, ?)", (r[:-1] for r in rows)
+        )
+        self._stage_genres("inc_artist_genres", rows)
+        self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
+
+    def stage_albums(self, rows: Sequence[AlbumRow], viewed: Sequence[int | None]) -> None:
+        """Stage albums from a listing, with Plex's count of played tracks of each."""
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO inc_albums VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (r[:-1] for r in rows),
+        )
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO inc_viewed VALUES (?, ?)",
+            zip((r.rating_key for r in rows), viewed, strict=True),
+        )
+        self._stage_genres("inc_album_genres", rows)
+        self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
+
+    def apply_artists(self, *, complete_section: int | None = None) -> list[int]:
+        """Write the staged artists. Returns the cached artists whose name changed: their
+        albums' rows (and so their tracks) carry the old name.
+
+        ``complete_section``: the staged artists are all of that section's, so any other
+        cached artist of the section is gone from Plex.
+        """
+        renamed = [
+            key
+            for (key,) in self._conn.execute(
+                """SELECT s.rating_key FROM inc_artists s
+                   JOIN artists a ON a.rating_key = s.rating_key WHERE s.title IS NOT a.title"""
+            )
+        ]
+        self._apply("artist", complete_section)
+        return renamed
+
+    def apply_albums(self, *, complete_section: int | None = None) -> None:
+        """Write the staged albums, and note which albums need their tracks read again.
+
+        Call it after the tracks Plex listed as changed are in, so that an album's new tracks
+        count. ``complete_section``: the staged albums are all of that section's, so any other
+        cached album of the section is gone from Plex, with its tracks.
+        """
+        for statement in _MARK_CHANGED_ALBUMS:
+            self._conn.execute(statement)
+        if complete_section is None:
+            self._conn.execute(_MARK_MISCOUNTED_FEW)
+        else:
+            self._conn.execute(_MARK_MISCOUNTED_ALL, {"section": complete_section})
+            self._conn.execute(
+                """DELETE FROM tracks WHERE section_id = ?
+                   AND album_key NOT IN (SELECT rating_key FROM inc_albums)""",
+                (complete_section,),
+            )
+        self._apply("album", complete_section)
+        self._conn.execute("DELETE FROM inc_viewed")
+
+    def _apply(self, owner: str, complete_section: int | None) -> None:
+        """Write the staged rows of ``owner`` ("artist" or "album") and their genres, then empty
+        the staging. Only what differs is written, so an unchanged listing costs no write."""
+        c = self._conn
+        table, links, key = f"{owner}s", f"{owner}_genres", f"{owner}_key"
+        # A complete listing comes after one of everything updated since the watermark, whose
+        # genres were compared in full; of the rest only rows that changed can have new genres
+        # (a genre edit moves updatedAt), and comparing 10,000 albums' genres is not free.
+        candidates = f"inc_{table}"
+        if complete_section is not None:
+            candidates = f"(SELECT * FROM inc_{table} EXCEPT SELECT * FROM {table})"
+        c.execute(
+            f"INSERT OR IGNORE INTO inc_rederive_{table} " + _differing_genres(owner, candidates)
+        )
+        c.execute(
+            f"""DELETE FROM {links} WHERE {key} IN (SELECT {key} FROM inc_rederive_{table}
+                WHERE {key} IN (SELECT rating_key FROM inc_{table}))"""
+        )
+        c.execute(
+            f"""INSERT OR IGNORE INTO {links} SELECT g.{key}, g.genre_id
+                FROM inc_{links} g JOIN inc_rederive_{table} r USING ({key})"""
+        )
+        c.execute(
+            f"INSERT OR REPLACE INTO {table} SELECT * FROM inc_{table} EXCEPT SELECT * FROM {table}"
+        )
+        if complete_section is not None:
+            gone = f"""SELECT rating_key FROM {table} WHERE section_id = ?
+                       AND rating_key NOT IN (SELECT rating_key FROM inc_{table})"""
+            c.execute(f"DELETE FROM {links} WHERE {key} IN ({gone})", (complete_section,))
+            c.execute(f"DELETE FROM {table} WHERE rating_key IN ({gone})", (complete_section,))
+        c.execute(f"DELETE FROM inc_{table}")
+        c.execute(f"DELETE FROM inc_{links}")
+
+    # --- checking and finishing ---------------------------------------------------------------
+
+    def counts(self, section_id: int) -> LibraryCounts:
+        """What the patched cache holds in one section, to compare with Plex's counts."""
+        c = self._conn
+        tracks, played = c.execute(
+            "SELECT count(*), coalesce(sum(view_count > 0), 0) FROM tracks WHERE section_id = ?",
+            (section_id,),
+        ).fetchone()
+        (albums,) = c.execute(
+            "SELECT count(*) FROM albums WHERE section_id = ?", (section_id,)
+        ).fetchone()
+        (artists,) = c.execute(
+            "SELECT count(*) FROM artists WHERE section_id = ?", (section_id,)
+        ).fetchone()
+        return LibraryCounts(tracks, played, albums, artists)
+
+    def finish(
+        self,
+        *,
+        machine_identifier: str,
+        server_name: str,
+        synced_at: float,
+        duration_s: float,
+        cursor: SyncCursor,
+    ) -> int:
+        """Re-derive what the changes touched, record the sync and commit. Returns the number
+        of tracks now cached."""
+        c = self._conn
+        try:
+            c.execute(
+                "DELETE FROM track_genres WHERE rating_key IN (SELECT rating_key FROM inc_gone)"
+            )
+            # Tracks not rewritten that take genres, a live flag or a year from a changed album
+            # or artist.
+            c.execute(
+                """INSERT OR IGNORE INTO inc_scope SELECT rating_key FROM tracks
+                   WHERE album_key IN (SELECT album_key FROM inc_rederive_albums)"""
+            )
+            # (By index, through the artist's albums: a track's album artist is its album's.)
+            c.execute(
+                """INSERT OR IGNORE INTO inc_scope SELECT t.rating_key FROM albums a
+                   JOIN tracks t ON t.album_key = a.rating_key
+                   WHERE a.artist_key IN (SELECT artist_key FROM inc_rederive_artists)"""
+            )
+            for statement in derive_sql(scope="SELECT rating_key FROM inc_scope"):
+                c.execute(statement)
+            # Plex's leafCount is the number of the album's tracks; keep it so for albums whose
+            # tracks came or went without the album row being listed again.
+            c.execute(
+                """UPDATE albums SET track_count =
+                       (SELECT count(*) FROM tracks t WHERE t.album_key = albums.rating_key)
+                   WHERE rating_key IN (SELECT album_key FROM inc_recount)
+                     AND track_count IS NOT NULL"""
+            )
+            c.execute(
+                """DELETE FROM genres WHERE id NOT IN (SELECT genre_id FROM artist_genres)
+                   AND id NOT IN (SELECT genre_id FROM album_genres)"""
+            )
+            self._drop_temp()
+            track_count = record_sync(
+                c,
+                machine_identifier=machine_identifier,
+                server_name=server_name,
+                synced_at=synced_at,
+                duration_s=duration_s,
+                kind="incremental",
+                cursor=cursor,
+            )
+            c.execute("COMMIT")
+        except BaseException:
+            self.abort()
+            raise
+        return track_count
+
+    def abort(self) -> None:
+        """Roll everything back; the temp tables and triggers, made in the transaction, go too."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _stage_genres(self, table: str, rows: Sequence[ArtistRow] | Sequence[AlbumRow]) -> None:
+        pairs = [(row.rating_key, self._genre_id(name)) for row in rows for name in row.genres]
+        self._conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
+
+    def _saw(self, timestamps: Iterable[int]) -> None:
+        newest = max(timestamps, default=0)
+        if newest and (self.newest is None or newest > self.newest):
+            self.newest = newest
+
+    def _drop_temp(self) -> None:
+        for name in _TEMP_TRIGGERS:
+            self._conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+        for name in _TEMP_TABLES:
+            self._conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
