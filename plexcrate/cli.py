@@ -310,6 +310,7 @@ def _demo(track_count: int, host: str, port: int) -> None:
             plex_token=token,
             data_dir=data_dir or DEMO_DATA_DIR,
             music_libraries=(),
+            plex_source="demo",
         )
         _serve(demo_settings, host, port)
 
@@ -327,7 +328,7 @@ def _env(name: str) -> bool:
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env()
+        return Settings.load()
     except ConfigError as error:
         _fail(str(error))
 

@@ -1,17 +1,27 @@
-"""Settings, read from environment variables.
+"""Settings, from environment variables and the setup screen's settings file.
 
-Every setting has a sensible default except the Plex server itself; without one, the app offers
-the setup screen (or the demo runs against the bundled simulator).
+Every setting has a sensible default except the Plex server itself. The server comes from
+``PLEX_URL``/``PLEX_TOKEN`` when both are set, else from ``settings.json`` in the data folder,
+which the setup screen writes (readable by its owner only: it holds the token). Without either,
+the app shows the setup screen (or ``plexcrate demo`` runs against the bundled simulator).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
+
+import orjson
 
 CACHE_FILE_NAME = "library_cache.db"
+SETTINGS_FILE_NAME = "settings.json"
+
+PlexSource = Literal["env", "file", "demo"]
 
 
 class ConfigError(ValueError):
@@ -28,10 +38,15 @@ class Settings:
     stale_after_hours: float = 24.0
     password: str | None = field(default=None, repr=False)
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
+    plex_source: PlexSource | None = None  # where the Plex server's URL and token came from
 
     @property
     def cache_path(self) -> Path:
         return self.data_dir / CACHE_FILE_NAME
+
+    @property
+    def settings_path(self) -> Path:
+        return self.data_dir / SETTINGS_FILE_NAME
 
     @property
     def plex_configured(self) -> bool:
@@ -39,6 +54,25 @@ class Settings:
 
     def with_plex(self, url: str, token: str) -> Settings:
         return replace(self, plex_url=url, plex_token=token)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the environment, with the Plex server from the settings file when the
+        environment names none."""
+        settings = cls.from_env(environ)
+        if settings.plex_configured:
+            return replace(settings, plex_source="env")
+        saved = read_settings_file(settings.settings_path)
+        if not (saved.get("plex_url") and saved.get("plex_token")):
+            return settings
+        libraries = settings.music_libraries or tuple(saved.get("music_libraries", ()))
+        return replace(
+            settings,
+            plex_url=str(saved["plex_url"]),
+            plex_token=str(saved["plex_token"]),
+            music_libraries=libraries,
+            plex_source="file",
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,3 +111,52 @@ def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """Comma-separated library titles, e.g. ``Music, Live Recordings``."""
     raw = _text(env, name) or ""
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def read_settings_file(path: Path) -> dict[str, object]:
+    """The saved settings, or nothing if there are none; a damaged file names itself."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, orjson.JSONDecodeError) as error:
+        raise ConfigError(f"The settings file {path} cannot be read ({error}).") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"The settings file {path} is not a JSON object.")
+    return data
+
+
+def save_plex_settings(
+    settings: Settings, plex_url: str, plex_token: str, music_libraries: Sequence[str]
+) -> Settings:
+    """Write the Plex server to the settings file and return the settings that use it.
+
+    The file holds the token, so it is created readable by its owner only (0600), and replaced
+    atomically, so a crash never leaves half a file.
+    """
+    path = settings.settings_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {
+        "plex_url": plex_url,
+        "plex_token": plex_token,
+        "music_libraries": list(music_libraries),
+    }
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(orjson.dumps(body, option=orjson.OPT_INDENT_2))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return replace(
+        settings,
+        plex_url=plex_url,
+        plex_token=plex_token,
+        music_libraries=tuple(music_libraries),
+        plex_source="file",
+    )

@@ -324,6 +324,15 @@ class PlexClient:
                 f"Plex refused the token ({status} {response.reason_phrase}) while {doing}. "
                 "Check the Plex token in the settings."
             )
+        if 300 <= status < 400:
+            # Never followed: the token would travel to wherever the redirect points.
+            location = response.headers.get("location") or "another address"
+            raise PlexBadResponse(
+                f"{self.url} redirected to {location} while {doing}. plexcrate does not follow "
+                "redirects, so that the token only goes where you sent it: use that address "
+                "as the Plex URL if you trust it.",
+                status=status,
+            )
         if status >= 300:
             raise PlexBadResponse(
                 f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status

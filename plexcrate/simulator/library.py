@@ -102,6 +102,7 @@ class SimPlaylist:
     # playlistItemID of each entry, parallel to item_keys (Plex removes/moves entries by it).
     item_ids: list[int] = field(default_factory=list)
     summary: str = ""
+    smart: bool = False  # filled by Plex from rules: items can't be added or removed by hand
 
 
 class SimLibrary:
@@ -451,6 +452,8 @@ class SimLibrary:
         """Append items; returns how many entries were added."""
         with self.lock:
             playlist = self.playlists[playlist_key]
+            if playlist.smart:
+                raise ValueError("Cannot add items to a smart playlist.")
             keys = self.expand_items(item_keys)
             self._append_items(playlist, keys)
             playlist.updated_at = self.now()

@@ -218,7 +218,7 @@ class Renderer:
             "type": "playlist",
             "title": p.title,
             "summary": p.summary,
-            "smart": False,
+            "smart": p.smart,
             "playlistType": "audio",
             "composite": f"/playlists/{p.rating_key}/composite/{p.updated_at}",
             "leafCount": len(p.item_keys),

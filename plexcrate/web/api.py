@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from plexcrate import __version__
 from plexcrate.cache.queries import Order, TrackFilter
 from plexcrate.web import reads
-from plexcrate.web.errors import VALIDATION_RESPONSES, error_response
+from plexcrate.web.errors import BODY_RESPONSES, VALIDATION_RESPONSES, error_response
 from plexcrate.web.models import (
     ErrorBody,
     Health,
     LibraryStatsBody,
     LibraryStatus,
     SyncReason,
+    SyncRequest,
     SyncStarted,
     TrackPageBody,
 )
@@ -47,13 +48,18 @@ async def get_status(service: Library) -> LibraryStatus:
     "/library/sync",
     response_model=SyncStarted,
     tags=["library"],
-    responses={409: {"model": ErrorBody, "description": "A sync is already running, or no Plex "
-                     "server is configured."}},
-)  # fmt: skip
-async def post_sync(service: Library) -> SyncStarted | Response:
+    responses={
+        **BODY_RESPONSES,
+        409: {
+            "model": ErrorBody,
+            "description": "A sync is already running, or no Plex server is configured.",
+        },
+    },
+)
+async def post_sync(service: Library, body: SyncRequest | None = None) -> SyncStarted | Response:
     """Start a sync in the background; follow it in the status."""
     try:
-        blocking = service.start_sync(SyncReason.MANUAL)
+        blocking = service.start_sync(SyncReason.MANUAL, full=bool(body and body.full))
     except SyncNotStarted as refusal:
         return error_response(409, str(refusal))
     return SyncStarted(blocking=blocking)

@@ -7,8 +7,8 @@ even when Plex is slow or down.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -17,15 +17,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from plexcrate import __version__
-from plexcrate.cache.database import Database
+from plexcrate.cache.database import open_or_replace
 from plexcrate.config import Settings
 from plexcrate.sync.engine import SyncOptions
+from plexcrate.web import playlists, setup
 from plexcrate.web.api import router
 from plexcrate.web.errors import install_error_handlers
 from plexcrate.web.service import LibraryService
-from plexcrate.web.watch import PlexWatcher
+from plexcrate.web.watch import Watching
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -44,22 +47,18 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service = LibraryService(settings, Database(settings.cache_path), options=sync_options,
-                                 clock=clock)  # fmt: skip
+        db, note = open_or_replace(settings.cache_path)
+        if note:
+            log.warning("%s", note)
+        service = LibraryService(settings, db, options=sync_options, clock=clock, notice=note)
         await service.reload_state()
-        app.state.library = service
-        watcher = None
-        if settings.plex_configured:
-            watcher = PlexWatcher(service, settings, interval=interval)
-        watching = asyncio.create_task(watcher.run()) if watcher else None
+        watching = Watching(service, interval=interval)
+        app.state.library, app.state.watching = service, watching
+        watching.start()
         try:
             yield
         finally:
-            if watcher is not None and watching is not None:
-                watching.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await watching
-                watcher.close()
+            await watching.stop()
             await service.close()
 
     app = FastAPI(
@@ -70,6 +69,8 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(playlists.router)
+    app.include_router(setup.router)
     # Last, so the API and /docs come first; the UI adds its modules and CSS to this folder.
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app

@@ -28,6 +28,17 @@ VALIDATION_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# For routes that take a JSON body: one that isn't JSON at all is a 400 before validation.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body is not valid JSON."},
+    **VALIDATION_RESPONSES,
+}
+
+# FastAPI's words for an undecodable body, and ours.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+NOT_JSON = "The request body is not valid JSON."
+
+
 def error_response(status_code: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status_code)
 
@@ -46,7 +57,8 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    response = error_response(exc.status_code, str(exc.detail))
+    message = NOT_JSON if exc.detail == _UNPARSABLE_BODY else str(exc.detail)
+    response = error_response(exc.status_code, message)
     if exc.headers:
         response.headers.update(exc.headers)  # e.g. Allow on a 405
     return response

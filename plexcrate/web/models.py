@@ -69,10 +69,22 @@ class LibraryStatus(ApiModel):
     server_changed: str | None = Field(
         description="A notice when the Plex server changed and the old cache was cleared."
     )
+    notice: str | None = Field(
+        description="Something to know about the cache, e.g. that an unreadable cache file was "
+        "moved aside at start; null once a sync succeeds."
+    )
     last_sync_kind: str | None = Field(
         description="How the cache was last brought up to date: `full` or `incremental`."
     )
     last_sync_duration_s: float | None = Field(description="How long the last sync took.")
+
+
+class SyncRequest(BaseModel):
+    full: bool = Field(
+        default=False,
+        strict=True,  # JSON's true or false, not 0 or "yes"
+        description="Rebuild the whole cache instead of refreshing what changed.",
+    )
 
 
 class SyncStarted(ApiModel):

@@ -6,10 +6,10 @@ handler (``errors.py``) can name the parameter at fault.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from plexcrate.cache.queries import MAX_RATING, TrackFilter, parse_decade
 
@@ -24,6 +24,21 @@ def _check_decade(text: str) -> str:
     parse_decade(text)  # raises ValueError with a message that says how to write one
     return text
 
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+def json_int(*, ge: int, le: int) -> Any:
+    """An integer in a JSON body, typed as JSON Schema types it: 5 and 5.0 are integers, false
+    is not. The bounds sit beside the int itself, or pydantic leaves them out of the document."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_not_a_boolean)]
+
+
+JsonBool = Annotated[bool, Field(strict=True)]  # true or false, not 0 or "yes"
+Rating = json_int(ge=0, le=MAX_RATING)
 
 Decade = Annotated[
     str,
@@ -63,10 +78,29 @@ def track_filter(
         ),
     ] = "",
 ) -> TrackFilter:
+    return make_filter(genre, decade, min_rating, exclude_live, q)
+
+
+class FilterBody(BaseModel):
+    """The same filter as the query parameters above, in a JSON body (the playlist builder)."""
+
+    genre: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    decade: list[Decade] = Field(default_factory=list, max_length=MAX_VALUES)
+    min_rating: Rating = 0
+    exclude_live: JsonBool = True
+    q: str = Field(default="", max_length=MAX_SEARCH)
+
+    def to_filter(self) -> TrackFilter:
+        return make_filter(self.genre, self.decade, self.min_rating, self.exclude_live, self.q)
+
+
+def make_filter(
+    genres: list[str], decades: list[str], min_rating: int, exclude_live: bool, text: str
+) -> TrackFilter:
     return TrackFilter(
-        genres=tuple(genre),
-        decades=tuple(parse_decade(text) for text in decade),
+        genres=tuple(genres),
+        decades=tuple(parse_decade(decade) for decade in decades),
         min_rating=min_rating,
         exclude_live=exclude_live,
-        text=q,
+        text=text,
     )

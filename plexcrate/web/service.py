@@ -63,6 +63,7 @@ class LibraryService:
         *,
         options: SyncOptions | None = None,
         clock: Callable[[], float] = time.time,
+        notice: str | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -76,6 +77,7 @@ class LibraryService:
         self._reason: SyncReason | None = None
         self._error: str | None = None
         self._server_changed: str | None = None
+        self._notice = notice  # e.g. an unreadable cache file was moved aside at start
         self._sync_client: PlexClient | None = None
         self._sync_call: DaemonCall | None = None
         self._sync_task: asyncio.Task[None] | None = None
@@ -128,13 +130,16 @@ class LibraryService:
             server_name=state.server_name or None,
             is_stale=self.is_stale(),
             server_changed=self._server_changed,
+            notice=self._notice,
             last_sync_kind=state.sync_kind,
             last_sync_duration_s=state.sync_duration_s,
         )
 
     # --- syncing ----------------------------------------------------------------------------
 
-    def start_sync(self, reason: SyncReason, *, identity: ServerIdentity | None = None) -> bool:
+    def start_sync(
+        self, reason: SyncReason, *, identity: ServerIdentity | None = None, full: bool = False
+    ) -> bool:
         """Start a sync in the background. Returns whether it blocks (the cache is empty).
 
         ``identity``, when the caller has just read it, saves the sync a round trip before it
@@ -154,12 +159,16 @@ class LibraryService:
         self._sync_client, self._reason = client, reason
         self._progress = MonotonicProgress(progress)
         self._server_changed = None  # set again by this sync if the server changed once more
-        self._sync_task = asyncio.create_task(self._run_sync(client, progress, identity))
+        self._sync_task = asyncio.create_task(self._run_sync(client, progress, identity, full))
         log.info("Sync started (%s).", reason.value)
         return self._state.is_empty
 
     async def _run_sync(
-        self, client: PlexClient, progress: SyncProgress, identity: ServerIdentity | None
+        self,
+        client: PlexClient,
+        progress: SyncProgress,
+        identity: ServerIdentity | None,
+        full: bool,
     ) -> None:
         loop = asyncio.get_running_loop()
 
@@ -167,7 +176,7 @@ class LibraryService:
             loop.call_soon_threadsafe(self._server_replaced, identity, cleared)
 
         call = DaemonCall(
-            lambda: self._sync_blocking(client, progress, identity, on_server_replaced),
+            lambda: self._sync_blocking(client, progress, identity, on_server_replaced, full),
             name="plexcrate-sync",
         )
         self._sync_call = call
@@ -196,7 +205,7 @@ class LibraryService:
         if outcome is not None:
             result, state = outcome
             self._set_state(state)
-            self._error = None
+            self._error = self._notice = None
             log.info("Synced %d tracks in %.1f s.", result.track_count, result.duration_s)
         self._syncing, self._progress, self._sync_client = False, None, None
 
@@ -206,6 +215,7 @@ class LibraryService:
         progress: SyncProgress,
         identity: ServerIdentity | None,
         on_server_replaced: Callable[[ServerIdentity, SyncState], None],
+        full: bool,
     ) -> tuple[SyncResult, SyncState]:
         """On the sync thread: clear the cache first if the server changed, then sync; returns
         the result and the cache's state right after it.
@@ -224,7 +234,7 @@ class LibraryService:
                 on_server_replaced(identity, self.db.read(read_sync_state))
         except sqlite3.Error as error:
             raise SyncFailed(explain_storage_error(error, self.db)) from error
-        result = sync_library(self.db, client, progress, self.options)
+        result = sync_library(self.db, client, progress, self.options, full=full)
         return result, self.db.read(read_sync_state)
 
     def _server_replaced(self, identity: ServerIdentity, cleared: SyncState) -> None:
@@ -244,6 +254,18 @@ class LibraryService:
             await self.reload_state()
         except Exception:  # the status keeps the previous state; the next probe tick retries
             log.exception("Could not read the cache's state after a sync")
+
+    # --- configuration ----------------------------------------------------------------------
+
+    def use_settings(self, settings: Settings) -> None:
+        """Switch to another Plex server (the setup screen). Refused while a sync runs: it is
+        writing the previous server's library."""
+        if self._syncing:
+            raise SyncNotStarted("A sync is running; change the server when it has finished.")
+        self.settings = settings
+        self.options = replace(self.options, libraries=settings.music_libraries)
+        self.plex_connected = False  # until the new server's first probe answers
+        self._error = None
 
     # --- shutdown ---------------------------------------------------------------------------
 

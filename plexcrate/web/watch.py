@@ -95,3 +95,35 @@ class PlexWatcher:
 
     def close(self) -> None:
         self._client.close()
+
+
+class Watching:
+    """The :class:`PlexWatcher` of whichever server is configured, running as a task.
+
+    :meth:`restart` follows a change of server made on the setup screen.
+    """
+
+    def __init__(self, service: LibraryService, *, interval: float) -> None:
+        self.service = service
+        self.interval = interval
+        self._watcher: PlexWatcher | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        settings = self.service.settings
+        if settings.plex_configured:
+            self._watcher = PlexWatcher(self.service, settings, interval=self.interval)
+            self._task = asyncio.create_task(self._watcher.run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._watcher is not None:
+            self._watcher.close()
+        self._watcher = self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        self.start()

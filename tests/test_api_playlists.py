@@ -1,0 +1,185 @@
+"""The playlist builder's API: picking from the cache, and saving to the simulator over loopback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import StartApp
+from web_harness import AppServer
+
+from plexcrate.simulator import PlexSimulator, SimLibrary, SimPlaylist
+
+
+@pytest.fixture
+def app(start_app: StartApp) -> AppServer:
+    server = start_app()
+    assert server.sync().status_code == 200
+    server.wait_for_sync_to_end()
+    return server
+
+
+def preview(app: AppServer, **body: Any) -> dict[str, Any]:
+    response = app.http.post("/api/playlists/preview", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def save(app: AppServer, **body: Any) -> dict[str, Any]:
+    response = app.http.post("/api/playlists", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def keys_of(tracks: list[dict[str, Any]]) -> list[int]:
+    return [track["rating_key"] for track in tracks]
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+
+def test_a_preview_picks_from_the_filtered_cache(app: AppServer) -> None:
+    picked = preview(app, count=20, filters={"min_rating": 6})
+    assert len(picked["tracks"]) == 20
+    assert all(t["user_rating"] >= 6 and not t["is_live"] for t in picked["tracks"])
+    assert picked["total_duration_ms"] == sum(t["duration_ms"] or 0 for t in picked["tracks"])
+    again = preview(app, count=20, filters={"min_rating": 6}, seed=picked["seed"])
+    assert keys_of(again["tracks"]) == keys_of(picked["tracks"])
+
+
+def test_a_preview_can_be_topped_up_without_repeating_kept_tracks(app: AppServer) -> None:
+    kept = keys_of(preview(app, count=10)["tracks"])[:6]
+    more = preview(app, count=4, exclude=kept)
+    assert len(more["tracks"]) == 4
+    assert not set(keys_of(more["tracks"])) & set(kept)
+
+
+def test_a_preview_honours_a_target_length_and_an_artist_cap(app: AppServer) -> None:
+    picked = preview(app, count=1000, target_minutes=30, max_per_artist=1)
+    minutes = picked["total_duration_ms"] / 60_000
+    last = picked["tracks"][-1]["duration_ms"] / 60_000
+    assert minutes >= 30 > minutes - last
+    artists = [t["artist"].lower() for t in picked["tracks"]]
+    assert len(artists) == len(set(artists))
+
+
+def test_a_preview_works_with_plex_offline(app: AppServer, plex: PlexSimulator) -> None:
+    plex.stop()
+    assert len(preview(app, count=5)["tracks"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"count": 0}, "count: must be at least 1"),
+        ({"count": 1001}, "count: must be at most 1000"),
+        ({"filters": {"decade": ["19x0s"]}}, "decade: '19x0s' is not a decade"),
+        ({"filters": {"min_rating": 11}}, "min_rating: must be at most 10"),
+        ({"target_minutes": -5}, "target_minutes"),
+        ({"max_per_artist": 0}, "max_per_artist: must be at least 1"),
+    ],
+)
+def test_a_bad_preview_request_names_the_field(
+    app: AppServer, body: dict[str, Any], message: str
+) -> None:
+    response = app.http.post("/api/playlists/preview", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["error"]
+
+
+# --- saving -----------------------------------------------------------------------------------
+
+
+def test_a_new_playlist_arrives_in_plex_with_the_tracks_in_order(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    tracks = keys_of(preview(app, count=25)["tracks"])
+    saved = save(app, title="  Friday night  ", rating_keys=tracks, mode="new")
+    assert saved["title"] == "Friday night" and saved["item_count"] == 25
+    playlist = sim_library.playlists[saved["id"]]
+    assert playlist.title == "Friday night"
+    assert playlist.item_keys == tracks
+    listed = app.get("/api/playlists").json()["playlists"]
+    assert {"id": saved["id"], "title": "Friday night", "item_count": 25, "smart": False} in listed
+
+
+def test_a_long_playlist_is_saved_whole(app: AppServer, sim_library: SimLibrary) -> None:
+    tracks = keys_of(app.tracks(limit=450, exclude_live="false")["tracks"])
+    saved = save(app, title="Everything", rating_keys=tracks)
+    assert sim_library.playlists[saved["id"]].item_keys == tracks
+
+
+def test_appending_and_replacing(app: AppServer, sim_library: SimLibrary) -> None:
+    first = keys_of(preview(app, count=5, seed=1)["tracks"])
+    second = keys_of(preview(app, count=3, seed=2, exclude=first)["tracks"])
+    created = save(app, title="Mix", rating_keys=first)
+
+    appended = save(app, rating_keys=second, mode="append", playlist_id=created["id"])
+    assert appended["item_count"] == 8
+    assert sim_library.playlists[created["id"]].item_keys == first + second
+
+    replaced = save(app, rating_keys=second, mode="replace", playlist_id=created["id"])
+    assert replaced == {"id": created["id"], "title": "Mix", "item_count": 3, "smart": False}
+    assert sim_library.playlists[created["id"]].item_keys == second
+
+
+def test_a_smart_playlist_is_not_touched(app: AppServer, sim_library: SimLibrary) -> None:
+    tracks = keys_of(preview(app, count=3)["tracks"])
+    smart: SimPlaylist = sim_library.create_playlist("Top rated", tracks[:1])
+    smart.smart = True
+    response = app.http.post(
+        "/api/playlists",
+        json={"rating_keys": tracks, "mode": "replace", "playlist_id": smart.rating_key},
+    )
+    assert response.status_code == 409
+    assert "“Top rated” is a smart playlist" in response.json()["error"]
+    assert sim_library.playlists[smart.rating_key].item_keys == tracks[:1]
+
+
+def test_a_vanished_playlist_is_reported(app: AppServer) -> None:
+    tracks = keys_of(preview(app, count=3)["tracks"])
+    response = app.http.post(
+        "/api/playlists", json={"rating_keys": tracks, "mode": "append", "playlist_id": 999999}
+    )
+    assert response.status_code == 409
+    assert response.json() == {"error": "That playlist is no longer on the Plex server."}
+
+
+def test_tracks_no_longer_in_the_cache_are_refused(app: AppServer, sim_library: SimLibrary) -> None:
+    response = app.http.post("/api/playlists", json={"title": "x", "rating_keys": [1, 2]})
+    assert response.status_code == 409
+    assert "2 of these tracks are no longer in the library" in response.json()["error"]
+    assert not sim_library.playlists
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"rating_keys": [1]}, "title: a new playlist needs a name"),
+        ({"title": "   ", "rating_keys": [1]}, "title: a new playlist needs a name"),
+        ({"rating_keys": [1], "mode": "append"}, "playlist_id: say which playlist to append"),
+        ({"title": "x", "rating_keys": []}, "rating_keys"),
+        ({"title": "x", "rating_keys": [1], "mode": "merge"}, "mode: must be"),
+    ],
+)
+def test_a_bad_save_request_names_the_field(
+    app: AppServer, body: dict[str, Any], message: str
+) -> None:
+    response = app.http.post("/api/playlists", json=body)
+    assert response.status_code == 422
+    assert message in response.json()["error"]
+
+
+def test_plex_offline_is_a_503_in_plain_words(app: AppServer, plex: PlexSimulator) -> None:
+    plex.stop()
+    response = app.get("/api/playlists")
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("Cannot reach Plex at http://127.0.0.1:")
+
+
+def test_a_plex_error_while_saving_is_a_502(app: AppServer, plex: PlexSimulator) -> None:
+    tracks = keys_of(preview(app, count=3)["tracks"])
+    plex.faults.inject("status", path="/playlists", params=None, status=500, times=None)
+    response = app.http.post("/api/playlists", json={"title": "x", "rating_keys": tracks})
+    assert response.status_code == 502
+    assert "Plex answered 500" in response.json()["error"]
