@@ -96,10 +96,13 @@ def sync_library(
     *,
     full: bool = False,
     clock: Callable[[], float] = time.time,
+    on_server_replaced: Callable[[ServerIdentity], None] | None = None,
 ) -> SyncResult:
     """Bring the cache up to date with Plex: the one entry point for the web app and the CLI.
 
     Refreshes incrementally when it can; ``full=True`` asks for a complete rebuild even then.
+    ``on_server_replaced`` is called (on this thread) as soon as the cache of a different server
+    has been cleared, before the new library is read: the UI can say why the library is empty.
     """
     progress = progress or SyncProgress()
     options = options or SyncOptions()
@@ -108,6 +111,8 @@ def sync_library(
         progress.set_phase(Phase.CONNECTING)
         identity = client.identity()
         replaced = forget_other_server(db, identity)
+        if replaced and on_server_replaced is not None:
+            on_server_replaced(identity)
         sections = choose_sections(client.music_sections(), options.libraries)
         run = _Run(client, identity, sections, progress, options, clock, started)
         state = db.read(read_sync_state)
@@ -119,7 +124,7 @@ def sync_library(
             except NeedsFullSync as problem:
                 reason = f"the refresh could not be trusted: {problem}"
                 log.warning("Incremental refresh abandoned, doing a full sync: %s.", problem)
-                progress.reset()
+                progress.new_pass()
         if reason is not None:
             kind = "full"
             log.info("Full sync: %s.", reason)

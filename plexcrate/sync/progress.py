@@ -23,28 +23,30 @@ class ProgressSnapshot:
 
 
 class SyncProgress:
-    """Counts tracks as they land. ``current`` only ever goes up during one sync (a refresh
-    that gives way to a full sync starts the count again with :meth:`reset`)."""
+    """Counts tracks as they land. ``current`` only ever goes up during one sync, even when
+    the sync starts over (a refresh that gives way to a full sync): :meth:`new_pass` counts the
+    new pass's tracks on top of those already counted, and its totals likewise."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._phase = Phase.CONNECTING
         self._current = 0
         self._total = 0
+        self._pass_start = 0  # tracks counted before the current pass began
 
-    def reset(self) -> None:
+    def new_pass(self) -> None:
         with self._lock:
             self._phase = Phase.CONNECTING
-            self._current = 0
-            self._total = 0
+            self._pass_start = self._current
 
     def set_phase(self, phase: Phase) -> None:
         with self._lock:
             self._phase = phase
 
     def set_total(self, total: int) -> None:
+        """The tracks this pass expects to read."""
         with self._lock:
-            self._total = max(total, self._current)
+            self._total = max(self._pass_start + total, self._current)
 
     def advance(self, count: int) -> None:
         with self._lock:

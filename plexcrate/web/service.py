@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,18 +22,15 @@ from plexcrate.cache.database import Database
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import Settings
 from plexcrate.plex.client import PlexClient, ServerIdentity
-from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
+from plexcrate.plex.errors import PlexTimeout, PlexUnreachable
 from plexcrate.sync.engine import (
     SyncFailed,
     SyncOptions,
     SyncResult,
-    explain_storage_error,
-    forget_other_server,
     sync_library,
 )
 from plexcrate.sync.progress import SyncProgress
 from plexcrate.web.models import LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
-from plexcrate.web.progress import MonotonicProgress
 from plexcrate.web.threads import DaemonCall
 
 log = logging.getLogger(__name__)
@@ -73,7 +69,7 @@ class LibraryService:
         self._state = SyncState()
         self._state_version = 0  # bumped on every change, so a slow reload can't undo a newer one
         self._syncing = False
-        self._progress: MonotonicProgress | None = None
+        self._progress: SyncProgress | None = None
         self._reason: SyncReason | None = None
         self._error: str | None = None
         self._server_changed: str | None = None
@@ -137,14 +133,11 @@ class LibraryService:
 
     # --- syncing ----------------------------------------------------------------------------
 
-    def start_sync(
-        self, reason: SyncReason, *, identity: ServerIdentity | None = None, full: bool = False
-    ) -> bool:
+    def start_sync(self, reason: SyncReason, *, full: bool = False) -> bool:
         """Start a sync in the background. Returns whether it blocks (the cache is empty).
 
-        ``identity``, when the caller has just read it, saves the sync a round trip before it
-        clears the cache of a changed server. No await between the check and the set of the
-        flag: that is what makes the 409 race-free.
+        No await between the check and the set of the flag: that is what makes the 409
+        race-free.
         """
         if not self.settings.plex_configured:
             raise SyncNotStarted(NOT_CONFIGURED)
@@ -155,30 +148,31 @@ class LibraryService:
         client = PlexClient(
             self.settings.plex_url, self.settings.plex_token, timeout=self.settings.plex_timeout
         )
-        progress = SyncProgress()
         self._sync_client, self._reason = client, reason
-        self._progress = MonotonicProgress(progress)
+        self._progress = SyncProgress()
         self._server_changed = None  # set again by this sync if the server changed once more
-        self._sync_task = asyncio.create_task(self._run_sync(client, progress, identity, full))
+        self._sync_task = asyncio.create_task(self._run_sync(client, self._progress, full))
         log.info("Sync started (%s).", reason.value)
         return self._state.is_empty
 
-    async def _run_sync(
-        self,
-        client: PlexClient,
-        progress: SyncProgress,
-        identity: ServerIdentity | None,
-        full: bool,
-    ) -> None:
+    async def _run_sync(self, client: PlexClient, progress: SyncProgress, full: bool) -> None:
         loop = asyncio.get_running_loop()
 
-        def on_server_replaced(identity: ServerIdentity, cleared: SyncState) -> None:
-            loop.call_soon_threadsafe(self._server_replaced, identity, cleared)
+        def on_server_replaced(identity: ServerIdentity) -> None:
+            loop.call_soon_threadsafe(self._server_replaced, identity)
 
-        call = DaemonCall(
-            lambda: self._sync_blocking(client, progress, identity, on_server_replaced, full),
-            name="plexcrate-sync",
-        )
+        def sync() -> tuple[SyncResult, SyncState]:
+            result = sync_library(
+                self.db,
+                client,
+                progress,
+                self.options,
+                full=full,
+                on_server_replaced=on_server_replaced,
+            )
+            return result, self.db.read(read_sync_state)
+
+        call = DaemonCall(sync, name="plexcrate-sync")
         self._sync_call = call
         outcome: tuple[SyncResult, SyncState] | None = None
         try:
@@ -209,36 +203,12 @@ class LibraryService:
             log.info("Synced %d tracks in %.1f s.", result.track_count, result.duration_s)
         self._syncing, self._progress, self._sync_client = False, None, None
 
-    def _sync_blocking(
-        self,
-        client: PlexClient,
-        progress: SyncProgress,
-        identity: ServerIdentity | None,
-        on_server_replaced: Callable[[ServerIdentity, SyncState], None],
-        full: bool,
-    ) -> tuple[SyncResult, SyncState]:
-        """On the sync thread: clear the cache first if the server changed, then sync; returns
-        the result and the cache's state right after it.
-
-        ``sync_library`` checks the server too, but only says so when it is done; checking here
-        first lets the status explain the empty library while the new one syncs.
-        """
-        if identity is None:
-            try:
-                identity = client.identity()
-            except PlexError as error:
-                raise SyncFailed(error.message) from error
-        try:
-            before = self.db.read(read_sync_state)
-            if forget_other_server(self.db, identity) and not before.is_empty:
-                on_server_replaced(identity, self.db.read(read_sync_state))
-        except sqlite3.Error as error:
-            raise SyncFailed(explain_storage_error(error, self.db)) from error
-        result = sync_library(self.db, client, progress, self.options, full=full)
-        return result, self.db.read(read_sync_state)
-
-    def _server_replaced(self, identity: ServerIdentity, cleared: SyncState) -> None:
-        self._set_state(cleared)
+    def _server_replaced(self, identity: ServerIdentity) -> None:
+        """The sync cleared the cache of another server (on the event loop, from its thread)."""
+        had_tracks = not self._state.is_empty
+        self._set_state(SyncState(machine_identifier=identity.machine_identifier))
+        if not had_tracks:
+            return
         name = f"“{identity.name}”" if identity.name else "another server"
         self._server_changed = (
             f"The Plex server at {self.settings.plex_url} is now {name}, not the server this "

@@ -78,7 +78,7 @@ class PlexWatcher:
         if reason is not None:
             # SyncNotStarted: someone started one meanwhile, and it checks the same things.
             with contextlib.suppress(SyncNotStarted):
-                self.service.start_sync(reason, identity=identity)
+                self.service.start_sync(reason)
         return True
 
     def _reason_to_sync(self, identity: ServerIdentity) -> SyncReason | None:
