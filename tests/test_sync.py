@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import TOKEN
+from library_factory import dump
 from plex_oracle import assert_cache_matches, cached_tracks
 
 from plexcrate.cache.database import Database
@@ -22,14 +22,6 @@ OPTIONS = SyncOptions(page_size=100, workers=3)
 
 def sync(cache: Database, client: PlexClient, **kwargs):
     return full_sync(cache, client, options=kwargs.pop("options", OPTIONS), **kwargs)
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def test_first_sync_mirrors_the_library_field_for_field(
