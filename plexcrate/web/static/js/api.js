@@ -1,0 +1,115 @@
+// The app's HTTP API. Every call resolves to the JSON body, or rejects with an ApiError whose
+// message can be shown to a person as it is. Writes always send a JSON body (at least {}).
+
+const NOT_ANSWERING = "plexcrate is not answering. Is it still running?";
+const INTERNAL = "Something went wrong inside plexcrate; its log has the details.";
+
+export class ApiError extends Error {
+  constructor(message, status = 0) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status; // 0 when the app could not be reached at all
+  }
+}
+
+export const isAbort = (error) => error?.name === "AbortError";
+
+async function request(method, path, { params, body, signal } = {}) {
+  const url = params ? `${path}?${params}` : path;
+  const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (method !== "GET") {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body ?? {});
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    throw new ApiError(NOT_ANSWERING, 0);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (error) {
+    if (isAbort(error)) throw error;
+  }
+  if (!response.ok) throw new ApiError(messageFor(response.status, data), response.status);
+  return data;
+}
+
+function messageFor(status, data) {
+  const error = data && typeof data.error === "string" ? data.error.trim() : "";
+  if (status >= 500 && (!error || error === "Internal error")) return INTERNAL;
+  if (error) return error;
+  if (status === 404) return "plexcrate does not know this request; is it up to date?";
+  return `The request failed (HTTP ${status}).`;
+}
+
+/** The track filter as query parameters, the way /api/tracks and /api/library/stats read it. */
+export function filterParams(filters) {
+  const params = new URLSearchParams();
+  for (const genre of filters.genre) params.append("genre", genre);
+  for (const decade of filters.decade) params.append("decade", decade);
+  if (filters.min_rating) params.set("min_rating", String(filters.min_rating));
+  params.set("exclude_live", filters.exclude_live ? "true" : "false");
+  if (filters.q) params.set("q", filters.q);
+  return params;
+}
+
+/** The same filter as a JSON object (the playlist builder's body). */
+export function filterBody(filters) {
+  return {
+    genre: [...filters.genre],
+    decade: [...filters.decade],
+    min_rating: filters.min_rating,
+    exclude_live: filters.exclude_live,
+    q: filters.q,
+  };
+}
+
+// --- library -------------------------------------------------------------------------------
+
+export const getStatus = (signal) => request("GET", "/api/library/status", { signal });
+
+export const startSync = ({ full = false } = {}) =>
+  request("POST", "/api/library/sync", { body: full ? { full: true } : {} });
+
+export function getTracks(filters, { limit = 100, offset = 0, signal } = {}) {
+  const params = filterParams(filters);
+  params.set("limit", String(limit));
+  params.set("offset", String(offset));
+  return request("GET", "/api/tracks", { params, signal });
+}
+
+export const getStats = (filters, { signal } = {}) =>
+  request("GET", "/api/library/stats", { params: filterParams(filters), signal });
+
+// --- playlists -----------------------------------------------------------------------------
+
+export const previewPlaylist = (body, { signal } = {}) =>
+  request("POST", "/api/playlists/preview", { body, signal });
+
+export const listPlaylists = () => request("GET", "/api/playlists");
+
+export const savePlaylist = (body) => request("POST", "/api/playlists", { body });
+
+// --- setup ---------------------------------------------------------------------------------
+
+/** The setup state, or null when this plexcrate has no setup API. */
+export async function getSetup() {
+  try {
+    return await request("GET", "/api/setup");
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
+    throw error;
+  }
+}
+
+export const checkServer = (plexUrl, plexToken) =>
+  request("POST", "/api/setup/check", { body: { plex_url: plexUrl, plex_token: plexToken } });
+
+export const saveSetup = (plexUrl, plexToken, musicLibraries) =>
+  request("POST", "/api/setup", {
+    body: { plex_url: plexUrl, plex_token: plexToken, music_libraries: musicLibraries },
+  });

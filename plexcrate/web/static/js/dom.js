@@ -1,0 +1,73 @@
+// A few DOM helpers. Text always goes in as text (never as HTML): track and artist names are
+// whatever the Plex library holds, "<Angle> Brackets" included.
+
+/**
+ * Create an element: h("button", { class: "btn", type: "button", onclick: fn }, "Label").
+ * Attributes starting with "on" become listeners; `dataset` and `aria` take objects; false,
+ * null and undefined attributes are left out; children may be strings, nodes, arrays or null.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value == null) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      el.addEventListener(name.slice(2), value);
+    } else if (name === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (name === "class") {
+      el.className = value;
+    } else if (name === "text") {
+      el.textContent = value;
+    } else {
+      el.setAttribute(name, value === true ? "" : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
+
+/** Set an element's text only when it changes (no needless layout work on every poll). */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** Show or hide with the `hidden` attribute, only when it changes. */
+export function show(el, visible) {
+  if (el.hidden === visible) el.hidden = !visible;
+}
+
+/** Say something to screen-reader users through the page's polite live region. */
+export function announce(message) {
+  const region = document.getElementById("announcer");
+  if (!region) return;
+  region.textContent = "";
+  // A new text node in a later task is announced even when the message repeats.
+  setTimeout(() => {
+    region.textContent = message;
+  }, 50);
+}
+
+/** Call `fn` once `wait` ms have passed without another call. */
+export function debounce(fn, wait) {
+  let timer = null;
+  const debounced = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), wait);
+  };
+  debounced.flush = (...args) => {
+    clearTimeout(timer);
+    fn(...args);
+  };
+  return debounced;
+}

@@ -1,0 +1,109 @@
+// Start-up: ask for the status, the setup state, the counts and the first page of tracks all
+// at once, then show the setup screen or the library, and keep the status fresh.
+
+import { getSetup, getStatus } from "./api.js";
+import { autoSyncReason, newMemory, remember } from "./autosync.js";
+import { $, debounce, show } from "./dom.js";
+import { createLibrary } from "./library.js";
+import { pollNow, startPolling } from "./poller.js";
+import { store } from "./state.js";
+import { requestSync } from "./sync.js";
+import { createFooter } from "./views/footer.js";
+import { createSyncModal } from "./views/modal.js";
+import { createPlaylistBuilder } from "./views/playlist.js";
+import { createSetup } from "./views/setup.js";
+
+const statusRequest = getStatus().catch(() => null);
+const setupRequest = getSetup().catch(() => null);
+const memory = newMemory(); // the syncs this page started by itself
+
+const library = createLibrary({ requestSync: () => syncNow() });
+library.load(); // the counts and the first page, in parallel with the status
+
+const modal = createSyncModal({ retry: () => requestSync(), openSettings: () => openSetup(true) });
+const footer = createFooter($("#statusbar"), { openSettings: () => openSetup(Boolean(store.status?.plex_configured)) });
+const builder = createPlaylistBuilder({ matchingCount: () => library.matching });
+const setup = createSetup($("#setup"), {
+  onSaved: async () => {
+    store.setup = await getSetup().catch(() => store.setup);
+    showScreen("library");
+    memory.firstRun = true; // this page starts it right now
+    await syncNow();
+  },
+  onCancel: () => showScreen("library"),
+});
+
+/** Start a sync; with an empty cache, the first-run modal follows it (and any refusal). */
+async function syncNow() {
+  if (!store.status || store.status.track_count === 0) modal.starting();
+  try {
+    await requestSync();
+  } catch (error) {
+    modal.failed(error.message);
+    pollNow();
+  }
+}
+
+function showScreen(name) {
+  const onSetup = name === "setup";
+  store.screen = name;
+  show($("#setup"), onSetup);
+  show($("#library"), !onSetup);
+  show($("#search-box"), !onSetup);
+  show($("#open-builder"), !onSetup);
+  show($("#open-settings"), !onSetup && Boolean(store.setup?.editable));
+  footer.render();
+  if (onSetup) setup.focus();
+}
+
+function openSetup(changing) {
+  setup.prepare(store.setup, { changing, canBrowse: (store.status?.track_count ?? 0) > 0 });
+  showScreen("setup");
+}
+
+// --- header controls ---
+
+const search = $("#search");
+search.value = store.filters.q;
+const searchLater = debounce((q) => store.setFilters({ q: q.trim() }), 250);
+search.addEventListener("input", () => searchLater(search.value));
+search.addEventListener("keydown", (event) => {
+  if (event.key === "Enter") searchLater.flush(search.value);
+});
+store.on("filters", ({ filters }) => {
+  if (search.value.trim() !== filters.q) search.value = filters.q;
+});
+
+$("#open-builder").addEventListener("click", () => builder.open());
+$("#open-settings").addEventListener("click", () => openSetup(Boolean(store.status?.plex_configured)));
+
+const filtersToggle = $("#filters-toggle");
+filtersToggle.addEventListener("click", () => {
+  const open = filtersToggle.getAttribute("aria-expanded") !== "true";
+  filtersToggle.setAttribute("aria-expanded", String(open));
+  $("#filters").classList.toggle("is-open", open);
+});
+
+// --- the page starts a sync by itself on a first run and when the cache is stale ---
+
+store.on("status", ({ status }) => {
+  if (!status || store.syncPending) return;
+  const reason = autoSyncReason(status, memory);
+  if (!reason) return;
+  remember(memory, reason, status);
+  if (reason === "first-run") syncNow();
+  else requestSync().catch(() => pollNow());
+});
+
+// --- start ---
+
+const [status, setupState] = await Promise.all([statusRequest, setupRequest]);
+store.setup = setupState;
+if (status && !status.plex_configured && setupState?.editable) {
+  setup.prepare(setupState, { canBrowse: status.track_count > 0 });
+  showScreen("setup");
+} else {
+  showScreen("library");
+}
+startPolling({ initial: status, fast: () => modal.open });
+footer.render();

@@ -1,0 +1,552 @@
+// The playlist builder, a side panel over the library: pick N random tracks from the current
+// filters (or about M minutes of them), optionally favouring higher ratings and capping tracks
+// per artist; preview them, swap or remove some, top the list up again; then save it to Plex as
+// a new playlist, or replace or add to an existing one.
+
+import { filterBody, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
+import { $, h, setText, show } from "../dom.js";
+import { formatCount, formatDuration, formatLength, minRatingLabel, plural } from "../format.js";
+import { openModal } from "../focus.js";
+import { sameFilters, store } from "../state.js";
+
+const MAX_PICK = 1000;
+const CANDIDATES = 25; // asked for when swapping one track, to honour the per-artist cap
+
+/** A name that says what the playlist holds: "Rock & Jazz · 1990s · 4 stars or more". */
+export function suggestName(filters) {
+  const parts = [];
+  if (filters.genre.length) {
+    parts.push(filters.genre.length > 2 ? `${filters.genre.slice(0, 2).join(", ")} & more` : filters.genre.join(" & "));
+  }
+  if (filters.decade.length) parts.push([...filters.decade].sort().join(", "));
+  if (filters.min_rating) parts.push(minRatingLabel(filters.min_rating));
+  if (filters.q) parts.push(`“${filters.q}”`);
+  return parts.length ? parts.join(" · ") : "plexcrate mix";
+}
+
+/** The filters in a sentence, for the panel's "From …" line. */
+function describeFilters(filters) {
+  const parts = [];
+  if (filters.genre.length) parts.push(filters.genre.join(", "));
+  if (filters.decade.length) parts.push([...filters.decade].sort().join(", "));
+  if (filters.min_rating) parts.push(minRatingLabel(filters.min_rating).toLowerCase());
+  if (filters.q) parts.push(`matching “${filters.q}”`);
+  parts.push(filters.exclude_live ? "no live recordings" : "live recordings included");
+  return parts.join(" · ");
+}
+
+export function createPlaylistBuilder({ matchingCount }) {
+  // --- state ---
+  let tracks = []; // the preview
+  let excluded = new Set(); // removed or swapped out: never picked again for this preview
+  let pickedFor = null; // the filters and options the preview was picked with
+  let playlists = null; // Plex's playlists, once asked for
+  let lastSuggestion = "";
+  let exhausted = false; // the filters hold no more tracks than the preview has (or had)
+  let close = null;
+  let busy = false;
+
+  // --- elements ---
+  const source = h("p", { class: "builder-source" });
+  const staleNote = h(
+    "p",
+    { class: "builder-note", hidden: true },
+    "The filters changed since this preview; pick again to use them.",
+  );
+
+  const countInput = numberInput("pick-count", "Number of tracks", { max: MAX_PICK, value: 50 });
+  const minutesInput = numberInput("pick-minutes", "Minutes", { max: 6000, value: 60, disabled: true });
+  const perArtist = numberInput("per-artist", "Tracks per artist, at most", { max: 100, value: 2, disabled: true });
+  const byCount = h("input", { type: "radio", name: "length", id: "length-count", checked: true });
+  const byMinutes = h("input", { type: "radio", name: "length", id: "length-minutes" });
+  const favour = h("input", { type: "checkbox", id: "favour-rating" });
+  // Its name reads the whole row: "At most 2 tracks per artist".
+  const capArtists = h("input", {
+    type: "checkbox",
+    id: "cap-artists",
+    "aria-labelledby": "cap-before per-artist cap-after",
+  });
+  const pickButton = h("button", { type: "submit", class: "btn btn-primary" }, "Pick tracks");
+  const pickError = h("p", { class: "form-error", role: "alert", hidden: true });
+
+  const pickForm = h(
+    "form",
+    { class: "builder-section", id: "pick-form", novalidate: true, onsubmit: (e) => (e.preventDefault(), pick()) },
+    h(
+      "fieldset",
+      { class: "field-group" },
+      h("legend", {}, "How long"),
+      choiceRow(byCount, "Number of tracks", countInput),
+      choiceRow(byMinutes, "About this many minutes", minutesInput),
+    ),
+    choiceRow(favour, "Favour higher ratings"),
+    h(
+      "div",
+      { class: "choice-row" },
+      capArtists,
+      h("label", { for: "cap-artists", id: "cap-before" }, "At most"),
+      perArtist,
+      h("label", { for: "cap-artists", id: "cap-after" }, "tracks per artist"),
+    ),
+    h("div", { class: "form-actions" }, pickButton),
+    pickError,
+  );
+
+  const summary = h("p", { class: "preview-summary", "aria-live": "polite", id: "preview-summary" });
+  const list = h("ol", { class: "preview-list", "aria-labelledby": "preview-heading" });
+  const topUp = h("button", { type: "button", class: "btn btn-small", hidden: true, onclick: () => fill() });
+  const previewError = h("p", { class: "form-error", role: "alert", hidden: true });
+  const shortNote = h("p", { class: "hint", hidden: true });
+  const preview = h(
+    "section",
+    { class: "builder-section preview", "aria-labelledby": "preview-heading", hidden: true },
+    h("div", { class: "section-head" }, h("h3", { id: "preview-heading", tabindex: "-1" }, "Preview"), summary),
+    staleNote,
+    shortNote,
+    list,
+    h("div", { class: "form-actions" }, topUp),
+    previewError,
+  );
+
+  const modeNew = h("input", { type: "radio", name: "save-mode", id: "mode-new", value: "new", checked: true });
+  const modeReplace = h("input", { type: "radio", name: "save-mode", id: "mode-replace", value: "replace" });
+  const modeAppend = h("input", { type: "radio", name: "save-mode", id: "mode-append", value: "append" });
+  const nameInput = h("input", {
+    type: "text",
+    id: "playlist-name",
+    class: "input",
+    maxlength: "200",
+    autocomplete: "off",
+    required: true,
+  });
+  const nameField = h("div", { class: "field" }, h("label", { for: "playlist-name" }, "Name"), nameInput);
+  const playlistSelect = h("select", { id: "playlist-target", class: "input" });
+  const playlistHint = h("p", { class: "hint", hidden: true });
+  const targetField = h(
+    "div",
+    { class: "field", hidden: true },
+    h("label", { for: "playlist-target" }, "Playlist"),
+    playlistSelect,
+    playlistHint,
+  );
+  const saveButton = h("button", { type: "submit", class: "btn btn-primary" }, "Save to Plex");
+  const saveResult = h("p", { class: "form-success", role: "status" });
+  const saveError = h("p", { class: "form-error", role: "alert", hidden: true });
+  const saveForm = h(
+    "form",
+    {
+      class: "builder-section",
+      id: "save-form",
+      novalidate: true,
+      hidden: true,
+      "aria-labelledby": "save-heading",
+      onsubmit: (e) => (e.preventDefault(), save()),
+    },
+    h("h3", { id: "save-heading" }, "Save to Plex"),
+    h(
+      "fieldset",
+      { class: "field-group segmented" },
+      h("legend", { class: "visually-hidden" }, "Save as"),
+      h("span", { class: "segment" }, modeNew, h("label", { for: "mode-new" }, "New playlist")),
+      h("span", { class: "segment" }, modeReplace, h("label", { for: "mode-replace" }, "Replace one")),
+      h("span", { class: "segment" }, modeAppend, h("label", { for: "mode-append" }, "Add to one")),
+    ),
+    nameField,
+    targetField,
+    h("div", { class: "form-actions" }, saveButton),
+    saveError,
+    saveResult,
+  );
+
+  const closeButton = h(
+    "button",
+    { type: "button", class: "icon-button", "aria-label": "Close the playlist builder", onclick: () => hide() },
+    "×",
+  );
+  const drawer = h(
+    "div",
+    {
+      class: "drawer",
+      role: "dialog",
+      "aria-modal": "true",
+      "aria-labelledby": "builder-title",
+      tabindex: "-1",
+      id: "builder",
+    },
+    h("div", { class: "drawer-head" }, h("h2", { id: "builder-title" }, "Build a playlist"), closeButton),
+    h("div", { class: "drawer-body" }, source, pickForm, preview, saveForm),
+  );
+  const backdrop = h("div", { class: "backdrop backdrop-side", hidden: true }, drawer);
+  backdrop.addEventListener("click", (event) => event.target === backdrop && hide());
+  document.body.append(backdrop);
+
+  // --- form behaviour ---
+  for (const radio of [byCount, byMinutes]) {
+    radio.addEventListener("change", () => {
+      countInput.disabled = !byCount.checked;
+      minutesInput.disabled = !byMinutes.checked;
+    });
+  }
+  capArtists.addEventListener("change", () => {
+    perArtist.disabled = !capArtists.checked;
+  });
+  for (const radio of [modeNew, modeReplace, modeAppend]) radio.addEventListener("change", onMode);
+  nameInput.addEventListener("input", () => nameInput.removeAttribute("aria-invalid"));
+
+  function options() {
+    const count = clampInt(countInput.value, 1, MAX_PICK, 50);
+    const minutes = clampInt(minutesInput.value, 1, 6000, 60);
+    const cap = capArtists.checked ? clampInt(perArtist.value, 1, 100, 2) : null;
+    countInput.value = String(count);
+    minutesInput.value = String(minutes);
+    if (cap) perArtist.value = String(cap);
+    return {
+      byMinutes: byMinutes.checked,
+      count,
+      minutes,
+      favour_rating: favour.checked,
+      max_per_artist: cap,
+    };
+  }
+
+  function request(opts, { count, targetMinutes, exclude }) {
+    return previewPlaylist({
+      filters: filterBody(store.filters),
+      count,
+      favour_rating: opts.favour_rating,
+      max_per_artist: opts.max_per_artist,
+      target_minutes: targetMinutes ?? null,
+      exclude: [...exclude],
+      seed: null,
+    });
+  }
+
+  async function pick() {
+    if (busy) return;
+    const opts = options();
+    await run(pickButton, "Picking…", pickError, async () => {
+      const body = await request(opts, {
+        count: opts.byMinutes ? MAX_PICK : opts.count,
+        targetMinutes: opts.byMinutes ? opts.minutes : null,
+        exclude: [],
+      });
+      tracks = body.tracks;
+      excluded = new Set();
+      pickedFor = { filters: store.filters, opts };
+      exhausted = opts.byMinutes ? totalMs() < opts.minutes * 60000 : tracks.length < opts.count;
+      renderPreview();
+      setText(pickButton, "Pick again");
+      if (!nameInput.value || nameInput.value === lastSuggestion) {
+        lastSuggestion = suggestName(store.filters);
+        nameInput.value = lastSuggestion;
+      }
+    });
+  }
+
+  /** Top the preview up to the wanted length, keeping what is there. */
+  async function fill() {
+    if (busy || !pickedFor) return;
+    const opts = pickedFor.opts;
+    const missingMs = opts.minutes * 60000 - totalMs();
+    const missing = opts.byMinutes ? MAX_PICK - tracks.length : opts.count - tracks.length;
+    if (missing <= 0 || (opts.byMinutes && missingMs <= 0)) return;
+    await run(topUp, "Adding…", previewError, async () => {
+      const body = await request(opts, {
+        count: Math.min(MAX_PICK, opts.max_per_artist ? missing + CANDIDATES * 4 : missing),
+        targetMinutes: opts.byMinutes ? Math.max(1, Math.ceil(missingMs / 60000)) : null,
+        exclude: [...excluded, ...tracks.map((t) => t.rating_key)],
+      });
+      const added = [];
+      for (const track of body.tracks) {
+        if (!opts.byMinutes && added.length >= missing) break;
+        if (fitsCap(track, [...tracks, ...added], opts.max_per_artist)) added.push(track);
+      }
+      if (!opts.byMinutes && added.length < missing) exhausted = true;
+      if (!added.length) {
+        exhausted = true;
+        renderPreview();
+        throw new Error("No more tracks match these filters.");
+      }
+      tracks = [...tracks, ...added];
+      renderPreview();
+    });
+  }
+
+  async function swap(index) {
+    if (busy) return;
+    const old = tracks[index];
+    const opts = pickedFor.opts;
+    const button = list.children[index]?.querySelector(".swap");
+    await run(button, null, previewError, async () => {
+      const body = await request(opts, {
+        count: CANDIDATES,
+        exclude: [...excluded, ...tracks.map((t) => t.rating_key)],
+      });
+      const others = tracks.filter((_, i) => i !== index);
+      const replacement = body.tracks.find((t) => fitsCap(t, others, opts.max_per_artist));
+      if (!replacement) {
+        exhausted = true;
+        throw new Error("No other track matches these filters.");
+      }
+      excluded.add(old.rating_key);
+      tracks = [...tracks.slice(0, index), replacement, ...tracks.slice(index + 1)];
+      renderPreview();
+      list.children[index]?.querySelector(".swap")?.focus();
+    });
+  }
+
+  function remove(index) {
+    excluded.add(tracks[index].rating_key);
+    tracks = tracks.filter((_, i) => i !== index);
+    renderPreview();
+    const next = list.children[Math.min(index, tracks.length - 1)];
+    (next?.querySelector(".remove") || $("#preview-heading")).focus?.();
+  }
+
+  function previewRow(track, index) {
+    const meta = [track.artist, track.album, track.year].filter(Boolean).join(" · ");
+    const live = track.is_live ? h("span", { class: "badge badge-live" }, "Live") : null;
+    return h(
+      "li",
+      { class: "preview-track", dataset: { ratingKey: String(track.rating_key) } },
+      h("span", { class: "preview-index", "aria-hidden": "true" }, String(index + 1)),
+      h(
+        "span",
+        { class: "track-text" },
+        h("span", { class: "track-title" }, h("span", { class: "track-title-text" }, track.title), live),
+        h("span", { class: "track-meta" }, meta),
+      ),
+      h("span", { class: "track-duration" }, formatDuration(track.duration_ms)),
+      h(
+        "span",
+        { class: "preview-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon-button swap",
+            "aria-label": `Swap “${track.title}” for another track`,
+            title: "Swap for another track",
+            onclick: () => swap(index),
+          },
+          "↻",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon-button remove",
+            "aria-label": `Remove “${track.title}”`,
+            title: "Remove",
+            onclick: () => remove(index),
+          },
+          "×",
+        ),
+      ),
+    );
+  }
+
+  function totalMs() {
+    return tracks.reduce((sum, t) => sum + (t.duration_ms || 0), 0);
+  }
+
+  function renderPreview() {
+    show(preview, true);
+    show(saveForm, tracks.length > 0);
+    hideMessage(previewError);
+    const length = `${plural(tracks.length, "track")} · ${formatLength(totalMs())}`;
+    setText(summary, tracks.length ? length : "No tracks match these filters.");
+    list.replaceChildren(...tracks.map((track, index) => previewRow(track, index)));
+    const opts = pickedFor?.opts;
+    const short = opts && !opts.byMinutes ? opts.count - tracks.length : 0;
+    const shortMinutes = opts && opts.byMinutes ? Math.round((opts.minutes * 60000 - totalMs()) / 60000) : 0;
+    if (short > 0 && tracks.length > 0) setText(topUp, `Add ${plural(short, "more track")}`);
+    else if (shortMinutes >= 2 && tracks.length > 0) setText(topUp, `Add about ${shortMinutes} more minutes`);
+    show(topUp, (short > 0 || shortMinutes >= 2) && tracks.length > 0 && !exhausted);
+    const fewer = exhausted && opts && tracks.length > 0 && !excluded.size;
+    setText(shortNote, fewer ? "That is every track these filters and options allow." : "");
+    show(shortNote, Boolean(fewer));
+    show(staleNote, Boolean(pickedFor) && !sameFilters(pickedFor.filters, store.filters));
+  }
+
+  // --- saving ---
+  function mode() {
+    return modeReplace.checked ? "replace" : modeAppend.checked ? "append" : "new";
+  }
+
+  async function onMode() {
+    const m = mode();
+    show(nameField, m === "new");
+    show(targetField, m !== "new");
+    hideMessage(saveError);
+    if (m !== "new" && playlists === null) await loadPlaylists();
+  }
+
+  async function loadPlaylists() {
+    playlistSelect.replaceChildren(h("option", { value: "" }, "Loading playlists…"));
+    playlistSelect.disabled = true;
+    show(playlistHint, false);
+    try {
+      const body = await listPlaylists();
+      playlists = body.playlists;
+      renderPlaylists();
+    } catch (error) {
+      playlists = null;
+      playlistSelect.replaceChildren(h("option", { value: "" }, "Couldn't load playlists"));
+      setText(playlistHint, error.message);
+      show(playlistHint, true);
+    }
+  }
+
+  function renderPlaylists(selectedId) {
+    const usable = playlists.filter((p) => !p.smart);
+    playlistSelect.disabled = usable.length === 0;
+    playlistSelect.replaceChildren(
+      ...(usable.length ? [] : [h("option", { value: "" }, "No playlists yet")]),
+      ...playlists.map((p) =>
+        h(
+          "option",
+          { value: String(p.id), disabled: p.smart, selected: p.id === selectedId },
+          p.smart ? `${p.title} (smart playlist)` : `${p.title} (${plural(p.item_count, "track")})`,
+        ),
+      ),
+    );
+    if (!usable.length) {
+      setText(playlistHint, "There are no regular playlists on Plex yet: save this one as a new playlist.");
+      show(playlistHint, true);
+    }
+  }
+
+  async function save() {
+    if (busy || !tracks.length) return;
+    const m = mode();
+    hideMessage(saveError);
+    setText(saveResult, "");
+    let title = nameInput.value.trim();
+    let playlistId = null;
+    if (m === "new" && !title) {
+      nameInput.setAttribute("aria-invalid", "true");
+      showMessage(saveError, "Give the playlist a name.");
+      nameInput.focus();
+      return;
+    }
+    if (m !== "new") {
+      playlistId = Number.parseInt(playlistSelect.value, 10);
+      const target = playlists?.find((p) => p.id === playlistId);
+      if (!target) {
+        showMessage(saveError, "Pick the playlist to " + (m === "replace" ? "replace." : "add to."));
+        playlistSelect.focus();
+        return;
+      }
+      title = target.title;
+    }
+    const count = tracks.length;
+    await run(saveButton, "Saving…", saveError, async () => {
+      const keys = tracks.map((t) => t.rating_key);
+      const saved = await savePlaylist({ title, rating_keys: keys, mode: m, playlist_id: playlistId });
+      const message =
+        m === "append"
+          ? `Added ${plural(count, "track")} to “${saved.title}” on Plex ` +
+            `(${plural(saved.item_count, "track")} now).`
+          : m === "replace"
+            ? `Replaced “${saved.title}” on Plex: ${plural(saved.item_count, "track")}.`
+            : `Saved “${saved.title}” to Plex: ${plural(saved.item_count, "track")}.`;
+      setText(saveResult, message);
+      if (playlists !== null) {
+        const others = playlists.filter((p) => p.id !== saved.id);
+        playlists = [...others, { id: saved.id, title: saved.title, item_count: saved.item_count, smart: false }]
+          .sort((a, b) => a.title.localeCompare(b.title));
+        renderPlaylists(playlistId);
+      }
+    });
+  }
+
+  // --- helpers ---
+  async function run(button, busyLabel, errorEl, work) {
+    busy = true;
+    hideMessage(errorEl);
+    const label = button?.textContent;
+    if (button) {
+      button.setAttribute("aria-disabled", "true");
+      button.classList.add("is-busy");
+      if (busyLabel) button.textContent = busyLabel;
+    }
+    drawer.setAttribute("aria-busy", "true");
+    try {
+      await work();
+    } catch (error) {
+      showMessage(errorEl, error.message);
+    } finally {
+      busy = false;
+      drawer.removeAttribute("aria-busy");
+      if (button && button.isConnected) {
+        button.removeAttribute("aria-disabled");
+        button.classList.remove("is-busy");
+        if (busyLabel && button.textContent === busyLabel) button.textContent = label;
+      }
+    }
+  }
+
+  function show_() {
+    const total = matchingCount();
+    const from = total == null ? "the" : formatCount(total);
+    setText(source, `From ${from} matching tracks: ${describeFilters(store.filters)}.`);
+    if (tracks.length || pickedFor) renderPreview();
+    if (!nameInput.value || nameInput.value === lastSuggestion) {
+      lastSuggestion = suggestName(store.filters);
+      nameInput.value = lastSuggestion;
+    }
+    const first = countInput.disabled ? minutesInput : countInput;
+    close = openModal(backdrop, drawer, { onEscape: hide, initialFocus: first });
+  }
+
+  function hide() {
+    if (close) close();
+    close = null;
+  }
+
+  return {
+    open: show_,
+    close: hide,
+  };
+}
+
+function numberInput(id, label, { min = 1, max, value, disabled = false }) {
+  return h("input", {
+    type: "number",
+    id,
+    class: "input input-number",
+    "aria-label": label,
+    inputmode: "numeric",
+    min: String(min),
+    max: String(max),
+    value: String(value),
+    disabled,
+  });
+}
+
+function choiceRow(input, label, ...rest) {
+  return h("div", { class: "choice-row" }, input, h("label", { for: input.id }, label), ...rest);
+}
+
+function fitsCap(track, chosen, cap) {
+  if (!cap) return true;
+  const artist = track.artist.toLowerCase();
+  return chosen.filter((t) => t.artist.toLowerCase() === artist).length < cap;
+}
+
+function clampInt(text, min, max, fallback) {
+  const n = Number.parseInt(text, 10);
+  if (!Number.isFinite(n)) return fallback;
+  return Math.min(max, Math.max(min, n));
+}
+
+function showMessage(el, text) {
+  setText(el, text);
+  show(el, true);
+}
+
+function hideMessage(el) {
+  setText(el, "");
+  show(el, false);
+}

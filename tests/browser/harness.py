@@ -1,0 +1,119 @@
+"""What the browser tests share: Chromium's path and flags, the page sizes, the CSP the app is
+served under, the app wrapper and its traffic log, and a cache filler.
+
+``tests/browser`` is a package, so its conftest never shadows ``tests/conftest.py`` (both would
+otherwise be the module ``conftest``); tests import these helpers as ``browser.harness``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import ConsoleMessage, Page
+from web_harness import AppServer
+
+from plexcrate.cache.database import Database
+from plexcrate.config import Settings
+from plexcrate.plex.client import PlexClient
+from plexcrate.sync.engine import sync_library
+
+CHROMIUM = os.environ.get("PLEXCRATE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+# What the hardening will send: no inline scripts or styles, nothing from elsewhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+
+
+@dataclass
+class PageErrors:
+    messages: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        # Chromium logs every 4xx/5xx answer to fetch(); the tests provoke some on purpose.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.messages.append(message.text)
+
+
+OpenPage = Callable[..., Page]
+
+
+@dataclass
+class Traffic:
+    """What the app answered to the browser, and the writes the browser sent."""
+
+    bodies: list[bytes] = field(default_factory=list)
+    writes: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+
+class Guard:
+    """ASGI middleware for the tests: adds the CSP header, records bodies and writes."""
+
+    def __init__(self, app: Any, traffic: Traffic) -> None:
+        self.app = app
+        self.traffic = traffic
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+            self.traffic.writes.append((scope["method"], scope["path"], headers))
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []), (b"content-security-policy", CSP.encode())]
+                message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body":
+                self.traffic.bodies.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
+
+
+@dataclass
+class UiApp:
+    server: AppServer
+    traffic: Traffic
+    settings: Settings
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+StartUi = Callable[..., UiApp]
+
+
+class Clock:
+    """A clock for the app's staleness rules that a test can move forward."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+def fill_cache(cache_path: Path, plex_url: str, token: str) -> None:
+    """Sync a cache before the app starts, in as few requests as the engine likes."""
+    with Database(cache_path) as db, PlexClient(plex_url, token, retry_delay=0) as client:
+        sync_library(db, client)

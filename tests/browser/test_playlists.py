@@ -1,0 +1,155 @@
+"""The playlist builder: pick from the filters, preview, remove, swap, top up, and save to the
+simulated Plex as a new playlist, added to one, or replacing one."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+from browser.harness import PHONE, OpenPage, UiApp
+from plexcrate.simulator import PlexSimulator, SimLibrary, SimPlaylist
+
+
+def preview_keys(page: Page) -> list[int]:
+    keys = page.locator("#builder .preview-track").evaluate_all(
+        "items => items.map(li => Number(li.dataset.ratingKey))"
+    )
+    return list(keys)
+
+
+def open_builder(page: Page, ui: UiApp, query: str = "") -> Locator:
+    page.goto(ui.url + query)
+    expect(page.locator("#tracks .track").first).to_be_visible()
+    page.get_by_role("button", name="Build playlist").click()
+    builder = page.get_by_role("dialog", name="Build a playlist")
+    expect(builder).to_be_visible()
+    return builder
+
+
+def pick(builder: Locator, count: int) -> None:
+    builder.get_by_role("spinbutton", name="Number of tracks").fill(str(count))
+    builder.get_by_role("button", name=re.compile("^Pick")).click()
+    expect(builder.locator(".preview-track")).to_have_count(count)
+
+
+def playlist_named(lib: SimLibrary, title: str) -> SimPlaylist:
+    with lib.lock:
+        found = [p for p in lib.playlists.values() if p.title == title]
+    assert len(found) == 1, f"{len(found)} playlists called {title!r}"
+    return found[0]
+
+
+def test_a_picked_and_edited_playlist_arrives_in_plex(
+    page: Page, synced_ui: UiApp, sim_library: SimLibrary
+) -> None:
+    api = synced_ui.server
+    genre = api.stats()["genres"][0]["name"]
+    allowed = {t["rating_key"]: t for t in api.tracks(genre=genre, limit=1000)["tracks"]}
+    builder = open_builder(page, synced_ui, f"?genre={genre}")
+    expect(builder).to_contain_text(f"From {len(allowed):,} matching tracks: {genre}")
+    expect(builder.get_by_role("spinbutton", name="Number of tracks")).to_be_focused()
+
+    builder.get_by_role("checkbox", name="At most 2 tracks per artist").check()
+    pick(builder, 12)
+    picked = preview_keys(page)
+    assert set(picked) <= set(allowed), "picked a track outside the filters"
+    artists = [allowed[key]["artist"].lower() for key in picked]
+    assert max(artists.count(a) for a in artists) <= 2
+    expect(builder.locator("#preview-summary")).to_contain_text("12 tracks · ")
+
+    # Remove the first, swap the second for another, then top the list up again.
+    first_title = allowed[picked[0]]["title"]
+    builder.get_by_role("button", name=f"Remove “{first_title}”").click()
+    expect(builder.locator(".preview-track")).to_have_count(11)
+    expect(builder.locator("#preview-summary")).to_contain_text("11 tracks · ")
+    second = preview_keys(page)[1]
+    swap = f"Swap “{allowed[second]['title']}” for another track"
+    builder.get_by_role("button", name=swap).click()
+    expect(builder.locator(".preview-track").nth(1)).not_to_have_attribute(
+        "data-rating-key", str(second)
+    )
+    swapped = preview_keys(page)
+    assert len(swapped) == 11 and swapped[1] not in picked and swapped[1] in allowed
+    builder.get_by_role("button", name="Add 1 more track").click()
+    expect(builder.locator(".preview-track")).to_have_count(12)
+    final = preview_keys(page)
+    assert len(set(final)) == 12 and picked[0] not in final and second not in final
+    assert set(final) <= set(allowed)
+
+    name = builder.get_by_role("textbox", name="Name")
+    expect(name).to_have_value(genre)  # a name from the filters, to start from
+    name.fill("Browser test mix")
+    builder.get_by_role("button", name="Save to Plex").click()
+    expect(builder.get_by_role("status")).to_have_text(
+        "Saved “Browser test mix” to Plex: 12 tracks."
+    )
+    assert playlist_named(sim_library, "Browser test mix").item_keys == final
+
+    # Add another pick to it, then replace it with a third.
+    pick(builder, 5)
+    added = preview_keys(page)
+    builder.get_by_role("radio", name="Add to one").check()
+    target = builder.get_by_role("combobox", name="Playlist")
+    expect(target.locator("option", has_text="Browser test mix")).to_have_count(1)
+    target.select_option(label="Browser test mix (12 tracks)")
+    builder.get_by_role("button", name="Save to Plex").click()
+    expect(builder.get_by_role("status")).to_have_text(
+        "Added 5 tracks to “Browser test mix” on Plex (17 tracks now)."
+    )
+    assert playlist_named(sim_library, "Browser test mix").item_keys == final + added
+
+    pick(builder, 3)
+    replacing = preview_keys(page)
+    builder.get_by_role("radio", name="Replace one").check()
+    target.select_option(label="Browser test mix (17 tracks)")
+    builder.get_by_role("button", name="Save to Plex").click()
+    expect(builder.get_by_role("status")).to_have_text(
+        "Replaced “Browser test mix” on Plex: 3 tracks."
+    )
+    assert playlist_named(sim_library, "Browser test mix").item_keys == replacing
+
+    page.keyboard.press("Escape")
+    expect(builder).to_be_hidden()
+    expect(page.get_by_role("button", name="Build playlist")).to_be_focused()
+
+
+def test_a_target_length_picks_about_that_many_minutes(page: Page, synced_ui: UiApp) -> None:
+    builder = open_builder(page, synced_ui)
+    builder.get_by_role("radio", name="About this many minutes").check()
+    builder.get_by_role("spinbutton", name="Minutes").fill("30")
+    builder.get_by_role("checkbox", name="Favour higher ratings").check()
+    builder.get_by_role("button", name="Pick tracks").click()
+    summary = builder.locator("#preview-summary")
+    expect(summary).to_have_text(re.compile(r"^\d+ tracks · (3\d|4\d) min$"))
+
+
+def test_saving_needs_a_name_and_says_when_plex_is_unreachable(
+    page: Page, synced_ui: UiApp, plex: PlexSimulator
+) -> None:
+    builder = open_builder(page, synced_ui)
+    pick(builder, 3)
+    name = builder.get_by_role("textbox", name="Name")
+    name.fill("")
+    builder.get_by_role("button", name="Save to Plex").click()
+    expect(builder.get_by_role("alert")).to_have_text("Give the playlist a name.")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+
+    plex.stop()
+    name.fill("Offline mix")
+    builder.get_by_role("button", name="Save to Plex").click()
+    expect(builder.get_by_role("alert")).to_contain_text("Plex")
+    builder.get_by_role("radio", name="Add to one").check()
+    expect(builder.locator("#playlist-target ~ .hint")).to_contain_text("Plex")
+
+
+def test_the_builder_fits_a_phone(new_page: OpenPage, synced_ui: UiApp) -> None:
+    page = new_page(viewport=PHONE)
+    builder = open_builder(page, synced_ui)
+    pick(builder, 5)
+    box = builder.bounding_box()
+    assert box and box["width"] <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    builder.get_by_role("button", name="Close the playlist builder").click()
+    expect(builder).to_be_hidden()
