@@ -49,6 +49,17 @@ def test_plex_going_away_and_coming_back_flips_plex_connected(
     app.wait_for_status(lambda s: s["plex_connected"], timeout=30, what="back online")
 
 
+def test_plex_connected_is_unknown_until_the_first_probe_answers(
+    start_app: StartApp, plex: PlexSimulator
+) -> None:
+    """Not "offline" in the moment after start: the UI would flash a false warning."""
+    plex.faults.inject("hang", path="/identity", params=None, hang_seconds=3.0)
+    app = start_app()
+    assert app.status()["plex_connected"] is None
+    app.wait_for_status(lambda s: s["plex_connected"] is False, what="the probe to time out")
+    app.wait_for_status(lambda s: s["plex_connected"] is True, what="the next probe")
+
+
 def test_an_empty_cache_with_plex_offline_fails_fast_and_says_what_to_check(
     start_app: StartApp,
 ) -> None:

@@ -59,8 +59,9 @@ class LibraryStatus(ApiModel):
         description="Why the last sync failed, in plain words; null once a sync succeeds."
     )
     plex_configured: bool = Field(description="Whether PLEX_URL and PLEX_TOKEN are set.")
-    plex_connected: bool = Field(
-        description="Whether Plex answered the last background probe (every few seconds)."
+    plex_connected: bool | None = Field(
+        description="Whether Plex answered the last background probe (every few seconds); "
+        "null in the moment after start, before the first probe has answered."
     )
     server_name: str | None = Field(description="The Plex server the cache mirrors.")
     is_stale: bool = Field(

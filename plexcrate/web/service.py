@@ -65,7 +65,8 @@ class LibraryService:
         self.db = db
         self.options = replace(options or SyncOptions(), libraries=settings.music_libraries)
         self.clock = clock
-        self.plex_connected = False  # set by the PlexWatcher's probe
+        # Set by the PlexWatcher's probe; None until its first answer, which is not "offline".
+        self.plex_connected: bool | None = None
         self._state = SyncState()
         self._state_version = 0  # bumped on every change, so a slow reload can't undo a newer one
         self._syncing = False
@@ -122,7 +123,7 @@ class LibraryService:
             sync_reason=self._reason,
             error=self._error,
             plex_configured=self.settings.plex_configured,
-            plex_connected=self.plex_connected,
+            plex_connected=self.plex_connected if self.settings.plex_configured else False,
             server_name=state.server_name or None,
             is_stale=self.is_stale(),
             server_changed=self._server_changed,
@@ -234,7 +235,7 @@ class LibraryService:
             raise SyncNotStarted("A sync is running; change the server when it has finished.")
         self.settings = settings
         self.options = replace(self.options, libraries=settings.music_libraries)
-        self.plex_connected = False  # until the new server's first probe answers
+        self.plex_connected = None  # until the new server's first probe answers
         self._error = None
 
     # --- shutdown ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ export function createLibrary({ requestSync }) {
         showMessage("No Plex server is set up yet, so there is no library to show.");
       } else if (status.is_syncing) {
         showMessage("Your library is being synced…");
-      } else if (!status.plex_connected) {
+      } else if (status.plex_connected === false) {
         showMessage(
           "Your library hasn't been synced yet. Plex isn't answering right now; it will sync once Plex is back.",
           "Sync now",

@@ -107,7 +107,8 @@ export function createFooter(root, { openSettings }) {
     const next = footerModel(status, {
       reachable: store.reachable,
       pending: Boolean(store.syncPending),
-      offline: Boolean(status && !status.plex_connected),
+      // null: the first probe hasn't answered yet, which is not the same as offline.
+      offline: Boolean(status && status.plex_connected === false),
       editable: Boolean(store.setup?.editable) && store.screen !== "setup",
     });
     if (startError && next.kind !== "syncing" && next.kind !== "starting") next.detail = startError;
