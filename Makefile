@@ -26,17 +26,17 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: setup browser
-	$(VENV)/bin/ruff check plexcrate tests benchmarks
-	$(VENV)/bin/ruff format --check plexcrate tests benchmarks
+	$(VENV)/bin/ruff check plexcrate tests benchmarks scripts
+	$(VENV)/bin/ruff format --check plexcrate tests benchmarks scripts
 	$(VENV)/bin/pytest
 
 lint: setup
-	$(VENV)/bin/ruff check plexcrate tests benchmarks
-	$(VENV)/bin/ruff format --check plexcrate tests benchmarks
+	$(VENV)/bin/ruff check plexcrate tests benchmarks scripts
+	$(VENV)/bin/ruff format --check plexcrate tests benchmarks scripts
 
 format: setup
-	$(VENV)/bin/ruff check --fix plexcrate tests benchmarks
-	$(VENV)/bin/ruff format plexcrate tests benchmarks
+	$(VENV)/bin/ruff check --fix plexcrate tests benchmarks scripts
+	$(VENV)/bin/ruff format plexcrate tests benchmarks scripts
 
 bench: setup
-	$(VENV)/bin/python -m benchmarks
+	$(VENV)/bin/python -m benchmarks $(NAMES)

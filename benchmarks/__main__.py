@@ -11,7 +11,12 @@ from benchmarks.harness import Result, machine, table
 
 # name → module with a ``run(...) -> list[Result]``; in the order they run by default.
 BENCHMARKS: dict[str, str] = {
+    "vs_plexapi": "benchmarks.vs_plexapi",
     "full_sync": "benchmarks.full_sync",
+    "status": "benchmarks.status_latency",
+    "queries": "benchmarks.queries",
+    "start": "benchmarks.cold_start",
+    "large": "benchmarks.large",
     "incremental": "benchmarks.incremental",
 }
 

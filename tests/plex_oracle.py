@@ -111,6 +111,16 @@ def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
             "album_genres": links("album_genres", "album_key"),
             "track_genres": links("track_genres", "rating_key"),
             "genres": {name: True for name in names.values()},
+            # track_genres carries copies of its track's filter columns: none may be stale.
+            "stale_track_genre_copies": {
+                row[0]: row
+                for row in conn.execute(
+                    """SELECT tg.rating_key, tg.is_live, tg.year, tg.user_rating
+                       FROM track_genres tg JOIN tracks t USING (rating_key)
+                       WHERE tg.is_live IS NOT t.is_live OR tg.year IS NOT t.year
+                          OR tg.user_rating IS NOT t.user_rating"""
+                )
+            },
         }
 
     return db.read(read)

@@ -90,10 +90,11 @@ def test_another_programs_sqlite_file_is_refused_and_left_alone(tmp_path: Path) 
     conn.execute("CREATE TABLE notes (body TEXT)")
     conn.commit()
     conn.close()
-    before = dump(path)
+    before, raw = dump(path), path.read_bytes()
     with pytest.raises(CacheUnreadable, match="another program"):
         Database(path)
     assert dump(path) == before
+    assert path.read_bytes() == raw  # not even switched to WAL mode
 
 
 # --- snapshots --------------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import orjson
 
-from plexcrate.cache.queries import TRACK_COLUMNS, Track, TrackFilter, row_to_track, shuffle_key
+from plexcrate.cache.queries import (
+    TRACK_COLUMNS,
+    Track,
+    TrackFilter,
+    row_to_track,
+    shuffle_key,
+    shuffle_params,
+)
 
 MAX_PICK = 1000
 UNRATED_AS = 5  # an unrated track weighs like 2½ stars
@@ -58,7 +65,7 @@ def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions
             ORDER BY c.pick_key, t.rating_key""",
         {
             **params,
-            "seed": options.seed & 0x7FFFFFFF,
+            **shuffle_params(options.seed & 0x7FFFFFFF),
             "exclude": orjson.dumps(list(options.exclude)).decode(),
             "per_artist": per_artist,
         },

@@ -33,6 +33,11 @@ class ForeignCacheFile(sqlite3.DatabaseError):
     """The file is SQLite, but not a plexcrate cache we can use."""
 
 
+# The columns of ``tracks`` that track_genres copies, as they are declared there.
+TRACK_GENRE_COPIES = ("is_live", "year", "user_rating")
+TRACK_GENRE_COPIES_DDL = "is_live INTEGER NOT NULL DEFAULT 0, year INTEGER, user_rating INTEGER"
+
+
 def library_tables_sql(prefix: str = "") -> list[str]:
     p = prefix
     return [
@@ -91,21 +96,31 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             last_viewed_at INTEGER,
             search_text    TEXT NOT NULL DEFAULT ''
         )""",
+        # A track's genres, with copies of the track's filter columns (derive_sql keeps them):
+        # the per-genre counts under a filter then read this table alone, not one track row
+        # per link (50 ms instead of 9 at 100,000 tracks).
         f"""CREATE TABLE {p}track_genres (
-            genre_id   INTEGER NOT NULL,
-            rating_key INTEGER NOT NULL,
+            genre_id    INTEGER NOT NULL,
+            rating_key  INTEGER NOT NULL,
+            {TRACK_GENRE_COPIES_DDL},
             PRIMARY KEY (genre_id, rating_key)
         ) WITHOUT ROWID""",
     ]
 
 
 # Created once the data is in: building an index over loaded rows beats maintaining it per insert.
+# The two track indexes the browser reads are *covering* for the filters (live, year, rating,
+# text): a page, its total and the facets are found from an index alone, and only the rows of
+# the page itself are read from the (wide) table.
 LIBRARY_INDEXES_SQL = [
-    # The default listing order; the rating_key tie-break makes paging exact.
+    # The default listing order; the rating_key tie-break makes paging exact. The filter
+    # columns after it let a page be found, and a deep one skipped to, within the index.
     """CREATE INDEX idx_tracks_browse ON tracks (album_artist COLLATE NOCASE,
-        album COLLATE NOCASE, disc_number, track_number, rating_key)""",
-    "CREATE INDEX idx_tracks_year ON tracks (year)",
-    "CREATE INDEX idx_tracks_rating ON tracks (user_rating)",
+        album COLLATE NOCASE, disc_number, track_number, rating_key, is_live, year,
+        user_rating, search_text)""",
+    # Counts, random order and the decade facet; is_live first, since "no live recordings" is
+    # the browser's default filter, and the text last, so that a search scans this index alone.
+    "CREATE INDEX idx_tracks_filter ON tracks (is_live, year, user_rating, search_text)",
     "CREATE INDEX idx_tracks_album ON tracks (album_key)",
     "CREATE INDEX idx_track_genres_track ON track_genres (rating_key)",
     "CREATE INDEX idx_albums_artist ON albums (artist_key)",
@@ -150,8 +165,39 @@ def _refresh_cursor(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE sync_state ADD COLUMN {column}")
 
 
+def _covering_indexes(conn: sqlite3.Connection) -> None:
+    """Version 3: copies of the tracks' filter columns in track_genres, and covering indexes.
+
+    Written for whatever layout it finds, since a new cache gets today's tables from version 1
+    already. The next sync is a full one (the schema changed), but until then the cache as it
+    is answers every query, as fast as a new one.
+    """
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(track_genres)")}
+    for column in TRACK_GENRE_COPIES_DDL.split(", "):
+        if column.split()[0] not in columns:
+            conn.execute(f"ALTER TABLE track_genres ADD COLUMN {column}")
+    copies = ", ".join(TRACK_GENRE_COPIES)
+    conn.execute(
+        f"""UPDATE track_genres SET ({copies}) = (SELECT {copies} FROM tracks t
+            WHERE t.rating_key = track_genres.rating_key)"""
+    )
+    for name in ("idx_tracks_year", "idx_tracks_rating", *_index_names()):
+        conn.execute(f"DROP INDEX IF EXISTS {name}")
+    for statement in LIBRARY_INDEXES_SQL:
+        conn.execute(statement)
+    conn.execute("ANALYZE")
+
+
+def _index_names() -> list[str]:
+    return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
+
+
 # Append only: each entry moves the schema one version up.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial_schema, _refresh_cursor]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _initial_schema,
+    _refresh_cursor,
+    _covering_indexes,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,7 @@ anything fails first, or the process dies, the transaction never commits and not
 from __future__ import annotations
 
 import sqlite3
+import string
 from collections.abc import Iterable
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
@@ -17,6 +18,7 @@ from plexcrate.cache.schema import (
     LIBRARY_INDEXES_SQL,
     LIBRARY_TABLES,
     STAGING,
+    TRACK_GENRE_COPIES,
     library_tables_sql,
 )
 from plexcrate.cache.state import SyncCursor, record_sync
@@ -44,6 +46,10 @@ def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
     in_scope = f" AND {p}tracks.rating_key IN ({scope})" if scope else ""
     t_in_scope = f" AND t.rating_key IN ({scope})" if scope else ""
     forget = [f"DELETE FROM {p}track_genres WHERE rating_key IN ({scope})"] if scope else []
+    # The links carry copies of the track's filter columns, so they are written after those
+    # columns are derived, and rewritten whenever a track is (a refresh's scope has them all).
+    copies = ", ".join(TRACK_GENRE_COPIES)
+    t_copies = ", ".join(f"t.{column}" for column in TRACK_GENRE_COPIES)
     return [
         *forget,
         f"""UPDATE {p}tracks SET year = a.year FROM {p}albums a
@@ -52,12 +58,12 @@ def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
         f"""UPDATE {p}tracks SET is_live = 1 FROM {p}albums a
             WHERE a.rating_key = {p}tracks.album_key AND a.is_live = 1
               AND {p}tracks.is_live = 0{in_scope}""",
-        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key)
-            SELECT g.genre_id, t.rating_key FROM {p}tracks t
+        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key, {copies})
+            SELECT g.genre_id, t.rating_key, {t_copies} FROM {p}tracks t
             JOIN {p}album_genres g ON g.album_key = t.album_key
             WHERE 1{t_in_scope}""",
-        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key)
-            SELECT g.genre_id, t.rating_key FROM {p}tracks t
+        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key, {copies})
+            SELECT g.genre_id, t.rating_key, {t_copies} FROM {p}tracks t
             JOIN {p}artist_genres g ON g.artist_key = t.artist_key
             WHERE NOT EXISTS (SELECT 1 FROM {p}album_genres ag WHERE ag.album_key = t.album_key)
               {t_in_scope}""",
@@ -165,6 +171,18 @@ class SnapshotBuilder:
         self._conn.executemany(f"INSERT OR IGNORE INTO {S}{table} VALUES (?, ?)", pairs)
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def nocase(name: str) -> str:
+    """``name`` as SQLite's NOCASE collation compares it: ASCII letters folded, nothing else.
+
+    Not ``str.lower()``: "Électro" and "électro" are two names to NOCASE, so a filter on one
+    of them must not have been merged into the other (it would find nothing).
+    """
+    return name.translate(_ASCII_LOWER)
+
+
 class GenreIds:
     """Genre ids by name, inserting a row into ``table`` for each name not seen before.
 
@@ -174,11 +192,11 @@ class GenreIds:
     def __init__(self, conn: sqlite3.Connection, table: str) -> None:
         self._conn = conn
         self._table = table
-        self._ids = {name.lower(): gid for gid, name in conn.execute(f"SELECT * FROM {table}")}
+        self._ids = {nocase(name): gid for gid, name in conn.execute(f"SELECT * FROM {table}")}
         self._next = max(self._ids.values(), default=0) + 1
 
     def __call__(self, name: str) -> int:
-        key = name.lower()
+        key = nocase(name)
         genre_id = self._ids.get(key)
         if genre_id is None:
             genre_id = self._ids[key] = self._next

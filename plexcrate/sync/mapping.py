@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
-from plexcrate.cache.text import search_text
-from plexcrate.sync.live import is_live_album, is_live_track
+from plexcrate.cache.text import fold
+from plexcrate.sync.live import is_live_album, is_live_title
 
 Item = dict[str, Any]
 
@@ -54,32 +55,51 @@ def album_played_tracks(item: Item) -> int | None:
 
 
 def track_row(item: Item, section_id: int) -> TrackRow:
-    title = _text(item.get("title"))
-    album_artist = _text(item.get("grandparentTitle"))
-    artist = _text(item.get("originalTitle")) or album_artist
-    album = _text(item.get("parentTitle"))
+    # A sync maps every track, so this is the hottest Python in it: the fields an album's
+    # tracks share (artist and album names) are folded and checked for "live" once per name,
+    # not once per track (see _fold_name and _live_album_title).
+    get = item.get
+    title = _text(get("title"))
+    album_artist = _text(get("grandparentTitle"))
+    artist = _text(get("originalTitle")) or album_artist
+    album = _text(get("parentTitle"))
+    # As cache.text.search_text(title, artist, album_artist, album), with the names memoized.
+    words = [_fold_name(name) for name in (artist, album_artist, album) if name]
+    if title:
+        words.insert(0, fold(title))
     return TrackRow(
-        rating_key=int(item["ratingKey"]),
-        section_id=section_id,
-        album_key=_int(item.get("parentRatingKey")),
-        artist_key=_int(item.get("grandparentRatingKey")),
-        title=title,
-        artist=artist,
-        album_artist=album_artist,
-        album=album,
-        year=_int(item.get("parentYear")),
-        duration_ms=_int(item.get("duration")),
-        user_rating=rating(item.get("userRating")),
-        disc_number=_int(item.get("parentIndex")),
-        track_number=_int(item.get("index")),
-        is_live=is_live_track(title, album),
-        view_count=_int(item.get("viewCount")) or 0,
-        added_at=_int(item.get("addedAt")),
-        updated_at=_int(item.get("updatedAt")),
-        last_rated_at=_int(item.get("lastRatedAt")),
-        last_viewed_at=_int(item.get("lastViewedAt")),
-        search_text=search_text(title, artist, album_artist, album),
+        int(item["ratingKey"]),  # rating_key
+        section_id,
+        _int(get("parentRatingKey")),  # album_key
+        _int(get("grandparentRatingKey")),  # artist_key
+        title,
+        artist,
+        album_artist,
+        album,
+        _int(get("parentYear")),  # year
+        _int(get("duration")),  # duration_ms
+        rating(get("userRating")),  # user_rating
+        _int(get("parentIndex")),  # disc_number
+        _int(get("index")),  # track_number
+        is_live_title(title) or _live_album_title(album),  # is_live
+        _int(get("viewCount")) or 0,  # view_count
+        _int(get("addedAt")),  # added_at
+        _int(get("updatedAt")),  # updated_at
+        _int(get("lastRatedAt")),  # last_rated_at
+        _int(get("lastViewedAt")),  # last_viewed_at
+        " | ".join(words),  # search_text
     )
+
+
+# Bounded: a few thousand names cover the albums of the pages in flight many times over.
+@lru_cache(maxsize=4096)
+def _fold_name(name: str) -> str:
+    return fold(name)
+
+
+@lru_cache(maxsize=4096)
+def _live_album_title(title: str) -> bool:
+    return is_live_title(title)
 
 
 def rating(value: Any) -> int | None:
@@ -102,6 +122,14 @@ def _text(value: Any) -> str:
 
 
 def _int(value: Any) -> int | None:
+    # Fast paths for what Plex sends: JSON integers, and rating keys as strings of digits.
+    if type(value) is int:  # (exactly int: a bool is not a number here)
+        return value
+    if type(value) is str:
+        try:
+            return int(value)
+        except ValueError:
+            pass  # "12.0", "", "n/a": the general path below
     number = _float(value)
     return None if number is None else int(number)
 

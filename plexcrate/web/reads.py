@@ -3,18 +3,35 @@
 A page can hold 1,000 tracks: orjson turns the query's dataclasses into JSON in well under a
 millisecond, inside the same read job, so the event loop only passes bytes along. The shapes match
 ``models.TrackPageBody`` and ``models.LibraryStatsBody`` (the tests check every response).
+
+The cache changes only when a sync commits, so what a filter counts to (its total, its facets)
+is remembered per reader connection until the next commit: the browser asks for the total of
+the same filter with every page it scrolls to, and for the same facets again and again.
 """
 
 from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import orjson
 
 from plexcrate.cache.database import Database
-from plexcrate.cache.queries import Order, TrackFilter, find_tracks, library_stats
+from plexcrate.cache.queries import (
+    Order,
+    TrackFilter,
+    count_tracks,
+    find_tracks,
+    library_stats,
+)
 from plexcrate.web.params import MAX_SEED
+
+T = TypeVar("T")
+
+MEMO_SIZE = 256  # answers remembered per reader thread
 
 
 async def track_page_json(
@@ -26,11 +43,51 @@ async def track_page_json(
         seed = None
 
     def read(conn: sqlite3.Connection) -> bytes:
-        page = find_tracks(conn, flt, order=order, limit=limit, offset=offset, seed=seed or 0)
+        total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
+        page = find_tracks(
+            conn, flt, order=order, limit=limit, offset=offset, seed=seed or 0, total=total
+        )
         return orjson.dumps({"total": page.total, "seed": seed, "tracks": page.tracks})
 
     return await db.aread(read)
 
 
 async def stats_json(db: Database, flt: TrackFilter) -> bytes:
-    return await db.aread(lambda conn: orjson.dumps(library_stats(conn, flt)))
+    def read(conn: sqlite3.Connection) -> bytes:
+        def stats() -> bytes:
+            total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
+            return orjson.dumps(library_stats(conn, flt, total=total))
+
+        return memoized(conn, ("stats", flt), stats)
+
+    return await db.aread(read)
+
+
+class _Memo(threading.local):
+    """What this thread computed over one connection, since that connection last saw a commit."""
+
+    def __init__(self) -> None:
+        self.conn: sqlite3.Connection | None = None
+        self.version = -1
+        self.values: dict[Hashable, object] = {}
+
+
+_memo = _Memo()
+
+
+def memoized(conn: sqlite3.Connection, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave before on this connection if nothing was committed since.
+
+    Call it inside a read transaction: ``PRAGMA data_version`` then names the snapshot being
+    read, and it moves whenever another connection (the writer, another process) commits.
+    """
+    version = conn.execute("PRAGMA data_version").fetchone()[0]
+    memo = _memo
+    if memo.conn is not conn or memo.version != version:
+        memo.conn, memo.version, memo.values = conn, version, {}
+    if key in memo.values:
+        return memo.values[key]  # type: ignore[return-value]
+    value = memo.values[key] = compute()
+    if len(memo.values) > MEMO_SIZE:
+        del memo.values[next(iter(memo.values))]  # the oldest
+    return value
