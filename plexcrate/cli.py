@@ -18,7 +18,12 @@ from typing import Any
 import click
 import orjson
 
-from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
+from plexcrate.cache.database import (
+    CacheUnavailable,
+    CacheUnreadable,
+    Database,
+    open_or_replace,
+)
 from plexcrate.cache.queries import Order, TrackFilter, find_tracks, parse_decade
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import ConfigError, Settings
@@ -278,15 +283,32 @@ def start(host: str, port: int) -> None:
 def _serve(settings: Settings, host: str, port: int) -> None:
     from plexcrate.web import server
     from plexcrate.web.app import create_app
+    from plexcrate.web.security import exposure_warning
 
-    with _database(settings):  # a foreign or damaged cache file fails here, in plain words
-        pass
+    _check_cache_folder(settings)
     try:
         sock = server.bind(host, port)
     except server.PortUnavailable as error:
         _fail(str(error))
+    warning = exposure_warning(host, settings)
+    if warning:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"plexcrate is running at {server.url_of(sock)}")
     server.run(create_app(settings), sock)
+
+
+def _check_cache_folder(settings: Settings) -> None:
+    """Fail in plain words, before listening, when the cache can't be written at all.
+
+    A damaged or foreign cache file is no reason to stop: the app moves it aside at start and
+    says so in its status (a server that refused to start would restart into the same refusal).
+    """
+    try:
+        Database(settings.cache_path).close()
+    except CacheUnreadable:
+        pass
+    except (CacheUnavailable, OSError) as error:
+        _fail(str(error))
 
 
 def _demo(track_count: int, host: str, port: int) -> None:
@@ -345,6 +367,8 @@ def _database(settings: Settings, *, replace_unreadable: bool = False) -> Iterat
             db = Database(settings.cache_path)
     except CacheUnreadable as error:
         _fail(f"{error} Run `plexcrate sync` to move it aside and rebuild the cache.")
+    except CacheUnavailable as error:
+        _fail(str(error))
     try:
         yield db
     finally:

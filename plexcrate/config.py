@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,19 @@ CACHE_FILE_NAME = "library_cache.db"
 SETTINGS_FILE_NAME = "settings.json"
 
 PlexSource = Literal["env", "file", "demo"]
+
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]{0,251}[a-z0-9_])?")
+# A Plex token is letters, digits and a little punctuation. Anything else (a space, a pasted line
+# break) can't travel in an HTTP header, and the HTTP library's error would quote the token.
+_TOKEN = re.compile(r"[!-~]+")
+TOKEN_RULE = "must be the token as Plex shows it: letters, digits and punctuation, no spaces"
+
+
+def check_plex_token(token: str) -> str:
+    """``token`` if it can be a Plex token; ValueError (which never quotes it) if not."""
+    if not _TOKEN.fullmatch(token):
+        raise ValueError(TOKEN_RULE)
+    return token
 
 
 class ConfigError(ValueError):
@@ -36,7 +50,10 @@ class Settings:
     plex_timeout: float = 30.0
     music_libraries: tuple[str, ...] = ()
     stale_after_hours: float = 24.0
-    password: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)  # PLEXCRATE_PASSWORD: protects the UI
+    # Host names the app answers to besides IP addresses and localhost ("*": any); see
+    # web/security.py on DNS rebinding.
+    allowed_hosts: tuple[str, ...] = ()
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
     plex_source: PlexSource | None = None  # where the Plex server's URL and token came from
 
@@ -65,6 +82,10 @@ class Settings:
         saved = read_settings_file(settings.settings_path)
         if not (saved.get("plex_url") and saved.get("plex_token")):
             return settings
+        if not _TOKEN.fullmatch(str(saved["plex_token"])):
+            raise ConfigError(
+                f"The settings file {settings.settings_path}: plex_token {TOKEN_RULE}."
+            )
         libraries = settings.music_libraries or tuple(saved.get("music_libraries", ()))
         return replace(
             settings,
@@ -79,12 +100,13 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(
             plex_url=_text(env, "PLEX_URL"),
-            plex_token=_text(env, "PLEX_TOKEN"),
+            plex_token=_token(env, "PLEX_TOKEN"),
             data_dir=Path(_text(env, "PLEXCRATE_DATA_DIR") or "data"),
             plex_timeout=_positive_number(env, "PLEXCRATE_PLEX_TIMEOUT", 30.0),
             music_libraries=_names(env, "PLEX_MUSIC_LIBRARY"),
             stale_after_hours=_positive_number(env, "PLEXCRATE_STALE_AFTER_HOURS", 24.0),
             password=_text(env, "PLEXCRATE_PASSWORD"),
+            allowed_hosts=_host_names(env, "PLEXCRATE_ALLOWED_HOSTS"),
             probe_interval=_positive_number(env, "PLEXCRATE_PROBE_INTERVAL", 10.0),
         )
 
@@ -92,6 +114,13 @@ class Settings:
 def _text(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
+
+
+def _token(env: Mapping[str, str], name: str) -> str | None:
+    token = _text(env, name)
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise ConfigError(f"{name} {TOKEN_RULE}.")
+    return token
 
 
 def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -111,6 +140,27 @@ def _names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """Comma-separated library titles, e.g. ``Music, Live Recordings``."""
     raw = _text(env, name) or ""
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _host_names(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated host names, e.g. ``nas.local, music.example.com``; ``*`` allows any.
+
+    A port is allowed and ignored (``nas.local:5765``); a URL is not: it is a common mistake,
+    and the message says what to write instead.
+    """
+    hosts = []
+    for entry in _names(env, name):
+        if entry.startswith("[") or entry.count(":") > 1:  # an IPv6 address: always allowed
+            continue
+        host, _, port = entry.lower().partition(":")
+        host = host.rstrip(".")
+        if (port and not port.isdigit()) or (host != "*" and not _HOST_NAME.fullmatch(host)):
+            raise ConfigError(
+                f"{name} lists host names separated by commas, like nas.local or "
+                f"music.example.com, not {entry!r}"
+            )
+        hosts.append(host)
+    return tuple(hosts)
 
 
 def read_settings_file(path: Path) -> dict[str, object]:

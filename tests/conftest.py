@@ -21,6 +21,12 @@ from plexcrate.web.app import create_app
 TOKEN = "test-token-do-not-log"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a test of tens of seconds (run by default; -m 'not slow' skips them)"
+    )
+
+
 @pytest.fixture
 def sim_library() -> SimLibrary:
     return SimLibrary.generate(tracks=600, seed=3)

@@ -5,15 +5,19 @@ the document (status codes, content types, bodies)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from conftest import TOKEN
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
-from web_harness import AppServer, synced_app
+from schemathesis.checks import positive_data_acceptance
+from web_harness import AppServer, closed_port, synced_app
 
+from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import SimLibrary
+from plexcrate.web import setup
 
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
 CASES = [
@@ -29,8 +33,16 @@ CASES = [
     ("POST /api/playlists/preview", NEGATIVE),
     ("POST /api/playlists", NEGATIVE),  # only ever reaches the simulator on loopback
     ("GET /api/setup", POSITIVE),
-    # Not POST /api/setup/check or /api/setup: their generated URLs would make the app connect
-    # to arbitrary hosts, and this machine may only talk to loopback.
+    # POST /api/setup/check and /api/setup: below, with the app's Plex client pinned to
+    # loopback (their generated URLs would make it connect to arbitrary hosts).
+]
+# A schema-valid server that isn't there is refused (400), which schemathesis' "valid data is
+# accepted" check can't know; every other check holds, no 5xx above all.
+SETUP_CASES = [
+    ("POST /api/setup/check", POSITIVE),
+    ("POST /api/setup/check", NEGATIVE),
+    ("POST /api/setup", POSITIVE),
+    ("POST /api/setup", NEGATIVE),
 ]
 
 
@@ -39,6 +51,21 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     lib = SimLibrary.generate(tracks=300, seed=5)
     with synced_app(lib, tmp_path_factory.mktemp("fuzz"), TOKEN) as server:
         yield server
+
+
+@pytest.fixture
+def plex_pinned_to_loopback(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The setup screen's Plex client, whatever URL it is given, talks to a closed loopback port
+    (the app runs in this process); returns the URLs it was given."""
+    asked: list[str] = []
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+
+    def pinned(url: str, token: str, **kwargs: Any) -> PlexClient:
+        asked.append(url)
+        return PlexClient(nowhere, token, **kwargs)
+
+    monkeypatch.setattr(setup, "PlexClient", pinned)
+    return asked
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +99,31 @@ def test_the_api_honours_its_openapi_document(
         case.call_and_validate(base_url=fuzzed_app.url)
 
     check()
+
+
+@pytest.mark.parametrize(("operation", "mode"), SETUP_CASES)
+def test_the_setup_endpoints_honour_the_document_too(
+    api_schema: schemathesis.BaseSchema,
+    fuzzed_app: AppServer,
+    plex_pinned_to_loopback: list[str],
+    operation: str,
+    mode: GenerationMode,
+) -> None:
+    method, path = operation.split(" ")
+    cases = api_schema[path][method].as_strategy(generation_mode=mode)
+
+    @given(case=cases)
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        database=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    )
+    def check(case: schemathesis.Case) -> None:
+        case.call_and_validate(base_url=fuzzed_app.url, excluded_checks=[positive_data_acceptance])
+
+    check()
+    if mode is POSITIVE:
+        assert plex_pinned_to_loopback, "no generated server was ever checked"
+    assert fuzzed_app.get("/api/setup").json()["plex_url"] != "http://127.0.0.1:1"

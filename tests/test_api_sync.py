@@ -33,7 +33,7 @@ def test_twenty_simultaneous_requests_start_exactly_one_sync(
     def post(_: int) -> httpx.Response:
         with httpx.Client(base_url=app.url, timeout=10) as client:
             barrier.wait()
-            return client.post("/api/library/sync")
+            return client.post("/api/library/sync", json={})
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         responses = list(pool.map(post, range(20)))

@@ -110,10 +110,18 @@ def test_serve_on_a_busy_port_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert "--port" in result.stderr
 
 
-def test_serve_refuses_a_cache_file_that_is_not_ours(
+def test_serve_moves_a_cache_file_that_is_not_ours_aside_and_starts(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """Refusing to start would be a crash loop under a supervisor; the file is kept aside."""
     (tmp_path / "library_cache.db").write_bytes(b"not a database at all" * 100)
-    result = invoke(monkeypatch, Driver(), "serve", "--port", "0", PLEXCRATE_DATA_DIR=str(tmp_path))
-    assert result.exit_code == 1
-    assert "is not a plexcrate cache" in result.stderr
+    driver = Driver()
+    result = invoke(
+        monkeypatch, driver, "serve", "--port", "0", PLEXCRATE_DATA_DIR=str(tmp_path), **NO_PLEX
+    )
+    assert result.exit_code == 0, result.output
+    notice = driver.statuses[0]["notice"]
+    assert "is not a plexcrate cache" in notice
+    assert "moved to library_cache.db.unreadable-" in notice
+    (moved,) = tmp_path.glob("library_cache.db.unreadable-*")
+    assert moved.read_bytes() == b"not a database at all" * 100

@@ -102,8 +102,8 @@ class AppServer:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def sync(self) -> httpx.Response:
-        return self.http.post("/api/library/sync")
+    def sync(self, *, full: bool = False) -> httpx.Response:
+        return self.http.post("/api/library/sync", json={"full": True} if full else {})
 
     def wait_for_status(
         self, predicate: Callable[[dict[str, Any]], bool], *, timeout: float = 15.0, what: str = ""

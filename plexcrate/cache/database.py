@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from plexcrate.cache.schema import migrate
+from plexcrate.cache.schema import ForeignCacheFile, migrate
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
@@ -28,6 +28,16 @@ BUSY_TIMEOUT_MS = 5_000
 
 class CacheUnreadable(Exception):
     """The cache file exists but is not a plexcrate cache (corrupt, or another program's file)."""
+
+
+class CacheUnavailable(Exception):
+    """The cache can't be opened for writing, though nothing says the file is bad: the folder
+    is read-only, the disk full, or another program holds a lock. Moving the file aside would
+    not help (and may not even be possible); the message says what to check."""
+
+
+# What SQLite says when the file itself is bad (its extended codes start with these names).
+_DAMAGE = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
@@ -41,7 +51,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         conn.execute("PRAGMA query_only = ON")
     else:
-        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL mode is set by _open_writer, once the file is known to be ours: it is written
+        # into the file's header, and another program's database must be left as it was.
         # WAL + NORMAL stays consistent after a crash; only the last commit may roll back.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -32000")  # 32 MB for the writer's big transactions
@@ -52,12 +63,34 @@ def _open_writer(path: Path) -> sqlite3.Connection:
     conn: sqlite3.Connection | None = None
     try:
         conn = connect(path)
-        migrate(conn)
+        migrate(conn)  # refuses another program's file before anything is written to it
+        conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.DatabaseError as error:
         if conn is not None:
             conn.close()
-        raise CacheUnreadable(f"{path} is not a plexcrate cache or is damaged: {error}.") from None
+        if isinstance(error, ForeignCacheFile) or _is_damage(error):
+            raise CacheUnreadable(
+                f"{path} is not a plexcrate cache or is damaged: {error}."
+            ) from None
+        raise CacheUnavailable(
+            f"The cache {path} cannot be opened for writing ({error}). Check that the folder "
+            f"{path.parent} is writable and its disk not full, then start plexcrate again."
+        ) from None
     return conn
+
+
+def _check_pages(db: Database) -> None:
+    try:
+        problems = db.read(lambda conn: conn.execute("PRAGMA quick_check(1)").fetchall())
+    except sqlite3.DatabaseError as error:
+        problems = [(str(error),)]
+    if problems != [("ok",)]:
+        raise CacheUnreadable(f"{db.path} is damaged: {problems[0][0]}.")
+
+
+def _is_damage(error: sqlite3.Error) -> bool:
+    name = getattr(error, "sqlite_errorname", None) or ""
+    return name.startswith(_DAMAGE)
 
 
 class Database:
@@ -156,14 +189,24 @@ class Database:
 
 
 def open_or_replace(path: Path) -> tuple[Database, str | None]:
-    """Open the cache; if the file is unreadable, move it aside and start an empty one.
+    """Open the cache; if the file is unreadable or damaged, move it aside and start an empty one.
 
     Returns the database and, when a file was moved, a note saying what happened and where the
     file went. A cache is only a copy of Plex, so a fresh one costs a sync; refusing to start
     would cost a crash loop. The old file is kept, never deleted: it may be somebody's data.
+
+    The file is checked page by page (``PRAGMA quick_check``, about 0.15 s for 100,000 tracks):
+    a cache damaged in the middle opens without complaint, then serves wrong pages and fails
+    every sync.
     """
     try:
-        return Database(path), None
+        db = Database(path)
+        try:
+            _check_pages(db)
+        except BaseException:
+            db.close()
+            raise
+        return db, None
     except CacheUnreadable as error:
         aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
         path.rename(aside)

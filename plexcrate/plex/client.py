@@ -83,6 +83,7 @@ class PlexClient:
         retry_delay: float = 0.5,
     ) -> None:
         self.url = url.rstrip("/")
+        self._token = token
         self.timeout = timeout
         self.retries = retries
         self.retry_delay = retry_delay
@@ -302,22 +303,32 @@ class PlexClient:
         doing: str,
     ) -> dict[str, Any]:
         try:
-            response = self._http.request(method, path, params=params, headers=headers)
+            with self._http.stream(method, path, params=params, headers=headers) as response:
+                # The body goes into bytes of our own, not into response.content: httpx ties a
+                # response and its stream in a reference cycle, so whatever the response holds
+                # lives on until the garbage collector runs, and a sync lets it run rarely
+                # (sync/engine.py): a megabyte a page, a hundred megabytes a sync.
+                content = b"".join(response.iter_bytes())
         except httpx.TimeoutException:
             raise PlexTimeout(
                 f"Plex did not answer within {_seconds(self.timeout)} while {doing}."
             ) from None
         except httpx.ConnectError as error:
             raise PlexUnreachable(
-                f"Cannot reach Plex at {self.url}: {_reason(error)} (while {doing})."
+                f"Cannot reach Plex at {self.url}: {self._reason(error)} (while {doing})."
             ) from None
         except httpx.TransportError as error:
             raise PlexUnreachable(
-                f"The connection to Plex at {self.url} broke while {doing}: {_reason(error)}."
+                f"The connection to Plex at {self.url} broke while {doing}: {self._reason(error)}."
             ) from None
-        return self._container(response, doing)
+        return self._container(response, content, doing)
 
-    def _container(self, response: httpx.Response, doing: str) -> dict[str, Any]:
+    def _reason(self, error: httpx.TransportError) -> str:
+        """:func:`_reason`, and never the token (an invalid header's error quotes its value)."""
+        reason = _reason(error)
+        return reason.replace(self._token, "[token]") if self._token else reason
+
+    def _container(self, response: httpx.Response, content: bytes, doing: str) -> dict[str, Any]:
         status = response.status_code
         if status in (401, 403):
             raise PlexAuthError(
@@ -337,10 +348,10 @@ class PlexClient:
             raise PlexBadResponse(
                 f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status
             )
-        if not response.content:
+        if not content:
             return {}
         try:
-            body = orjson.loads(response.content)
+            body = orjson.loads(content)
         except orjson.JSONDecodeError:
             raise PlexBadResponse(
                 f"Plex sent an incomplete or unreadable answer while {doing}."
@@ -392,6 +403,7 @@ def _reason(error: httpx.TransportError) -> str:
         ("no route", "no route to host"),
         ("peer closed", "the answer was cut off"),
         ("incomplete", "the answer was cut off"),
+        ("illegal header", "the Plex token has characters no token has (a space or line break?)"),
     ):
         if needle in lowered:
             return reason

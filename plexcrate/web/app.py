@@ -23,6 +23,7 @@ from plexcrate.sync.engine import SyncOptions
 from plexcrate.web import playlists, setup
 from plexcrate.web.api import router
 from plexcrate.web.errors import install_error_handlers
+from plexcrate.web.security import protect
 from plexcrate.web.service import LibraryService
 from plexcrate.web.watch import Watching
 
@@ -66,11 +67,16 @@ def create_app(
         version=__version__,
         summary="A fast local mirror of a Plex music library.",
         lifespan=lifespan,
+        # No /docs or /redoc: they load scripts from a CDN and run inline ones, which the
+        # Content-Security-Policy forbids. /openapi.json stays, for any OpenAPI viewer.
+        docs_url=None,
+        redoc_url=None,
     )
+    protect(app, settings)  # Host, password, Origin and JSON checks; security headers
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(playlists.router)
     app.include_router(setup.router)
-    # Last, so the API and /docs come first; the UI adds its modules and CSS to this folder.
+    # Last, so the API comes first; the UI adds its modules and CSS to this folder.
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app

@@ -51,6 +51,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return error_response(400, NOT_JSON)  # what FastAPI now reports for a broken body
     message = "; ".join(describe_error(error) for error in exc.errors())
     return error_response(422, message or "The request is invalid.")
 
@@ -77,25 +79,58 @@ def describe_error(error: Mapping[str, Any]) -> str:
     given = error.get("input")
     if kind == "value_error" and "error" in ctx:
         problem = str(ctx["error"])
-    elif kind in ("less_than_equal", "less_than"):
-        problem = f"must be at most {ctx.get('le', ctx.get('lt'))}, not {given}"
-    elif kind in ("greater_than_equal", "greater_than"):
-        problem = f"must be at least {ctx.get('ge', ctx.get('gt'))}, not {given}"
-    elif kind in ("int_parsing", "int_from_float"):
-        problem = f"must be a whole number, not {given!r}"
-    elif kind == "bool_parsing":
-        problem = f"must be true or false, not {given!r}"
+    elif kind == "less_than_equal":
+        problem = f"must be at most {_number(ctx.get('le'))}, not {given}"
+    elif kind == "less_than":
+        problem = f"must be less than {_number(ctx.get('lt'))}, not {given}"
+    elif kind == "greater_than_equal":
+        problem = f"must be at least {_number(ctx.get('ge'))}, not {given}"
+    elif kind == "greater_than":
+        problem = f"must be more than {_number(ctx.get('gt'))}, not {given}"
+    elif kind in ("int_parsing", "int_from_float", "int_type"):
+        problem = f"must be a whole number, not {_json(given)}"
+    elif kind in ("float_parsing", "float_type"):
+        problem = f"must be a number, not {_json(given)}"
+    elif kind in ("bool_parsing", "bool_type"):
+        problem = f"must be true or false, not {_json(given)}"
+    elif kind in ("string_type", "list_type"):
+        problem = f"must be {'text' if kind == 'string_type' else 'a list'}, not {_json(given)}"
+    elif kind in ("model_attributes_type", "dict_type", "model_type"):
+        problem = "must be a JSON object, like {}"
     elif kind == "enum":
         problem = f"must be {ctx.get('expected')}, not {given!r}"
     elif kind == "string_too_long":
         problem = f"must be at most {ctx.get('max_length')} characters long"
     elif kind == "too_long":
         problem = f"can be given at most {ctx.get('max_length')} times"
+    elif kind == "too_short":
+        problem = f"needs at least {ctx.get('min_length')}"
+    elif kind == "string_too_short":
+        minimum = ctx.get("min_length")
+        problem = "must not be empty" if minimum == 1 else f"needs at least {minimum} characters"
     elif kind == "missing":
         problem = "is required"
     else:
         problem = str(error.get("msg", "is invalid"))
     return f"{name}: {problem}"
+
+
+def _number(value: Any) -> Any:
+    """6000.0 → 6000: bounds read as people write them."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
+def _json(value: Any) -> str:
+    """A value the client sent, as it wrote it: true, null, 2.5, 'text' (cut short), a list."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value[:50] + ("…" if len(value) > 50 else ""))
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else type(value).__name__
 
 
 def _parameter_name(loc: Sequence[Any]) -> str:

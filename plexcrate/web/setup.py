@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from plexcrate.config import Settings, save_plex_settings
+from plexcrate.config import Settings, check_plex_token, save_plex_settings
 from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError
 from plexcrate.web.errors import BODY_RESPONSES
@@ -37,8 +37,22 @@ def _plex_url(text: str) -> str:
     return url
 
 
-PlexUrl = Annotated[str, Field(max_length=2000), AfterValidator(_plex_url)]
-Token = Annotated[str, Field(min_length=1, max_length=500)]
+# The patterns tell clients (and fuzzers) the rules in the document; the validators enforce
+# them, with messages that say what to write.
+PlexUrl = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        examples=["http://192.168.1.10:32400"],
+        json_schema_extra={"pattern": "^https?://[^/?#@]+(/[^?#]*)?$"},
+    ),
+    AfterValidator(_plex_url),
+]
+Token = Annotated[
+    str,
+    Field(min_length=1, max_length=500, json_schema_extra={"pattern": "^[!-~]+$"}),
+    AfterValidator(check_plex_token),
+]
 
 
 class Credentials(BaseModel):
