@@ -82,6 +82,7 @@ BODY_BOUNDS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     (PREVIEW, {"max_per_artist": 1000}, {"max_per_artist": 1001}, "max_per_artist: must be at most 1000, not 1001"),
     (PREVIEW, {"target_minutes": 0.01}, {"target_minutes": 0}, "target_minutes: must be more than 0, not 0"),
     (PREVIEW, {"target_minutes": 6000}, {"target_minutes": 6000.5}, "target_minutes: must be at most 6000, not 6000.5"),
+    (PREVIEW, {"target_minutes": 1}, {"target_minutes": True}, "target_minutes: must be a number, not true"),
     (PREVIEW, {"seed": 0}, {"seed": -1}, "seed: must be at least 0, not -1"),
     (PREVIEW, {"seed": SEED}, {"seed": SEED + 1}, f"seed: must be at most {SEED}, not {SEED + 1}"),
     (PREVIEW, {"exclude": [1]}, {"exclude": [0]}, "exclude: must be at least 1, not 0"),

@@ -37,6 +37,11 @@ def json_int(*, ge: int, le: int) -> Any:
     return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_not_a_boolean)]
 
 
+def json_number(*, gt: float, le: float) -> Any:
+    """A number in a JSON body: 5 and 2.5 are numbers, true is not (see :func:`json_int`)."""
+    return Annotated[float, Field(gt=gt, le=le), BeforeValidator(_not_a_boolean)]
+
+
 JsonBool = Annotated[bool, Field(strict=True)]  # true or false, not 0 or "yes"
 Rating = json_int(ge=0, le=MAX_RATING)
 

@@ -22,7 +22,7 @@ from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
 from plexcrate.plex.playlists import PlaylistRefused, SaveMode, save_playlist
 from plexcrate.web.errors import BODY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
-from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int
+from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int, json_number
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
 from plexcrate.web.threads import in_daemon_thread
 
@@ -37,6 +37,7 @@ RatingKey = json_int(ge=1, le=2**53 - 1)
 PickCount = json_int(ge=1, le=MAX_PICK)
 Seed = json_int(ge=0, le=MAX_SEED)
 MAX_TARGET_MINUTES = 100 * 60
+Minutes = json_number(gt=0, le=MAX_TARGET_MINUTES)
 PLEX_ERRORS: dict[int | str, dict] = {
     409: {"model": ErrorBody, "description": "No Plex server, or the playlist can't take them."},
     502: {"model": ErrorBody, "description": "Plex answered with an error."},
@@ -51,9 +52,7 @@ class PreviewRequest(BaseModel):
         default=False, description="Pick better-rated tracks more often."
     )
     max_per_artist: PickCount | None = None
-    target_minutes: float | None = Field(
-        default=None, gt=0, le=MAX_TARGET_MINUTES, description="Stop once this long."
-    )
+    target_minutes: Minutes | None = Field(default=None, description="Stop once this long.")
     exclude: list[RatingKey] = Field(
         default_factory=list,
         max_length=MAX_PLAYLIST,
