@@ -55,8 +55,15 @@ async def track_page_json(
 async def stats_json(db: Database, flt: TrackFilter) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         def stats() -> bytes:
-            total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
-            return orjson.dumps(library_stats(conn, flt, total=total))
+            if flt.words:
+                # A search's total comes out of the same scan as its facets: counting it
+                # first would scan every track twice. Remembered for the pages that follow.
+                found = library_stats(conn, flt)
+                memoized(conn, ("total", flt), lambda: found.total_tracks)
+            else:
+                total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
+                found = library_stats(conn, flt, total=total)
+            return orjson.dumps(found)
 
         return memoized(conn, ("stats", flt), stats)
 
