@@ -179,6 +179,32 @@ def test_date_filters_match_a_plain_python_evaluation(threshold: int) -> None:
 _FILTER_LIB = SimLibrary.generate(tracks=600, seed=5)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    albums=st.lists(st.sampled_from([*sorted(_FILTER_LIB.albums), 0, 10**9]), max_size=6),
+    rated_above=st.none() | st.integers(0, 10),
+    section=st.sampled_from([1, 2, 3]),
+)
+def test_album_id_filters_match_a_plain_python_evaluation(
+    albums: list[int], rated_above: int | None, section: int
+) -> None:
+    """``album.id=`` starts from the albums' own tracks (a shortcut): the same answer as a scan,
+    duplicates, unknown albums, other sections and further filters included."""
+    lib = _FILTER_LIB
+    pairs = [("album.id", ",".join(map(str, albums)) or "0")]
+    if rated_above is not None:
+        pairs.append(("userRating>>", str(rated_above)))
+    wanted = set(albums)
+    expected = [
+        t
+        for t in lib.tracks.values()
+        if t.section_id == section
+        and t.album_key in wanted
+        and (rated_above is None or (t.user_rating is not None and t.user_rating > rated_above))
+    ]
+    assert select(lib, section, 10, pairs) == expected
+
+
 def test_generating_100k_tracks_takes_seconds_not_minutes() -> None:
     started = time.monotonic()
     lib = SimLibrary.generate(tracks=100_000, seed=1)

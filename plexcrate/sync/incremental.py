@@ -244,10 +244,13 @@ class _ChangeReader:
             self._progress.advance(len(rows))
 
     def _reread(self, section_id: int) -> None:
-        """Read in full the tracks of every album the patch found stale or miscounted, a
-        hundred albums a request, several requests at once."""
+        """Read in full the tracks of every album the patch found stale or miscounted, up to
+        a hundred albums a request, several requests at once."""
         while keys := self._patch.next_rereads(section_id, ID_BATCH * self._workers):
-            batches = [keys[i : i + ID_BATCH] for i in range(0, len(keys), ID_BATCH)]
+            # Split evenly among the workers: 150 albums as 5 requests of 30 at once, not as
+            # 100 and 50 while three workers wait.
+            size = min(ID_BATCH, math.ceil(len(keys) / self._workers))
+            batches = [keys[i : i + size] for i in range(0, len(keys), size)]
             filters = [{"album.id": _ids(batch)} for batch in batches]
             firsts = self._first_pages(section_id, [(LibType.TRACK, f) for f in filters])
             for batch, batch_filter, first in zip(batches, filters, firsts, strict=True):
