@@ -19,6 +19,7 @@ from library_factory import dump
 from plex_oracle import assert_cache_matches, assert_same_library
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.queries import TrackFilter, count_tracks
 from plexcrate.cache.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from plexcrate.cache.state import read_sync_state
 from plexcrate.plex.client import LibType, PlexClient
@@ -414,6 +415,32 @@ def test_a_version_1_cache_is_migrated_and_fully_synced(
         assert sync(db, client).kind == "full"
         assert_cache_matches(db, sim_library)
         assert sync(db, client).kind == "incremental"
+
+
+def test_a_version_3_cache_s_search_text_is_rewritten_then_fully_synced(
+    tmp_path: Path, client: PlexClient, sim_library: SimLibrary
+) -> None:
+    """Version 3 joined a track's fields with " | ", so searching "|" found every track."""
+    path = tmp_path / "v3.db"
+    with Database(path) as db:
+        sync(db, client)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE tracks SET search_text = replace(search_text, char(31), ' | ')")
+    conn.execute("UPDATE sync_state SET schema_version = 3")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with Database(path) as db:
+        # Searchable as it should be before any sync: "|" finds nothing, names still match.
+        assert count_tracks_matching(db, "|") == 0
+        some = next(iter(sim_library.tracks.values()))
+        assert count_tracks_matching(db, some.title) >= 1
+        result = sync(db, client)
+        assert result.kind == "full" and "schema 3" in result.reason
+        assert_cache_matches(db, sim_library)
+
+
+def count_tracks_matching(db: Database, text: str) -> int:
+    return db.read(lambda conn: count_tracks(conn, TrackFilter(text=text)))
 
 
 def test_other_music_libraries_get_a_full_sync(tmp_path: Path) -> None:

@@ -392,12 +392,6 @@ def test_genres_ignore_ascii_case_and_the_facets_agree_with_the_filter(db: Datab
         assert db.read(lambda conn, f=flt: count_tracks(conn, f)) == expected > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search_text joins the fields with ' | ', so the word '|' matches every track; "
-    "fix: join them with a character fold() never leaves in a word (e.g. \\x1f), in "
-    "cache/text.py and sync/mapping.py alike",
-)
 def test_a_lone_bar_is_searched_for_like_any_other_character(db: Database) -> None:
     lib = Library(
         artists={1: ("Ana", ())},

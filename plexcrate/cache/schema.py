@@ -188,6 +188,16 @@ def _covering_indexes(conn: sqlite3.Connection) -> None:
     conn.execute("ANALYZE")
 
 
+def _field_separator(conn: sqlite3.Connection) -> None:
+    """Version 4: the fields of a track's search text are joined by U+001F, not " | " (which
+    the search "|" found in every track). Rewritten here so searches agree at once; a field
+    that itself held " | " is exact again after the next sync, a full one (the schema changed)."""
+    conn.execute(
+        """UPDATE tracks SET search_text = replace(search_text, ' | ', char(31))
+           WHERE instr(search_text, ' | ') > 0"""
+    )
+
+
 def _index_names() -> list[str]:
     return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
 
@@ -197,6 +207,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _initial_schema,
     _refresh_cursor,
     _covering_indexes,
+    _field_separator,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,9 +14,12 @@ def fold(text: str) -> str:
     return " ".join(stripped.split())
 
 
-def search_text(*parts: str | None) -> str:
-    """The folded text a track is found by: its title, artists and album.
+# Between the fields of a track's search text, so that a search term never matches across two
+# of them, nor matches the separator itself: fold() splits on it like on any whitespace, so no
+# searched word can hold it.
+FIELD_SEPARATOR = "\x1f"
 
-    The fields are joined with " | " so that a search term does not match across two of them.
-    """
-    return " | ".join(fold(part) for part in parts if part)
+
+def search_text(*parts: str | None) -> str:
+    """The folded text a track is found by: its title, artists and album."""
+    return FIELD_SEPARATOR.join(fold(part) for part in parts if part)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
-from plexcrate.cache.text import fold
+from plexcrate.cache.text import FIELD_SEPARATOR, fold
 from plexcrate.sync.live import is_live_album, is_live_title
 
 Item = dict[str, Any]
@@ -87,7 +87,7 @@ def track_row(item: Item, section_id: int) -> TrackRow:
         _int(get("updatedAt")),  # updated_at
         _int(get("lastRatedAt")),  # last_rated_at
         _int(get("lastViewedAt")),  # last_viewed_at
-        " | ".join(words),  # search_text
+        FIELD_SEPARATOR.join(words),  # search_text
     )
 
 
