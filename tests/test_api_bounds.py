@@ -88,6 +88,8 @@ BODY_BOUNDS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     (PREVIEW, {"exclude": [1]}, {"exclude": [0]}, "exclude: must be at least 1, not 0"),
     (PREVIEW, {"exclude": [BIG_KEY]}, {"exclude": [BIG_KEY + 1]}, f"exclude: must be at most {BIG_KEY}, not {BIG_KEY + 1}"),
     (PREVIEW, {"exclude": [7] * 5000}, {"exclude": [7] * 5001}, "exclude: can be given at most 5000 times"),
+    (PREVIEW, {"keep": [7] * 5000}, {"keep": [7] * 5001}, "keep: can be given at most 5000 times"),
+    (PREVIEW, {"keep": [1]}, {"keep": [0]}, "keep: must be at least 1, not 0"),
     (PREVIEW, {"favour_rating": True}, {"favour_rating": 1}, "favour_rating: must be true or false, not 1"),
     (PREVIEW, {"filters": {"min_rating": 10}}, {"filters": {"min_rating": 11}}, "filters.min_rating: must be at most 10, not 11"),
     (PREVIEW, {"filters": {"min_rating": 0}}, {"filters": {"min_rating": -1}}, "filters.min_rating: must be at least 0, not -1"),

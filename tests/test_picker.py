@@ -82,6 +82,25 @@ def test_excluded_tracks_are_not_picked_again(library: Database) -> None:
     assert not {t.rating_key for t in more} & set(kept)
 
 
+def test_kept_tracks_are_not_picked_again_and_count_toward_the_artist_cap(
+    library: Database,
+) -> None:
+    """Topping up a preview: what it holds counts, what was removed from it does not."""
+    first = pick(library, count=20, max_per_artist=2, seed=7)
+    kept, removed = first[:15], first[15:]
+    more = pick(
+        library,
+        count=40,
+        max_per_artist=2,
+        seed=8,
+        keep=tuple(t.rating_key for t in kept),
+        exclude=tuple(t.rating_key for t in removed),
+    )
+    assert more and not {t.rating_key for t in more} & {t.rating_key for t in first}
+    artists = Counter(t.artist.lower() for t in [*kept, *more])
+    assert max(artists.values()) <= 2
+
+
 def test_favouring_ratings_picks_better_rated_tracks(library: Database) -> None:
     def average_rating(favour: bool) -> float:
         ratings = [

@@ -321,6 +321,7 @@ def test_facets_count_what_the_track_list_would_total(
     per_artist=st.none() | st.integers(1, 3),
     target=st.none() | st.floats(0.1, 60),
     exclude=st.lists(st.integers(1000, 1025), max_size=5),
+    keep=st.lists(st.integers(1000, 1025), max_size=5),
     seed=st.integers(0, 2**31 - 1),
 )
 def test_picks_obey_every_wish(
@@ -332,10 +333,11 @@ def test_picks_obey_every_wish(
     per_artist: int | None,
     target: float | None,
     exclude: list[int],
+    keep: list[int],
     seed: int,
 ) -> None:
     publish_library(db, lib)
-    options = PickOptions(count, favour, per_artist, target, tuple(exclude), seed)
+    options = PickOptions(count, favour, per_artist, target, tuple(exclude), tuple(keep), seed)
     picked = db.read(lambda conn: pick_tracks(conn, flt, options))
     assert picked == db.read(lambda conn: pick_tracks(conn, flt, options))  # same seed
 
@@ -345,15 +347,19 @@ def test_picks_obey_every_wish(
         for s in lib.songs
         if matches(lib, s, flt)
         and s.key not in exclude
+        and s.key not in keep
         and (target is None or s.duration_ms is not None)
     ]
     keys = [t.rating_key for t in picked]
     assert len(keys) == len(set(keys)) and set(keys) <= {s.key for s in candidates}
+    cap = per_artist or MAX_PICK
+    # The preview's kept tracks count toward the cap, whatever the filter.
+    kept = Counter(nocase(songs[k].artist) for k in set(keep) if k in songs)
     by_artist = Counter(nocase(songs[k].artist) for k in keys)  # lower() in SQL: ASCII only
-    assert max(by_artist.values(), default=0) <= (per_artist or MAX_PICK)
+    assert all(n + kept[artist] <= cap for artist, n in by_artist.items())
     # As many as asked for, unless the candidates (under the per-artist cap) run out first.
     groups = Counter(nocase(s.artist) for s in candidates)
-    available = sum(min(n, per_artist or MAX_PICK) for n in groups.values())
+    available = sum(max(0, min(n, cap - kept[artist])) for artist, n in groups.items())
     if target is None:
         assert len(keys) == min(count, available)
     else:

@@ -3,7 +3,8 @@
 - ``favour_rating``: a weighted sample (Efraimidis–Spirakis: each track's key is -ln(u)/w, the
   smallest keys win), where the weight doubles every star, so a five-star track is about six
   times as likely as an unrated one (counted as 2½ stars) and 32 times a zero-star one;
-- ``max_per_artist``: at most K tracks by one artist (a window function, in SQL);
+- ``max_per_artist``: at most K tracks by one artist (a window function, in SQL), counting the
+  tracks a preview already ``keep``s;
 - ``target_minutes``: stop once the picked tracks last that long (tracks without a known
   duration are skipped then, since they would make the length a guess).
 
@@ -37,7 +38,8 @@ class PickOptions:
     favour_rating: bool = False
     max_per_artist: int | None = None
     target_minutes: float | None = None
-    exclude: tuple[int, ...] = ()  # rating keys already chosen (when topping up a preview)
+    exclude: tuple[int, ...] = ()  # rating keys never to pick (removed from a preview)
+    keep: tuple[int, ...] = ()  # rating keys a preview holds: not picked again, and capped with
     seed: int = 0
 
 
@@ -50,23 +52,28 @@ def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions
         if options.favour_rating
         else uniform
     )
-    conditions = [where, "t.rating_key NOT IN (SELECT value FROM json_each(:exclude))"]
+    conditions = [where, "t.rating_key NOT IN (SELECT value FROM json_each(:not_again))"]
     if options.target_minutes is not None:
         conditions.append("t.duration_ms IS NOT NULL")
     per_artist = options.max_per_artist or MAX_PICK
     rows = conn.execute(
-        f"""WITH candidates AS (
+        f"""WITH kept AS (
+                SELECT lower(t.artist) AS artist, count(*) AS n FROM tracks t
+                WHERE t.rating_key IN (SELECT value FROM json_each(:keep)) GROUP BY 1),
+            candidates AS (
                 SELECT t.rating_key, {key} AS pick_key,
                        row_number() OVER (
                            PARTITION BY lower(t.artist) ORDER BY {key}, t.rating_key) AS nth
                 FROM tracks t WHERE {" AND ".join(conditions)})
             SELECT {TRACK_COLUMNS} FROM candidates c JOIN tracks t USING (rating_key)
-            WHERE c.nth <= :per_artist
+            LEFT JOIN kept k ON k.artist = lower(t.artist)
+            WHERE c.nth + coalesce(k.n, 0) <= :per_artist
             ORDER BY c.pick_key, t.rating_key""",
         {
             **params,
             **shuffle_params(options.seed & 0x7FFFFFFF),
-            "exclude": orjson.dumps(list(options.exclude)).decode(),
+            "not_again": orjson.dumps([*options.exclude, *options.keep]).decode(),
+            "keep": orjson.dumps(list(options.keep)).decode(),
             "per_artist": per_artist,
         },
     )

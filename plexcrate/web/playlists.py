@@ -56,7 +56,13 @@ class PreviewRequest(BaseModel):
     exclude: list[RatingKey] = Field(
         default_factory=list,
         max_length=MAX_PLAYLIST,
-        description="Tracks not to pick (those kept when reshuffling part of a preview).",
+        description="Tracks not to pick (those removed from a preview).",
+    )
+    keep: list[RatingKey] = Field(
+        default_factory=list,
+        max_length=MAX_PLAYLIST,
+        description="Tracks the preview already holds, when topping it up: not picked again, "
+        "and counted toward max_per_artist.",
     )
     seed: Seed | None = Field(default=None, description="Same seed, same picks.")
 
@@ -107,6 +113,7 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         max_per_artist=body.max_per_artist,
         target_minutes=body.target_minutes,
         exclude=tuple(body.exclude),
+        keep=tuple(body.keep),
         seed=seed,
     )
     flt = body.filters.to_filter()

@@ -10,7 +10,6 @@ import { openModal } from "../focus.js";
 import { sameFilters, store } from "../state.js";
 
 const MAX_PICK = 1000;
-const CANDIDATES = 25; // asked for when swapping one track, to honour the per-artist cap
 
 /** A name that says what the playlist holds: "Rock & Jazz · 1990s · 4 stars or more". */
 export function suggestName(filters) {
@@ -209,7 +208,9 @@ export function createPlaylistBuilder({ matchingCount }) {
     };
   }
 
-  function request(opts, { count, targetMinutes, exclude }) {
+  /** `keep`: the tracks the preview holds (not picked again, and counted toward the artist
+   * cap by the server); `exclude`: the ones removed from it (never picked again). */
+  function request(opts, { count, targetMinutes, exclude, keep = [] }) {
     return previewPlaylist({
       filters: filterBody(store.filters),
       count,
@@ -217,6 +218,7 @@ export function createPlaylistBuilder({ matchingCount }) {
       max_per_artist: opts.max_per_artist,
       target_minutes: targetMinutes ?? null,
       exclude: [...exclude],
+      keep: [...keep],
       seed: null,
     });
   }
@@ -252,15 +254,12 @@ export function createPlaylistBuilder({ matchingCount }) {
     if (missing <= 0 || (opts.byMinutes && missingMs <= 0)) return;
     await run(topUp, "Adding…", previewError, async () => {
       const body = await request(opts, {
-        count: Math.min(MAX_PICK, opts.max_per_artist ? missing + CANDIDATES * 4 : missing),
+        count: Math.min(MAX_PICK, missing),
         targetMinutes: opts.byMinutes ? Math.max(1, Math.ceil(missingMs / 60000)) : null,
-        exclude: [...excluded, ...tracks.map((t) => t.rating_key)],
+        exclude: excluded,
+        keep: tracks.map((t) => t.rating_key),
       });
-      const added = [];
-      for (const track of body.tracks) {
-        if (!opts.byMinutes && added.length >= missing) break;
-        if (fitsCap(track, [...tracks, ...added], opts.max_per_artist)) added.push(track);
-      }
+      const added = opts.byMinutes ? body.tracks : body.tracks.slice(0, missing);
       if (!opts.byMinutes && added.length < missing) exhausted = true;
       if (!added.length) {
         exhausted = true;
@@ -278,12 +277,13 @@ export function createPlaylistBuilder({ matchingCount }) {
     const opts = pickedFor.opts;
     const button = list.children[index]?.querySelector(".swap");
     await run(button, null, previewError, async () => {
-      const body = await request(opts, {
-        count: CANDIDATES,
-        exclude: [...excluded, ...tracks.map((t) => t.rating_key)],
-      });
       const others = tracks.filter((_, i) => i !== index);
-      const replacement = body.tracks.find((t) => fitsCap(t, others, opts.max_per_artist));
+      const body = await request(opts, {
+        count: 1,
+        exclude: [...excluded, old.rating_key],
+        keep: others.map((t) => t.rating_key),
+      });
+      const [replacement] = body.tracks;
       if (!replacement) {
         exhausted = true;
         throw new Error("No other track matches these filters.");
@@ -527,12 +527,6 @@ function numberInput(id, label, { min = 1, max, value, disabled = false }) {
 
 function choiceRow(input, label, ...rest) {
   return h("div", { class: "choice-row" }, input, h("label", { for: input.id }, label), ...rest);
-}
-
-function fitsCap(track, chosen, cap) {
-  if (!cap) return true;
-  const artist = track.artist.toLowerCase();
-  return chosen.filter((t) => t.artist.toLowerCase() === artist).length < cap;
 }
 
 function clampInt(text, min, max, fallback) {
