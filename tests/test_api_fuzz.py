@@ -75,19 +75,20 @@ def api_schema(fuzzed_app: AppServer) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_url(f"{fuzzed_app.url}/openapi.json")
 
 
-@pytest.mark.parametrize(("operation", "mode"), CASES)
-def test_the_api_honours_its_openapi_document(
-    api_schema: schemathesis.BaseSchema,
-    fuzzed_app: AppServer,
+def fuzz(
+    schema: schemathesis.BaseSchema,
+    app: AppServer,
     operation: str,
     mode: GenerationMode,
+    examples: int,
+    **validation: Any,
 ) -> None:
+    """Call ``operation`` with ``examples`` generated cases; each answer must match the document."""
     method, path = operation.split(" ")
-    cases = api_schema[path][method].as_strategy(generation_mode=mode)
 
-    @given(case=cases)
+    @given(case=schema[path][method].as_strategy(generation_mode=mode))
     @settings(
-        max_examples=60,
+        max_examples=examples,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         database=None,
@@ -96,9 +97,19 @@ def test_the_api_honours_its_openapi_document(
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     )
     def check(case: schemathesis.Case) -> None:
-        case.call_and_validate(base_url=fuzzed_app.url)
+        case.call_and_validate(base_url=app.url, **validation)
 
     check()
+
+
+@pytest.mark.parametrize(("operation", "mode"), CASES)
+def test_the_api_honours_its_openapi_document(
+    api_schema: schemathesis.BaseSchema,
+    fuzzed_app: AppServer,
+    operation: str,
+    mode: GenerationMode,
+) -> None:
+    fuzz(api_schema, fuzzed_app, operation, mode, examples=60)
 
 
 @pytest.mark.parametrize(("operation", "mode"), SETUP_CASES)
@@ -109,21 +120,14 @@ def test_the_setup_endpoints_honour_the_document_too(
     operation: str,
     mode: GenerationMode,
 ) -> None:
-    method, path = operation.split(" ")
-    cases = api_schema[path][method].as_strategy(generation_mode=mode)
-
-    @given(case=cases)
-    @settings(
-        max_examples=40,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        database=None,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    fuzz(
+        api_schema,
+        fuzzed_app,
+        operation,
+        mode,
+        examples=40,
+        excluded_checks=[positive_data_acceptance],
     )
-    def check(case: schemathesis.Case) -> None:
-        case.call_and_validate(base_url=fuzzed_app.url, excluded_checks=[positive_data_acceptance])
-
-    check()
     if mode is POSITIVE:
         assert plex_pinned_to_loopback, "no generated server was ever checked"
     assert fuzzed_app.get("/api/setup").json()["plex_url"] != "http://127.0.0.1:1"

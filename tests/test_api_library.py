@@ -16,7 +16,7 @@ import httpx
 import pytest
 from conftest import TOKEN
 from plex_oracle import expected_tracks
-from web_harness import PROBE_INTERVAL, AppServer, synced_app
+from web_harness import PROBE_INTERVAL, AppServer, response_to_a_bug, synced_app
 
 from plexcrate import __version__
 from plexcrate.config import Settings
@@ -391,18 +391,7 @@ def test_a_client_disconnecting_mid_request_does_not_disturb_the_app(app: AppSer
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("boom"))
-    broken = create_app(settings)
-
-    async def fail() -> None:
-        raise RuntimeError("a bug, with details the user must not see")
-
-    broken.router.add_api_route("/api/boom", fail)
-    broken.router.routes.insert(0, broken.router.routes.pop())  # before the static mount
-    server = AppServer(broken).start()
-    try:
-        response = server.get("/api/boom")
-    finally:
-        server.stop()
+    detail = "a bug, with details the user must not see"
+    response = response_to_a_bug(tmp_path_factory.mktemp("boom"), detail)
     assert response.status_code == 500
     assert response.json() == {"error": "Internal error"}

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from conftest import TOKEN, StartApp
-from web_harness import PROBE_INTERVAL, AppServer, closed_port, fill_cache
+from web_harness import PROBE_INTERVAL, AppServer, closed_port, fill_cache, response_to_a_bug
 
 from plexcrate import cli
 from plexcrate.config import ConfigError, Settings, save_plex_settings
@@ -136,18 +136,7 @@ def test_every_kind_of_response_carries_the_security_headers(
 
 
 def test_even_the_500_of_a_bug_carries_the_security_headers(tmp_path: Path) -> None:
-    broken = create_app(Settings(data_dir=tmp_path))
-
-    async def fail() -> None:
-        raise RuntimeError("a bug")
-
-    broken.router.add_api_route("/api/boom", fail)
-    broken.router.routes.insert(0, broken.router.routes.pop())  # before the static mount
-    server = AppServer(broken).start()
-    try:
-        response = server.get("/api/boom")
-    finally:
-        server.stop()
+    response = response_to_a_bug(tmp_path)
     assert response.status_code == 500 and response.json() == {"error": "Internal error"}
     assert_secure_headers(response)
 

@@ -118,6 +118,23 @@ class AppServer:
         return self.wait_for_status(lambda s: not s["is_syncing"], timeout=timeout, what="sync")
 
 
+def response_to_a_bug(data_dir: Path, detail: str = "a bug") -> httpx.Response:
+    """What the app answers when a route raises ``RuntimeError(detail)``: a real app, with one
+    broken route added ahead of the static files."""
+    broken = create_app(Settings(data_dir=data_dir))
+
+    async def fail() -> None:
+        raise RuntimeError(detail)
+
+    broken.router.add_api_route("/api/boom", fail)
+    broken.router.routes.insert(0, broken.router.routes.pop())  # before the static mount
+    server = AppServer(broken).start()
+    try:
+        return server.get("/api/boom")
+    finally:
+        server.stop()
+
+
 def fill_cache(cache_path: Path, plex_url: str, token: str) -> SyncResult:
     """Sync a cache the way `plexcrate sync` would, before the app starts."""
     with Database(cache_path) as db, PlexClient(plex_url, token, retry_delay=0) as client:
