@@ -22,7 +22,14 @@ from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
 from plexcrate.plex.playlists import PlaylistRefused, SaveMode, save_playlist
 from plexcrate.web.errors import BODY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
-from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int, json_number
+from plexcrate.web.params import (
+    MAX_SEED,
+    FilterBody,
+    JsonBool,
+    json_int,
+    json_number,
+    to_filter,
+)
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
 from plexcrate.web.threads import in_daemon_thread
 
@@ -46,7 +53,7 @@ PLEX_ERRORS: dict[int | str, dict] = {
 
 
 class PreviewRequest(BaseModel):
-    filters: FilterBody = Field(default_factory=FilterBody)
+    filters: FilterBody = Field(default_factory=FilterBody)  # type: ignore[valid-type]
     count: PickCount = Field(default=50, description="Tracks to pick, at most.")
     favour_rating: JsonBool = Field(
         default=False, description="Pick better-rated tracks more often."
@@ -116,7 +123,7 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         keep=tuple(body.keep),
         seed=seed,
     )
-    flt = body.filters.to_filter()
+    flt = to_filter(body.filters)
 
     def read(conn: sqlite3.Connection) -> bytes:
         tracks = pick_tracks(conn, flt, options)

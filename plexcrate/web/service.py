@@ -16,11 +16,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import Settings
+from plexcrate.isotime import iso_utc
 from plexcrate.plex.client import PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexTimeout, PlexUnreachable
 from plexcrate.sync.engine import (
@@ -268,10 +268,3 @@ def explain_failure(error: SyncFailed) -> str:
     if isinstance(error.__cause__, PlexUnreachable | PlexTimeout):
         message = f"{message} {REACHABILITY_HINT}"
     return message
-
-
-def iso_utc(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
