@@ -11,6 +11,7 @@ import sqlite3
 from typing import Any
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.tags import TRACK_TAG_COPIES
 from plexcrate.simulator import SimLibrary
 from plexcrate.sync.live import is_live_track
 
@@ -48,7 +49,8 @@ def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:
     def read(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
         genres: dict[int, list[str]] = {}
         for key, name in conn.execute(
-            "SELECT tg.rating_key, g.name FROM track_genres tg JOIN genres g ON g.id = tg.genre_id"
+            """SELECT tt.rating_key, g.name FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
+               WHERE g.kind = 'genre'"""
         ):
             genres.setdefault(key, []).append(name)
         rows = conn.execute(
@@ -85,20 +87,23 @@ def assert_cache_matches(db: Database, lib: SimLibrary) -> None:
 
 
 def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
-    """Every row of the library tables, keyed by rating key, with genre ids replaced by names.
+    """Every row of the library tables, keyed by rating key, with tag ids replaced by names.
 
-    Two caches of the same library compare equal whichever ids their genres were given (a full
-    sync numbers genres afresh; a refresh keeps the numbers it has).
+    Two caches of the same library compare equal whichever ids their tags were given (a full
+    sync numbers tags afresh; a refresh keeps the numbers it has).
     """
 
     def read(conn: sqlite3.Connection) -> dict[str, dict[Any, Any]]:
-        names = {gid: name.lower() for gid, name in conn.execute("SELECT id, name FROM genres")}
+        names = {
+            tag_id: (kind, name.lower())
+            for tag_id, kind, name in conn.execute("SELECT id, kind, name FROM tags")
+        }
 
         def links(table: str, owner: str) -> dict[Any, Any]:
-            found: dict[int, set[str]] = {}
-            for key, genre_id in conn.execute(f"SELECT {owner}, genre_id FROM {table}"):
-                found.setdefault(key, set()).add(names[genre_id])
-            return {key: frozenset(genres) for key, genres in found.items()}
+            found: dict[int, set[tuple[str, str]]] = {}
+            for key, tag_id in conn.execute(f"SELECT {owner}, tag_id FROM {table}"):
+                found.setdefault(key, set()).add(names[tag_id])
+            return {key: frozenset(tags) for key, tags in found.items()}
 
         def rows(table: str) -> dict[Any, Any]:
             return {row[0]: row for row in conn.execute(f"SELECT * FROM {table}")}
@@ -107,18 +112,17 @@ def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
             "artists": rows("artists"),
             "albums": rows("albums"),
             "tracks": rows("tracks"),
-            "artist_genres": links("artist_genres", "artist_key"),
-            "album_genres": links("album_genres", "album_key"),
-            "track_genres": links("track_genres", "rating_key"),
-            "genres": {name: True for name in names.values()},
-            # track_genres carries copies of its track's filter columns: none may be stale.
-            "stale_track_genre_copies": {
+            "artist_tags": links("artist_tags", "artist_key"),
+            "album_tags": links("album_tags", "album_key"),
+            "track_own_tags": links("track_own_tags", "rating_key"),
+            "track_tags": links("track_tags", "rating_key"),
+            "tags": {name: True for name in names.values()},
+            # track_tags carries copies of its track's filter columns: none may be stale.
+            "stale_track_tag_copies": {
                 row[0]: row
                 for row in conn.execute(
-                    """SELECT tg.rating_key, tg.is_live, tg.year, tg.user_rating
-                       FROM track_genres tg JOIN tracks t USING (rating_key)
-                       WHERE tg.is_live IS NOT t.is_live OR tg.year IS NOT t.year
-                          OR tg.user_rating IS NOT t.user_rating"""
+                    f"""SELECT tt.rating_key FROM track_tags tt JOIN tracks t USING (rating_key)
+                        WHERE {" OR ".join(f"tt.{c} IS NOT t.{c}" for c in TRACK_TAG_COPIES)}"""
                 )
             },
         }

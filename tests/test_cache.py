@@ -207,8 +207,8 @@ def keys(db: Database, flt: TrackFilter, **kwargs) -> list[int]:
         (TrackFilter(), [100, 101, 102, 103, 104]),
         (TrackFilter.of(genre=("rock",)), [100, 101, 103]),  # genre names ignore case
         (TrackFilter.of(genre=("Jazz", "Pop")), [100, 101, 102]),  # OR
-        (TrackFilter.of(decade=['1990s']), [100, 101]),
-        (TrackFilter.of(decade=['1970s', '2000s']), [102, 103]),
+        (TrackFilter.of(decade=["1990s"]), [100, 101]),
+        (TrackFilter.of(decade=["1970s", "2000s"]), [102, 103]),
         (TrackFilter.of(min_rating=9), [100, 102]),
         (TrackFilter.of(exclude_live=True), [100, 101, 102]),
         (TrackFilter.of(genre=("Rock",), exclude_live=True, min_rating=7), [100]),
