@@ -7,6 +7,7 @@ import { $, debounce, show } from "./dom.js";
 import { createLibrary } from "./library.js";
 import { pollNow, startPolling } from "./poller.js";
 import { store } from "./state.js";
+import { loadVocabulary } from "./vocabulary.js";
 import { requestSync } from "./sync.js";
 import { createFooter } from "./views/footer.js";
 import { createSyncModal } from "./views/modal.js";
@@ -16,6 +17,9 @@ import { createSetup } from "./views/setup.js";
 const statusRequest = getStatus().catch(() => null);
 const setupRequest = getSetup().catch(() => null);
 const memory = newMemory(); // the syncs this page started by itself
+
+await loadVocabulary(); // what the filters in the address bar mean
+store.start();
 
 const library = createLibrary({ requestSync: () => syncNow() });
 library.load(); // the counts and the first page, in parallel with the status

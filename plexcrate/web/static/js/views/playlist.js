@@ -3,7 +3,8 @@
 // per artist; preview them, swap or remove some, top the list up again; then save it to Plex as
 // a new playlist, or replace or add to an existing one.
 
-import { filterBody, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
+import { listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
+import { filterBody } from "../vocabulary.js";
 import { $, h, setText, show } from "../dom.js";
 import { formatCount, formatDuration, formatLength, minRatingLabel, plural } from "../format.js";
 import { openModal } from "../focus.js";
