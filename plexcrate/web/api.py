@@ -141,9 +141,15 @@ async def get_facet_values(
     limit: Annotated[int, Query(ge=1, le=MAX_FACET_VALUES, description="Values, at most.")] = 50,
 ) -> Response:
     """The values of one kind of tag (for libraries with thousands of them), each with the
-    tracks it would total under every other filter."""
+    tracks it would total under every other filter. Every filter of /api/tracks applies but
+    `q`, which here finds the values by name."""
     body = await reads.facet_values_json(
-        service.db, flt, kind, facet=FACET_OF_KIND.get(kind), search=q.strip(), limit=limit
+        service.db,
+        flt.without("q"),
+        kind,
+        facet=FACET_OF_KIND.get(kind),
+        search=q.strip(),
+        limit=limit,
     )
     return json_bytes(body)
 

@@ -36,21 +36,24 @@ def _check_decade(text: str) -> str:
     return text
 
 
-def _not_a_boolean(value: object) -> object:
+def _a_json_number(value: object) -> object:
+    """JSON numbers only: true is not 1, nor "1990" 1990 (in a query string it would be)."""
     if isinstance(value, bool):
         raise ValueError(f"must be a number, not {str(value).lower()}")
+    if isinstance(value, str):
+        raise ValueError(f"must be a number, not a string ({value[:20]!r})")
     return value
 
 
 def json_int(*, ge: int, le: int) -> Any:
     """An integer in a JSON body, typed as JSON Schema types it: 5 and 5.0 are integers, false
-    is not. The bounds sit beside the int itself, or pydantic leaves them out of the document."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_not_a_boolean)]
+    and "5" are not. The bounds sit beside the int itself, or pydantic leaves them out of the document."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_a_json_number)]
 
 
 def json_number(*, gt: float, le: float) -> Any:
     """A number in a JSON body: 5 and 2.5 are numbers, true is not (see :func:`json_int`)."""
-    return Annotated[float, Field(gt=gt, le=le), BeforeValidator(_not_a_boolean)]
+    return Annotated[float, Field(gt=gt, le=le), BeforeValidator(_a_json_number)]
 
 
 JsonBool = Annotated[bool, Field(strict=True)]  # true or false, not 0 or "yes"
