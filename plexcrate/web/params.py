@@ -47,7 +47,8 @@ def _a_json_number(value: object) -> object:
 
 def json_int(*, ge: int, le: int) -> Any:
     """An integer in a JSON body, typed as JSON Schema types it: 5 and 5.0 are integers, false
-    and "5" are not. The bounds sit beside the int itself, or pydantic leaves them out of the document."""
+    and "5" are not. The bounds sit beside the int itself, or pydantic leaves them out of the
+    document."""
     return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_a_json_number)]
 
 
