@@ -117,6 +117,10 @@ def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
             "track_own_tags": links("track_own_tags", "rating_key"),
             "track_tags": links("track_tags", "rating_key"),
             "tags": {name: True for name in names.values()},
+            "tag_totals": {
+                names[tag_id]: (tracks, studio)
+                for tag_id, tracks, studio in conn.execute("SELECT * FROM tag_totals")
+            },
             # track_tags carries copies of its track's filter columns: none may be stale.
             "stale_track_tag_copies": {
                 row[0]: row

@@ -9,12 +9,12 @@ import pytest
 from library_factory import album, artist, dump, publish, track
 
 from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
+from plexcrate.cache.facets import library_stats
 from plexcrate.cache.filters import TrackFilter, parse_decade
 from plexcrate.cache.queries import (
     Order,
     count_tracks,
     find_tracks,
-    library_stats,
 )
 from plexcrate.cache.schema import SCHEMA_VERSION
 from plexcrate.cache.snapshot import SnapshotBuilder

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from library_factory import album, artist, publish, track
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.facets import library_stats, tag_counts
 from plexcrate.cache.filters import DAY_S, TrackFilter, decade_name, parse_decade
 from plexcrate.cache.picker import MAX_PICK, PickOptions, pick_tracks
 from plexcrate.cache.queries import (
@@ -31,8 +32,6 @@ from plexcrate.cache.queries import (
     Sort,
     count_tracks,
     find_tracks,
-    library_stats,
-    tag_counts,
 )
 from plexcrate.cache.tags import TagKind
 from plexcrate.cache.text import search_words

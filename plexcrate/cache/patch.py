@@ -49,7 +49,7 @@ _TEMP_TABLES = {
     **{
         f"inc_{table}": _STAGED[table]
         for table in LIBRARY_TABLES
-        if table not in ("tags", "track_tags")
+        if table not in ("tags", "track_tags", "tag_totals")
     },
     **{name: f"CREATE TEMP TABLE {name} ({columns})" for name, columns in _BOOKKEEPING.items()},
 }
@@ -125,6 +125,16 @@ _MARK_MISCOUNTED_ALL = _miscounted_albums(
     f"SELECT {_COUNT_COLUMNS} FROM tracks WHERE section_id = :section GROUP BY album_key"
 )
 
+
+# The totals of the tags that lost a link or have a track derived again (its links are new).
+_TOUCHED_TAGS = """SELECT tag_id FROM inc_unlinked UNION
+    SELECT tag_id FROM track_tags WHERE rating_key IN (SELECT rating_key FROM inc_scope)"""
+_RECOUNT_TAGS = [
+    f"DELETE FROM tag_totals WHERE tag_id IN ({_TOUCHED_TAGS})",
+    f"""INSERT INTO tag_totals (tag_id, tracks, studio)
+        SELECT tag_id, count(*), sum(is_live = 0) FROM track_tags
+        WHERE tag_id IN ({_TOUCHED_TAGS}) GROUP BY tag_id""",
+]
 
 # Tags that lost a link in this patch and have none left. Each candidate is looked up in
 # track_tags by its primary key; the source links have no index by tag, so they are read once
@@ -370,6 +380,8 @@ class LibraryPatch:
                    WHERE rating_key IN (SELECT album_key FROM inc_recount)
                      AND track_count IS NOT NULL"""
             )
+            for statement in _RECOUNT_TAGS:
+                c.execute(statement)
             c.execute(_DROP_UNUSED_TAGS)
             self._drop_temp()
             track_count = record_sync(

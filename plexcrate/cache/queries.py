@@ -19,12 +19,9 @@ from enum import StrEnum
 from typing import Any
 
 from plexcrate.cache.filters import (
-    BY_NAME,
-    FACET_KINDS,
     Facet,
     TagFilter,
     TrackFilter,
-    decade_name,
 )
 from plexcrate.cache.tags import TagKind
 from plexcrate.isotime import iso_utc
@@ -169,10 +166,10 @@ def driver_of(flt: TrackFilter, without: Facet | None = None) -> TagFilter | Non
 
 
 # Every filter column and nothing else, so a scan never reads a row of the (wide) table.
-_BY_FILTERS = "tracks t INDEXED BY idx_tracks_filter"
+BY_FILTERS = "tracks t INDEXED BY idx_tracks_filter"
 
 
-def _matching_keys(flt: TrackFilter, params: Params) -> str:
+def matching_keys(flt: TrackFilter, params: Params) -> str:
     """A SELECT of the matching tracks' keys, by the cheapest way in."""
     driver = driver_of(flt)
     if driver is not None:
@@ -180,7 +177,7 @@ def _matching_keys(flt: TrackFilter, params: Params) -> str:
         return f"SELECT DISTINCT t.rating_key FROM track_tags t WHERE {links}"
     if flt.words:  # the text index finds the few matches; their rows are looked up by key
         return f"SELECT t.rating_key FROM tracks t WHERE {where(flt, params)}"
-    return f"SELECT t.rating_key FROM {_BY_FILTERS} WHERE {where(flt, params)}"
+    return f"SELECT t.rating_key FROM {BY_FILTERS} WHERE {where(flt, params)}"
 
 
 def count_tracks(conn: sqlite3.Connection, flt: TrackFilter) -> int:
@@ -194,7 +191,7 @@ def count_tracks(conn: sqlite3.Connection, flt: TrackFilter) -> int:
     elif flt.words:
         sql = f"SELECT count(*) FROM tracks t WHERE {where(flt, params)}"
     else:
-        sql = f"SELECT count(*) FROM {_BY_FILTERS} WHERE {where(flt, params)}"
+        sql = f"SELECT count(*) FROM {BY_FILTERS} WHERE {where(flt, params)}"
     return conn.execute(sql, params).fetchone()[0]
 
 
@@ -352,7 +349,7 @@ def _page_keys(
     if few:
         # A rare tag's (or a search's) tracks are found first and sorted: walking an index for
         # them would test every track up to the page (2-4× slower; measured).
-        matching = _matching_keys(flt, params)
+        matching = matching_keys(flt, params)
         return f"SELECT t.rating_key FROM tracks t WHERE t.rating_key IN ({matching})"
     return f"SELECT t.rating_key FROM tracks t WHERE {where(flt, params)}"
 
@@ -365,107 +362,5 @@ def _sorting_beats_walking(conn: sqlite3.Connection, matches: int, wanted: int) 
     return 6 * matches * matches <= wanted * library
 
 
-# --- facets ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FacetCount:
-    name: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class LibraryStats:
-    total_tracks: int
-    genres: list[FacetCount]
-    styles: list[FacetCount]
-    moods: list[FacetCount]
-    album_types: list[FacetCount]
-    labels: list[FacetCount]
-    decades: list[FacetCount]
-
-
-FACET_LIMIT = 200  # values per facet in the stats; /api/library/facets/{kind} searches the rest
-
-
-def library_stats(
-    conn: sqlite3.Connection, flt: TrackFilter | None = None, *, total: int | None = None
-) -> LibraryStats:
-    """Totals and facets. Each facet ignores its own filter, so a genre's count is what the
-    track list would show with that genre selected (alone) and every other filter as it is.
-    ``total``: the tracks matching ``flt``, when the caller knows."""
-    flt = flt or TrackFilter()
-    total = count_tracks(conn, flt) if total is None else total
-    tags = {
-        facet.value: tag_counts(conn, flt, kind, facet=facet, limit=FACET_LIMIT)
-        for facet, kind in FACET_KINDS.items()
-    }
-    decades = [FacetCount(decade_name(d), n) for d, n in _decade_counts(conn, flt)]
-    return LibraryStats(total_tracks=total, decades=decades, **tags)
-
-
-def tag_counts(
-    conn: sqlite3.Connection,
-    flt: TrackFilter,
-    kind: TagKind,
-    *,
-    facet: Facet | None,
-    search: str = "",
-    limit: int = FACET_LIMIT,
-) -> list[FacetCount]:
-    """Per tag of ``kind`` (named like ``search``, if given), the tracks matching every filter
-    but its own facet's: most first, then by name."""
-    params = Params()
-    conditions = [f"g.kind = {params.bind(kind.value)}"]
-    if search:
-        conditions.append(
-            f"g.name LIKE {params.bind('%' + _escape_like(search) + '%')} ESCAPE '\\'"
-        )
-    own = flt.without(*_own_filters(kind, facet))
-    # Tag by tag, each a range of the links, filtered on their copies of the tracks' columns:
-    # one pass over the kind's links, and no sort of every match (as a GROUP BY would need).
-    sql = f"""WITH counts AS MATERIALIZED (
-                  SELECT g.name, (SELECT count(*) FROM track_tags t
-                                  WHERE t.tag_id = g.id AND {where(own, params)}) AS n
-                  FROM tags g WHERE {" AND ".join(conditions)})
-              SELECT name, n FROM counts WHERE n > 0
-              ORDER BY n DESC, name COLLATE NOCASE LIMIT {params.bind(limit)}"""
-    return [FacetCount(name, n) for name, n in conn.execute(sql, params)]
-
-
-def _own_filters(kind: TagKind, facet: Facet | None) -> list[str]:
-    """The filters a count of ``kind`` leaves out: those counted in its facet, or (a kind
-    without a facet, like artists) the tag filters including its kind."""
-    return [
-        spec.name
-        for spec in BY_NAME.values()
-        if (facet is not None and spec.facet is facet)
-        or (
-            facet is None and isinstance(spec, TagFilter) and spec.kind is kind and not spec.exclude
-        )
-    ]
-
-
-def _decade_counts(conn: sqlite3.Connection, flt: TrackFilter) -> list[tuple[int, int]]:
-    # Per year first, then the hundred-odd years are summed into decades.
-    params = Params()
-    driver = driver_of(flt, without=Facet.DECADES)
-    if driver is not None:
-        links = where(flt, params, without=Facet.DECADES, driver=driver)
-        per_year = f"""SELECT t.year, count(DISTINCT t.rating_key) AS n FROM track_tags t
-                       WHERE t.year IS NOT NULL AND {links} GROUP BY t.year"""
-    else:
-        # Grouped by (live, year), idx_tracks_filter's own order: no sort of every match.
-        table = "tracks t" if flt.words else _BY_FILTERS
-        per_year = f"""SELECT t.year, count(*) AS n FROM {table}
-                       WHERE t.year IS NOT NULL AND {where(flt, params, without=Facet.DECADES)}
-                       GROUP BY t.is_live, t.year"""
-    return conn.execute(
-        f"""SELECT year / 10 * 10 AS decade, sum(n) FROM ({per_year})
-            GROUP BY decade ORDER BY decade""",
-        params,
-    ).fetchall()
-
-
-def _escape_like(word: str) -> str:
+def escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

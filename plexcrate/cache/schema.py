@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from plexcrate.cache.tags import TRACK_TAG_COPIES, TRACK_TAG_COPIES_DDL, derive_sql
+from plexcrate.cache.tags import TAG_TOTALS_SQL, TRACK_TAG_COPIES, TRACK_TAG_COPIES_DDL, derive_sql
 
 APPLICATION_ID = 0x706C7863  # "plxc"
 
@@ -29,6 +29,7 @@ LIBRARY_TABLES = (
     "tracks",
     "track_own_tags",
     "track_tags",
+    "tag_totals",
 )
 
 
@@ -115,6 +116,13 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             {TRACK_TAG_COPIES_DDL},
             PRIMARY KEY (tag_id, rating_key)
         ) WITHOUT ROWID""",
+        # Per tag, its tracks, and those not live: the facets of an unfiltered library (or of
+        # one without live recordings, the browser's first screen) without counting a link.
+        f"""CREATE TABLE {p}tag_totals (
+            tag_id  INTEGER PRIMARY KEY,
+            tracks  INTEGER NOT NULL,
+            studio  INTEGER NOT NULL
+        )""",
     ]
 
 
@@ -250,7 +258,7 @@ def _tags_and_search(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP TABLE {table}")
     for table in LIBRARY_TABLES:
         conn.execute(f"ALTER TABLE new_{table} RENAME TO {table}")
-    for statement in derive_sql():  # the artists' tags, which the old layout did not have
+    for statement in (*derive_sql(), TAG_TOTALS_SQL):  # the artists' tags were not there
         conn.execute(statement)
     for statement in (*LIBRARY_INDEXES_SQL, *SEARCH_SQL):
         conn.execute(statement)

@@ -21,7 +21,7 @@ from plexcrate.cache.schema import (
     library_tables_sql,
 )
 from plexcrate.cache.state import SyncCursor, record_sync
-from plexcrate.cache.tags import TagIds, derive_sql
+from plexcrate.cache.tags import TagIds, derive_sql, tag_totals_sql
 
 S = STAGING
 
@@ -29,7 +29,7 @@ _INSERT_ARTIST = insert_sql("INSERT OR REPLACE", f"{S}artists", ArtistRow)
 _INSERT_ALBUM = insert_sql("INSERT OR REPLACE", f"{S}albums", AlbumRow)
 _INSERT_TRACK = insert_sql("INSERT OR REPLACE", f"{S}tracks", TrackRow)
 
-DERIVE_SQL = derive_sql(S)
+DERIVE_SQL = [*derive_sql(S), tag_totals_sql(S)]
 
 
 def newest_timestamp_sql(prefix: str = "") -> str:

@@ -103,6 +103,17 @@ def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
     ]
 
 
+# Every tag's totals, from its links (a snapshot's, once they are derived).
+TAG_TOTALS_SQL = """INSERT INTO tag_totals (tag_id, tracks, studio)
+    SELECT tag_id, count(*), sum(is_live = 0) FROM track_tags GROUP BY tag_id"""
+
+
+def tag_totals_sql(prefix: str = "") -> str:
+    return TAG_TOTALS_SQL.replace("tag_totals", f"{prefix}tag_totals").replace(
+        "FROM track_tags", f"FROM {prefix}track_tags"
+    )
+
+
 def _kinds_from(source: str, p: str) -> str:
     """The condition on a link ``l`` of ``g.kind`` from ``source``, for track ``t``: the kind
     takes tags from this source, and no source before it has a tag of the kind for ``t``."""

@@ -20,13 +20,12 @@ from typing import TypeVar
 import orjson
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.facets import library_stats, tag_counts
 from plexcrate.cache.filters import Facet, TrackFilter
 from plexcrate.cache.queries import (
     Sort,
     count_tracks,
     find_tracks,
-    library_stats,
-    tag_counts,
 )
 from plexcrate.cache.tags import TagKind
 from plexcrate.web.params import MAX_SEED
@@ -54,13 +53,13 @@ async def track_page_json(
     return await db.aread(read)
 
 
-async def stats_json(db: Database, flt: TrackFilter) -> bytes:
+async def stats_json(db: Database, flt: TrackFilter, facets: frozenset[Facet]) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         def stats() -> bytes:
             total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
-            return orjson.dumps(library_stats(conn, flt, total=total))
+            return orjson.dumps(library_stats(conn, flt, total=total, facets=facets))
 
-        return memoized(conn, ("stats", flt), stats)
+        return memoized(conn, ("stats", flt, facets), stats)
 
     return await db.aread(read)
 
