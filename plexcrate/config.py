@@ -21,6 +21,7 @@ import orjson
 
 CACHE_FILE_NAME = "library_cache.db"
 SETTINGS_FILE_NAME = "settings.json"
+ART_FOLDER_NAME = "art"
 
 PlexSource = Literal["env", "file", "demo"]
 
@@ -55,11 +56,16 @@ class Settings:
     # web/security.py on DNS rebinding.
     allowed_hosts: tuple[str, ...] = ()
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
+    art_cache_mb: float = 500.0  # album and artist art kept on disk (in the data folder's art/)
     plex_source: PlexSource | None = None  # where the Plex server's URL and token came from
 
     @property
     def cache_path(self) -> Path:
         return self.data_dir / CACHE_FILE_NAME
+
+    @property
+    def art_path(self) -> Path:
+        return self.data_dir / ART_FOLDER_NAME
 
     @property
     def settings_path(self) -> Path:
@@ -108,6 +114,7 @@ class Settings:
             password=_text(env, "PLEXCRATE_PASSWORD"),
             allowed_hosts=_host_names(env, "PLEXCRATE_ALLOWED_HOSTS"),
             probe_interval=_positive_number(env, "PLEXCRATE_PROBE_INTERVAL", 10.0),
+            art_cache_mb=_positive_number(env, "PLEXCRATE_ART_CACHE_MB", 500.0, unit="megabytes"),
         )
 
 
@@ -123,14 +130,16 @@ def _token(env: Mapping[str, str], name: str) -> str | None:
     return token
 
 
-def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+def _positive_number(
+    env: Mapping[str, str], name: str, default: float, *, unit: str = "seconds or hours"
+) -> float:
     raw = _text(env, name)
     if raw is None:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds or hours, not {raw!r}") from None
+        raise ConfigError(f"{name} must be a number of {unit}, not {raw!r}") from None
     if not value > 0:
         raise ConfigError(f"{name} must be greater than zero, not {raw!r}")
     return value

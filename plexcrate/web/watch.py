@@ -50,13 +50,15 @@ class PlexWatcher:
     async def tick(self) -> None:
         if not self.service.is_syncing:  # a sync updates the state itself when it ends
             await self.service.reload_state()  # notices a `plexcrate sync` run elsewhere
-        connected = await in_daemon_thread(self._ping, name="plex-probe")
+        problem = await in_daemon_thread(self._probe, name="plex-probe")
+        self.service.plex_error = problem
+        connected = problem is None
         self._set_connected(connected)
         if connected and self._checks_due:
             self._checks_due = not await self.check_library()
 
-    def _ping(self) -> bool:
-        return self._client.ping(timeout=self.timeout)
+    def _probe(self) -> str | None:
+        return self._client.unreachable_reason(timeout=self.timeout)
 
     def _set_connected(self, connected: bool) -> None:
         if connected != self.service.plex_connected:
