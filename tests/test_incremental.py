@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN
 from library_factory import dump
-from plex_oracle import assert_cache_matches, assert_same_library
+from plex_oracle import assert_cache_matches, assert_same_library, cached_art
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.queries import TrackFilter, count_tracks
@@ -437,6 +437,28 @@ def test_a_version_3_cache_s_search_text_is_rewritten_then_fully_synced(
         result = sync(db, client)
         assert result.kind == "full" and "schema 3" in result.reason
         assert_cache_matches(db, sim_library)
+
+
+def test_a_version_4_cache_gains_art_paths_then_a_full_sync_fills_them(
+    tmp_path: Path, client: PlexClient, sim_library: SimLibrary
+) -> None:
+    """Version 4 kept no art paths; version 5 adds the columns, empty until the next sync."""
+    path = tmp_path / "v4.db"
+    with Database(path) as db:
+        sync(db, client)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for table in ("albums", "artists"):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN thumb")
+    conn.execute("UPDATE sync_state SET schema_version = 4")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    with Database(path) as db:
+        assert db.read(lambda c: c.execute("SELECT count(*) FROM albums").fetchone()[0]) > 0
+        assert set(cached_art(db)["albums"].values()) == {None}
+        result = sync(db, client)
+        assert result.kind == "full" and "schema 4" in result.reason
+        assert_cache_matches(db, sim_library)  # the art paths included
+        assert sync(db, client).kind == "incremental"
 
 
 def count_tracks_matching(db: Database, text: str) -> int:
