@@ -148,7 +148,7 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
             # The playlist builder, with a preview.
             page.get_by_role("button", name="Build playlist").click()
             builder = page.get_by_role("dialog", name="Build a playlist")
-            builder.get_by_role("spinbutton", name="Number of tracks").fill("25")
+            builder.get_by_role("textbox", name="Number of tracks").fill("25")
             builder.get_by_role("checkbox", name="Favour higher ratings").check()
             builder.get_by_role("checkbox", name="At most 2 tracks per artist").check()
             builder.get_by_role("button", name="Pick tracks").click()

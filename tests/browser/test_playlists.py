@@ -28,7 +28,7 @@ def open_builder(page: Page, ui: UiApp, query: str = "") -> Locator:
 
 
 def pick(builder: Locator, count: int) -> None:
-    builder.get_by_role("spinbutton", name="Number of tracks").fill(str(count))
+    builder.get_by_role("textbox", name="Number of tracks").fill(str(count))
     builder.get_by_role("button", name=re.compile("^Pick")).click()
     expect(builder.locator(".preview-track")).to_have_count(count)
 
@@ -48,7 +48,7 @@ def test_a_picked_and_edited_playlist_arrives_in_plex(
     allowed = {t["rating_key"]: t for t in api.tracks(genre=genre, limit=1000)["tracks"]}
     builder = open_builder(page, synced_ui, f"?genre={genre}")
     expect(builder).to_contain_text(f"From {len(allowed):,} matching tracks: {genre}")
-    expect(builder.get_by_role("spinbutton", name="Number of tracks")).to_be_focused()
+    expect(builder.get_by_role("textbox", name="Number of tracks")).to_be_focused()
 
     builder.get_by_role("checkbox", name="At most 2 tracks per artist").check()
     pick(builder, 12)
@@ -119,7 +119,7 @@ def test_a_picked_and_edited_playlist_arrives_in_plex(
 def test_a_target_length_picks_about_that_many_minutes(page: Page, synced_ui: UiApp) -> None:
     builder = open_builder(page, synced_ui)
     builder.get_by_role("radio", name="About this many minutes").check()
-    builder.get_by_role("spinbutton", name="Minutes").fill("30")
+    builder.get_by_role("textbox", name="Minutes").fill("30")
     builder.get_by_role("checkbox", name="Favour higher ratings").check()
     builder.get_by_role("button", name="Pick tracks").click()
     summary = builder.locator("#preview-summary")
