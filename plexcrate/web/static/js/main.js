@@ -4,6 +4,7 @@
 import { getSetup, getStatus } from "./api.js";
 import { autoSyncReason, newMemory, remember } from "./autosync.js";
 import { $, debounce, setText, show } from "./dom.js";
+import { formatCount, plural } from "./format.js";
 import { createLibrary } from "./library.js";
 import { pollNow, startPolling } from "./poller.js";
 import { store } from "./state.js";
@@ -31,7 +32,8 @@ const footer = createFooter($("#statusbar"), { openSettings: () => openSetup(Boo
 const builder = createPlaylistBuilder({
   matchingCount: () => library.matching,
   onChange: (count) => {
-    setText($("#builder-count-number"), count ? String(count) : "");
+    setText($("#builder-count-number"), count ? formatCount(count) : "");
+    setText($("#builder-count-label"), count ? `${plural(count, "track")} in the preview` : "");
     show($("#builder-count"), count > 0);
   },
 });

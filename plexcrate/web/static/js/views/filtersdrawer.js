@@ -30,9 +30,7 @@ export function createFiltersDrawer({ panel, toggle }) {
     show(scrim, drawer);
     document.body.classList.toggle("has-drawer", drawer);
     if (!focus) return;
-    // Next frame: with reduced motion every property "transitions" in 0.01 ms, visibility too,
-    // and a button still hidden at this moment would refuse the focus.
-    if (drawer) requestAnimationFrame(() => done.focus());
+    if (drawer) done.focus();
     else if (!open && narrow.matches) toggle.focus();
   }
 
