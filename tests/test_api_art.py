@@ -23,11 +23,8 @@ TRANSCODE = "/photo/:/transcode"
 
 
 @pytest.fixture
-def app(start_app: StartApp) -> AppServer:
-    server = start_app()
-    assert server.sync().status_code == 200
-    server.wait_for_sync_to_end()
-    return server
+def app(synced_server: AppServer) -> AppServer:
+    return synced_server
 
 
 def transcodes(plex: PlexSimulator) -> list[dict[str, str]]:

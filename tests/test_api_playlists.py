@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import StartApp
 from web_harness import AppServer
 
 from plexcrate.plex.client import PlexClient
@@ -13,11 +12,8 @@ from plexcrate.simulator import PlexSimulator, SimLibrary, SimPlaylist
 
 
 @pytest.fixture
-def app(start_app: StartApp) -> AppServer:
-    server = start_app()
-    assert server.sync().status_code == 200
-    server.wait_for_sync_to_end()
-    return server
+def app(synced_server: AppServer) -> AppServer:
+    return synced_server
 
 
 def preview(app: AppServer, **body: Any) -> dict[str, Any]:
