@@ -141,7 +141,7 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
                 shooter.shoot(page, viewport, "library")
                 page.locator("#filters-toggle").click()
                 shooter.shoot(page, viewport, "filters")
-                page.locator("#filters-toggle").click()
+                page.get_by_role("button", name="Show the tracks").click()
             else:
                 shooter.shoot(page, viewport, "library")
 
