@@ -261,3 +261,15 @@ def test_the_placeholder_is_the_name_s_initials_and_colour() -> None:
     assert placeholder_svg("Kind of Blue", 64) == placeholder_svg("Kind of Blue", 64)
     assert placeholder_svg("Kind of Blue", 64) != placeholder_svg("Blue Train", 64)
     assert b"<path" in placeholder_svg("…", 64)
+
+
+def test_a_store_that_cannot_write_only_loses_the_caching(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "art"
+    blocked.write_text("a file where the folder should be")  # any user, root too, fails here
+    store = ArtStore(blocked, max_bytes=1000)
+    store.put("a", b"a" * 10)
+    store.put("b", b"b" * 10)
+    assert store.get("a") is None and store.total_bytes == 0
+    assert caplog.text.count("Art is not kept on disk") == 1  # said once, not once a picture

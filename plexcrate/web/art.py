@@ -199,7 +199,9 @@ class ArtService:
                 return await in_daemon_thread(fetch_and_keep, name="plex-art")
             except PlexError as error:
                 self._failed(key, error)
-                return None
+            except Exception:  # a picture is never worth a 500: the placeholder stands in
+                log.exception("Fetching art for %s failed unexpectedly", thumb)
+            return None
 
     async def _learn_playlist(self, playlist_id: int) -> ArtSource | None:
         client = self._plex_client()

@@ -122,7 +122,7 @@ class ArtStore:
 
     def _delete(self, keys: list[str]) -> None:
         for key in keys:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # gone already, or a disk that refuses: no matter
                 (self.folder / key).unlink()
 
     def _forget(self, key: str) -> None:
@@ -148,7 +148,7 @@ def _scan(folder: Path) -> list[tuple[float, str, int]]:
     found = []
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
+    except OSError:  # not there yet, or not a folder we can read: nothing kept
         return []
     for entry in entries:
         if not entry.is_file(follow_symlinks=False):
