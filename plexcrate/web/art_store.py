@@ -157,6 +157,9 @@ def _scan(folder: Path) -> list[tuple[float, str, int]]:
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
             continue
-        stat = entry.stat(follow_symlinks=False)
+        try:
+            stat = entry.stat(follow_symlinks=False)
+        except OSError:  # deleted meanwhile
+            continue
         found.append((stat.st_mtime, entry.name, stat.st_size))
     return found
