@@ -142,6 +142,30 @@ def test_a_failed_sync_says_so_and_retry_recovers(
     assert ui.server.status()["error"] is None
 
 
+def test_a_sync_that_would_empty_the_library_is_held_back_until_confirmed(
+    start_ui: StartUi, page: Page, app_settings: Settings, plex: PlexSimulator
+) -> None:
+    filled(app_settings, plex)
+    ui = start_ui()
+    page.goto(ui.url)
+    footer = page.locator("#statusbar")
+    expect(footer).to_have_text("600 tracks · Synced just now · Refresh")
+
+    empty = SimLibrary.generate(tracks=0, seed=3)  # the same server, its music folder gone
+    empty.set_machine_identifier(plex.lib.machine_identifier)
+    plex.swap_library(empty)
+    footer.get_by_role("button", name="Refresh").click()
+    expect(footer.locator(".status-line")).to_have_text("600 tracks · Sync held back · Sync anyway")
+    expect(footer.locator(".status-detail")).to_contain_text(
+        "Plex now lists 0 tracks where the cache holds 600"
+    )
+    expect(page.locator("#tracks .track").first).to_be_visible()  # the library is still there
+
+    footer.get_by_role("button", name="Sync anyway").click()
+    expect(footer).to_have_text("No tracks · Synced just now · Refresh", timeout=20_000)
+    assert ui.server.status()["track_count"] == 0
+
+
 def test_plex_offline_shows_the_cached_library_with_a_warning(
     start_ui: StartUi, page: Page, app_settings: Settings, plex: PlexSimulator
 ) -> None:
