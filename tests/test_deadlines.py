@@ -9,6 +9,7 @@ with a two-second timeout, a sync "syncing" for as long, and the setup check for
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,21 @@ def client_for(plex: PlexSimulator, *, retries: int = 1) -> PlexClient:
     return PlexClient(plex.url, TOKEN, timeout=TIMEOUT, retries=retries, retry_delay=0.0)
 
 
+@pytest.fixture
+def quick_client(plex: PlexSimulator) -> Iterator[PlexClient]:
+    with client_for(plex) as client:
+        yield client
+
+
+@pytest.fixture
+def before(cache: Database, quick_client: PlexClient, sim_library: SimLibrary) -> list[str]:
+    """The cache synced, then Plex changed (so a sync that wrongly committed would show):
+    the cache's content, to compare with after a failed sync."""
+    sync_library(cache, quick_client, options=OPTIONS)
+    sim_library.add_album(tracks=3)
+    return dump(cache.path)
+
+
 def test_a_trickling_answer_ends_at_its_deadline(plex: PlexSimulator) -> None:
     fault = plex.faults.inject(path=SECTION, params={"type": "10"}, **TRICKLE)
     with client_for(plex, retries=0) as client:
@@ -59,17 +75,13 @@ def test_the_probe_ends_at_its_deadline(plex: PlexSimulator) -> None:
 
 
 def test_a_trickling_page_ends_the_sync_in_time_and_keeps_the_cache(
-    cache: Database, plex: PlexSimulator, sim_library: SimLibrary
+    cache: Database, quick_client: PlexClient, plex: PlexSimulator, before: list[str]
 ) -> None:
-    with client_for(plex) as client:
-        sync_library(cache, client, options=OPTIONS)
-        sim_library.add_album(tracks=3)
-        before = dump(cache.path)
-        plex.faults.inject(path=SECTION, params=MIDDLE_PAGE, **TRICKLE)
-        started = time.monotonic()
-        with pytest.raises(SyncFailed) as failure:
-            sync_library(cache, client, options=OPTIONS, full=True)
-        took = time.monotonic() - started
+    plex.faults.inject(path=SECTION, params=MIDDLE_PAGE, **TRICKLE)
+    started = time.monotonic()
+    with pytest.raises(SyncFailed) as failure:
+        sync_library(cache, quick_client, options=OPTIONS, full=True)
+    took = time.monotonic() - started
     assert str(failure.value) == ("Plex did not answer within 0.5 s while reading tracks 301–400.")
     assert took < 2 * TIMEOUT + 2.0, took  # the request and its one retry, and the rest
     assert dump(cache.path) == before
@@ -142,31 +154,31 @@ def test_the_time_limit_grows_with_the_library() -> None:
 
 
 def test_a_sync_that_outlasts_its_time_limit_is_stopped_and_the_cache_kept(
-    cache: Database, plex: PlexSimulator, sim_library: SimLibrary
+    cache: Database,
+    quick_client: PlexClient,
+    plex: PlexSimulator,
+    sim_library: SimLibrary,
+    before: list[str],
 ) -> None:
     """Every request answers well within its deadline, but there are too many of them."""
-    with client_for(plex) as client:
-        sync_library(cache, client, options=OPTIONS)
-        sim_library.add_album(tracks=3)
-        before = dump(cache.path)
-        plex.latency = Latency(per_request=0.05, max_concurrent=1)
-        tight = SyncOptions(page_size=100, workers=2, time_limit=TimeLimit(0.3, 0.0))
-        started = time.monotonic()
-        with pytest.raises(SyncFailed) as failure:
-            sync_library(cache, client, options=tight, full=True)
-        assert time.monotonic() - started < 0.3 + 1.0
-        message = str(failure.value)
-        assert message.startswith(
-            "The sync took longer than the 0.3 s allowed for a library of 603 tracks, so it "
-            "was stopped while "
-        ), message
-        assert message.endswith(
-            "the previous library is kept. Plex may be overloaded; if it is just slow, allow "
-            "more time with PLEXCRATE_SYNC_TIME_PER_1000_TRACKS."
-        )
-        assert dump(cache.path) == before
-        # The limit belonged to that sync: the client's next one has its own.
-        sync_library(cache, client, options=OPTIONS, full=True)
+    plex.latency = Latency(per_request=0.05, max_concurrent=1)
+    tight = SyncOptions(page_size=100, workers=2, time_limit=TimeLimit(0.3, 0.0))
+    started = time.monotonic()
+    with pytest.raises(SyncFailed) as failure:
+        sync_library(cache, quick_client, options=tight, full=True)
+    assert time.monotonic() - started < 0.3 + 1.0
+    message = str(failure.value)
+    assert message.startswith(
+        "The sync took longer than the 0.3 s allowed for a library of 603 tracks, so it "
+        "was stopped while "
+    ), message
+    assert message.endswith(
+        "the previous library is kept. Plex may be overloaded; if it is just slow, allow "
+        "more time with PLEXCRATE_SYNC_TIME_PER_1000_TRACKS."
+    )
+    assert dump(cache.path) == before
+    # The limit belonged to that sync: the client's next one has its own.
+    sync_library(cache, quick_client, options=OPTIONS, full=True)
     assert_cache_matches(cache, sim_library)
 
 
