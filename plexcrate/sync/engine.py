@@ -338,8 +338,9 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
 def _full(db: Database, run: _Run) -> int:
     client, progress, options = run.client, run.progress, run.options
     listings = _count_listings(client, run.sections, options.workers)
-    progress.set_total(sum(x.total for x in listings if x.libtype is LibType.TRACK))
-    run.timer.allow_for(sum(x.total for x in listings if x.libtype is LibType.TRACK))
+    tracks = sum(x.total for x in listings if x.libtype is LibType.TRACK)
+    progress.set_total(tracks)
+    run.timer.allow_for(tracks)
 
     def build(conn: sqlite3.Connection) -> int:
         builder = SnapshotBuilder(conn)
