@@ -26,9 +26,22 @@ def save_playlist(
     mode: SaveMode,
     title: str = "",
     playlist_id: int | None = None,
+    server: str | None = None,
 ) -> PlaylistInfo:
-    """Save the tracks and return the playlist as Plex now has it."""
-    machine_identifier = client.identity().machine_identifier
+    """Save the tracks and return the playlist as Plex now has it.
+
+    ``server``: the machineIdentifier of the server the tracks came from. Their keys mean
+    other tracks, or nothing, on another server, so a save there is refused.
+    """
+    identity = client.identity()
+    if server is not None and identity.machine_identifier != server:
+        name = f"“{identity.name}”" if identity.name else "another server"
+        raise PlaylistRefused(
+            f"The Plex server at {client.url} is now {name}, not the server these tracks came "
+            "from, so the playlist was not saved: there they would be other tracks. Let the "
+            "library sync with the new server, then pick the tracks again."
+        )
+    machine_identifier = identity.machine_identifier
     if mode is SaveMode.NEW:
         playlist = client.create_playlist(title, rating_keys, machine_identifier)
     else:

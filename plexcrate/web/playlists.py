@@ -20,7 +20,7 @@ from plexcrate.cache.picker import MAX_PICK, PickOptions, pick_tracks
 from plexcrate.plex.client import PlaylistInfo, PlexClient
 from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
 from plexcrate.plex.playlists import PlaylistRefused, SaveMode, save_playlist
-from plexcrate.web.errors import BODY_RESPONSES
+from plexcrate.web.errors import BODY_RESPONSES, BUSY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
 from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int, json_number
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
@@ -103,7 +103,7 @@ def _service(request: Request) -> LibraryService:
     return request.app.state.library
 
 
-@router.post("/preview", response_model=Preview, responses=BODY_RESPONSES)
+@router.post("/preview", response_model=Preview, responses={**BODY_RESPONSES, **BUSY_RESPONSES})
 async def preview(body: PreviewRequest, request: Request) -> Response:
     """Pick tracks from the cache for a playlist (Plex is not asked)."""
     seed = body.seed if body.seed is not None else secrets.randbelow(MAX_SEED + 1)
@@ -123,7 +123,8 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         total_ms = sum(track.duration_ms or 0 for track in tracks)
         return orjson.dumps({"seed": seed, "tracks": tracks, "total_duration_ms": total_ms})
 
-    return Response(await _service(request).db.aread(read), media_type="application/json")
+    reads = _service(request).reads
+    return Response(await reads.read(read, search=bool(flt.words)), media_type="application/json")
 
 
 @router.get("", response_model=Playlists, responses=PLEX_ERRORS)
@@ -153,6 +154,7 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody:
             mode=body.mode,
             title=body.title.strip(),
             playlist_id=body.playlist_id,
+            server=service.state.machine_identifier,
         ),
     )
     return _body(saved)
