@@ -73,7 +73,9 @@ def test_the_status_says_why_plex_does_not_answer_and_which_server_it_is(
     url = plex.url
     plex.stop()
     offline = app.wait_for_status(lambda s: s["plex_connected"] is False, what="offline")
-    assert offline["plex_error"] == f"Cannot reach Plex at {url}: connection refused."
+    assert offline["plex_error"] == (
+        f"Cannot reach Plex at {url}: connection refused (while asking who it is)."
+    )
     assert offline["machine_identifier"] == sim_library.machine_identifier
     plex.start()
     back = app.wait_for_status(lambda s: s["plex_connected"], what="back online")

@@ -21,7 +21,7 @@ from plexcrate.cache.schema import (
     TRACK_GENRE_COPIES,
     library_tables_sql,
 )
-from plexcrate.cache.state import SyncCursor, record_sync
+from plexcrate.cache.state import Duration, SyncCursor, record_sync
 
 S = STAGING
 
@@ -134,7 +134,7 @@ class SnapshotBuilder:
         machine_identifier: str,
         server_name: str,
         synced_at: float,
-        duration_s: float,
+        duration_s: Duration,
         kind: str = "full",
         cursor: SyncCursor | None = None,
     ) -> int:

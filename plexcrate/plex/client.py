@@ -1,12 +1,14 @@
 """A small, strict client for the parts of the Plex Media Server API that plexcrate uses.
 
 It asks for JSON, sends the token in the ``X-Plex-Token`` header (never in a URL, which servers and
-proxies log), gives every request the configured timeout, and retries a transient failure once.
-Errors are :class:`~plexcrate.plex.errors.PlexError` with a message that says what we were doing.
+proxies log), gives every request the configured timeout as a deadline for its whole answer (not
+for each read: see ``deadline.py``), and retries a transient failure once. Errors are
+:class:`~plexcrate.plex.errors.PlexError` with a message that says what we were doing.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,10 +21,12 @@ import httpx
 import orjson
 
 from plexcrate import __version__
+from plexcrate.plex.deadline import DeadlineBackend, deadline_transport
 from plexcrate.plex.errors import (
     PlexAuthError,
     PlexBadResponse,
     PlexError,
+    PlexOutOfTime,
     PlexTimeout,
     PlexUnreachable,
 )
@@ -76,6 +80,14 @@ class PlaylistInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Probe:
+    """What ``/identity`` said: the server's id, or (None and) why nothing answered."""
+
+    machine_identifier: str | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Image:
     data: bytes
     content_type: str
@@ -96,9 +108,16 @@ class PlexClient:
         self.timeout = timeout
         self.retries = retries
         self.retry_delay = retry_delay
+        self._deadlines = DeadlineBackend()
+        self._finish_by: float | None = None  # see limit_time()
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
         self._http = httpx.Client(
             base_url=self.url,
             timeout=httpx.Timeout(timeout),
+            transport=deadline_transport(self._deadlines, limits),
+            # Plex is on the local network: no proxy from the environment, which would also
+            # take the requests out of the transport that enforces the deadlines.
+            trust_env=False,
             follow_redirects=False,
             headers={
                 "Accept": "application/json",
@@ -107,11 +126,16 @@ class PlexClient:
                 "X-Plex-Version": __version__,
                 "X-Plex-Client-Identifier": "plexcrate",
             },
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
         )
 
     def close(self) -> None:
         self._http.close()
+
+    def limit_time(self, finish_by: float | None) -> None:
+        """Every request from now on must end by ``finish_by`` (``time.monotonic()``; None: no
+        such limit), besides its own deadline. Past it, requests fail with
+        :class:`PlexOutOfTime`, which is not retried: a sync's time limit."""
+        self._finish_by = finish_by
 
     def __enter__(self) -> PlexClient:
         return self
@@ -135,22 +159,21 @@ class PlexClient:
             name=str(container.get("friendlyName", "")),
         )
 
-    def ping(self, timeout: float = 5.0) -> bool:
-        """Whether the server answers at all, quickly and without retries."""
-        return self.unreachable_reason(timeout) is None
+    def probe(self) -> str | None:
+        """The server's machineIdentifier, from ``/identity`` (which needs no token), or None
+        when nothing answers there like a Plex server. One request, never retried."""
+        return self.check_identity().machine_identifier
 
-    def unreachable_reason(self, timeout: float = 5.0) -> str | None:
-        """Why the server does not answer, in plain words naming its URL; None when it does."""
+    def check_identity(self) -> Probe:
+        """:meth:`probe`, with why nothing answers (the failure's message, naming the URL)."""
         try:
-            self._http.get("/identity", timeout=timeout).raise_for_status()
-        except httpx.TimeoutException:
-            return f"Plex at {self.url} did not answer within {_seconds(timeout)}."
-        except httpx.HTTPStatusError as error:
-            answer = f"{error.response.status_code} {error.response.reason_phrase}"
-            return f"{self.url} answered {answer}, not like a Plex server."
-        except httpx.HTTPError as error:  # refused, reset, unknown host…
-            return f"Cannot reach Plex at {self.url}: {self._reason(error)}."
-        return None
+            container = self._request_once("GET", "/identity", None, None, "asking who it is")
+        except PlexError as error:
+            return Probe(None, error.message)
+        machine_identifier = container.get("machineIdentifier")
+        if isinstance(machine_identifier, str):
+            return Probe(machine_identifier)
+        return Probe(None, f"{self.url} answered, but not like a Plex server.")
 
     def music_sections(self) -> list[MusicSection]:
         container = self._get("/library/sections", doing="listing the music libraries")
@@ -190,8 +213,8 @@ class PlexClient:
         items = container.get("Metadata", [])
         if not isinstance(items, list):
             raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
-        total = container.get("totalSize", container.get("size", len(items)))
-        return Page(items=items, start=start, total=int(total))
+        total = _total(container.get("totalSize", container.get("size", len(items))), doing)
+        return Page(items=items, start=start, total=total)
 
     def iter_pages(
         self,
@@ -297,7 +320,7 @@ class PlexClient:
             )
             items = container.get("Metadata") or []
             found.extend(_playlist_info(entry) for entry in items)
-            total = int(container.get("totalSize", len(found)))
+            total = _total(container.get("totalSize", len(found)), "listing playlists")
             if not items or len(found) >= total:
                 return found
 
@@ -385,14 +408,22 @@ class PlexClient:
         doing: str,
         read: Callable[[httpx.Response, bytes, str], T] | None = None,
     ) -> Any:
+        deadline, out_of_time = self._deadline()
         try:
-            with self._http.stream(method, path, params=params, headers=headers) as response:
+            with (
+                self._deadlines.until(deadline),
+                self._http.stream(method, path, params=params, headers=headers) as response,
+            ):
                 # The body goes into bytes of our own, not into response.content: httpx ties a
                 # response and its stream in a reference cycle, so whatever the response holds
                 # lives on until the garbage collector runs, and a sync lets it run rarely
                 # (sync/engine.py): a megabyte a page, a hundred megabytes a sync.
-                content = b"".join(response.iter_bytes())
+                content = _body(response, doing)
         except httpx.TimeoutException:
+            if out_of_time:
+                raise PlexOutOfTime(
+                    f"The time allowed ran out while {doing}.", doing=doing
+                ) from None
             raise PlexTimeout(
                 f"Plex did not answer within {_seconds(self.timeout)} while {doing}."
             ) from None
@@ -407,7 +438,15 @@ class PlexClient:
         check_status(response, doing, self.url)
         return (read or _container)(response, content, doing)
 
-    def _reason(self, error: httpx.HTTPError) -> str:
+    def _deadline(self) -> tuple[float, bool]:
+        """When the next request must have ended, and whether :meth:`limit_time` set that."""
+        own = time.monotonic() + self.timeout
+        finish_by = self._finish_by
+        if finish_by is not None and finish_by < own:
+            return finish_by, True
+        return own, False
+
+    def _reason(self, error: httpx.TransportError) -> str:
         """:func:`_reason`, and never the token (an invalid header's error quotes its value)."""
         reason = _reason(error)
         return reason.replace(self._token, "[token]") if self._token else reason
@@ -423,7 +462,7 @@ def check_status(response: httpx.Response, doing: str, url: str) -> None:
         )
     if 300 <= status < 400:
         # Never followed: the token would travel to wherever the redirect points.
-        location = response.headers.get("location") or "another address"
+        location = _without_tokens(response.headers.get("location") or "another address")
         raise PlexBadResponse(
             f"{url} redirected to {location} while {doing}. plexcrate does not follow "
             "redirects, so that the token only goes where you sent it: use that address "
@@ -500,7 +539,51 @@ def _seconds(value: float) -> str:
     return f"{value:g} s"
 
 
-def _reason(error: httpx.HTTPError) -> str:
+# No answer plexcrate asks for comes near this (a page of 1,000 tracks is about a megabyte):
+# a server sending more is broken or hostile, and would otherwise have it all held in memory.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+# More items than any listing can hold: Plex's largest reported libraries hold under 2 million
+# tracks. A count beyond this is a lie, and believing it would schedule millions of requests.
+MAX_TOTAL = 5_000_000
+
+
+def _body(response: httpx.Response, doing: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise PlexBadResponse(
+                f"Plex sent an answer of more than {MAX_ANSWER_BYTES // 2**20} MB while {doing}, "
+                "far more than it should; plexcrate stopped reading it."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _total(value: object, doing: str) -> int:
+    """A listing's ``totalSize``, if it is a count Plex could mean; PlexBadResponse if not."""
+    integral = isinstance(value, float) and value.is_integer()
+    if integral or (isinstance(value, str) and value.strip().isdigit()):
+        value = int(value)  # type: ignore[arg-type]
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOTAL:
+        return value
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+    raise PlexBadResponse(
+        f"Plex sent an impossible count ({shown}) while {doing}: plexcrate expects a whole "
+        f"number up to {MAX_TOTAL:,}."
+    )
+
+
+_TOKEN_IN_QUERY = re.compile(r"(x-plex-token=)[^&#\s]*", re.IGNORECASE)
+
+
+def _without_tokens(text: str) -> str:
+    """``text`` (a URL) with any X-Plex-Token value in it replaced: it is shown to people."""
+    return _TOKEN_IN_QUERY.sub(r"\1[token]", text)
+
+
+def _reason(error: httpx.TransportError) -> str:
     """A short human reason from an httpx error ("connection refused", not a traceback)."""
     text = str(error) or type(error).__name__
     lowered = text.lower()

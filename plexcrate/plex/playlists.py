@@ -45,15 +45,27 @@ def save_playlist(
     mode: SaveMode,
     title: str = "",
     playlist_id: int | None = None,
+    server: str | None = None,
     allow_duplicate: bool = False,
 ) -> PlaylistInfo:
     """Save the tracks and return the playlist as Plex now has it.
+
+    ``server``: the machineIdentifier of the server the tracks came from. Their keys mean
+    other tracks, or nothing, on another server, so a save there is refused.
 
     A new playlist whose name an audio playlist already has (case aside) is refused with
     :class:`PlaylistExists`, unless ``allow_duplicate``: two playlists of one name are rarely
     what someone meant.
     """
-    machine_identifier = client.identity().machine_identifier
+    identity = client.identity()
+    if server is not None and identity.machine_identifier != server:
+        name = f"“{identity.name}”" if identity.name else "another server"
+        raise PlaylistRefused(
+            f"The Plex server at {client.url} is now {name}, not the server these tracks came "
+            "from, so the playlist was not saved: there they would be other tracks. Let the "
+            "library sync with the new server, then pick the tracks again."
+        )
+    machine_identifier = identity.machine_identifier
     if mode is SaveMode.NEW and not allow_duplicate:
         existing = named(client, title)
         if existing is not None:

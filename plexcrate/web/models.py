@@ -86,6 +86,11 @@ class LibraryStatus(ApiModel):
         description="How the cache was last brought up to date: `full` or `incremental`."
     )
     last_sync_duration_s: float | None = Field(description="How long the last sync took.")
+    shrink_refused: bool = Field(
+        description="The last sync was not published because it would have removed all the "
+        "cached tracks, or more than half of them (`error` says how many); start one with "
+        "`allow_shrink` to publish it anyway."
+    )
 
 
 class SyncRequest(BaseModel):
@@ -93,6 +98,12 @@ class SyncRequest(BaseModel):
         default=False,
         strict=True,  # JSON's true or false, not 0 or "yes"
         description="Rebuild the whole cache instead of refreshing what changed.",
+    )
+    allow_shrink: bool = Field(
+        default=False,
+        strict=True,
+        description="Publish the sync even if it removes all the cached tracks or more than "
+        "half of them (refused otherwise, see `shrink_refused` in the status).",
     )
 
 

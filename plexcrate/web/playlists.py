@@ -31,7 +31,7 @@ from plexcrate.plex.playlists import (
     rename_playlist,
     save_playlist,
 )
-from plexcrate.web.errors import BODY_RESPONSES
+from plexcrate.web.errors import BODY_RESPONSES, BUSY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
 from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int, json_number
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
@@ -136,7 +136,7 @@ def _service(request: Request) -> LibraryService:
     return request.app.state.library
 
 
-@router.post("/preview", response_model=Preview, responses=BODY_RESPONSES)
+@router.post("/preview", response_model=Preview, responses={**BODY_RESPONSES, **BUSY_RESPONSES})
 async def preview(body: PreviewRequest, request: Request) -> Response:
     """Pick tracks from the cache for a playlist (Plex is not asked)."""
     seed = body.seed if body.seed is not None else secrets.randbelow(MAX_SEED + 1)
@@ -156,7 +156,8 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         total_ms = sum(track.duration_ms or 0 for track in tracks)
         return orjson.dumps({"seed": seed, "tracks": tracks, "total_duration_ms": total_ms})
 
-    return Response(await _service(request).db.aread(read), media_type="application/json")
+    reads = _service(request).reads
+    return Response(await reads.read(read, search=bool(flt.words)), media_type="application/json")
 
 
 @router.get("", response_model=Playlists, responses=PLEX_ERRORS)
@@ -228,6 +229,7 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONRespon
                 mode=body.mode,
                 title=body.title.strip(),
                 playlist_id=body.playlist_id,
+                server=service.state.machine_identifier,
                 allow_duplicate=body.allow_duplicate,
             ),
         )

@@ -128,8 +128,9 @@ def test_a_plex_that_does_not_answer_shows_its_address_and_the_error_at_once(
     page.goto(ui.url)
     message = page.locator("#results-message")
     expect(message).to_contain_text("Your library hasn't been synced yet: Plex isn't answering.")
+    url = f"http://127.0.0.1:{port}"
     expect(message).to_contain_text(
-        f"Cannot reach Plex at http://127.0.0.1:{port}: connection refused."
+        f"Cannot reach Plex at {url}: connection refused (while asking who it is)."
     )
     expect(message).to_contain_text(
         "PLEX_URL is set in the environment: change it there (and PLEX_TOKEN, if that is wrong "

@@ -73,8 +73,13 @@ export function filterBody(filters) {
 
 export const getStatus = (signal) => request("GET", "/api/library/status", { signal });
 
-export const startSync = ({ full = false } = {}) =>
-  request("POST", "/api/library/sync", { body: full ? { full: true } : {} });
+/** `allowShrink`: publish it even if it removes most of the cached tracks ("Sync anyway"). */
+export function startSync({ full = false, allowShrink = false } = {}) {
+  const body = {};
+  if (full) body.full = true;
+  if (allowShrink) body.allow_shrink = true;
+  return request("POST", "/api/library/sync", { body });
+}
 
 export function getTracks(filters, { limit = 100, offset = 0, signal } = {}) {
   const params = filterParams(filters);
