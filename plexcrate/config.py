@@ -24,6 +24,7 @@ import orjson
 
 CACHE_FILE_NAME = "library_cache.db"
 SETTINGS_FILE_NAME = "settings.json"
+ART_FOLDER_NAME = "art"
 
 PlexSource = Literal["env", "file", "demo"]
 
@@ -108,6 +109,7 @@ class Settings:
     # web/security.py on DNS rebinding.
     allowed_hosts: tuple[str, ...] = ()
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
+    art_cache_mb: float = 500.0  # album and artist art kept on disk (in the data folder's art/)
     plex_source: PlexSource | None = None  # where the Plex server's URL and token came from
     # How long a whole sync may take: this, plus the next for every 1,000 tracks (seconds).
     sync_time_base_s: float = 600.0
@@ -116,6 +118,10 @@ class Settings:
     @property
     def cache_path(self) -> Path:
         return self.data_dir / CACHE_FILE_NAME
+
+    @property
+    def art_path(self) -> Path:
+        return self.data_dir / ART_FOLDER_NAME
 
     @property
     def settings_path(self) -> Path:
@@ -174,6 +180,7 @@ class Settings:
             sync_time_per_1000_tracks_s=_number(
                 env, "PLEXCRATE_SYNC_TIME_PER_1000_TRACKS", 15.0, "seconds", 3600
             ),
+            art_cache_mb=_number(env, "PLEXCRATE_ART_CACHE_MB", 500.0, "megabytes", 1_000_000),
         )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
 from plexcrate.cache.schema import LIBRARY_TABLES, library_tables_sql
-from plexcrate.cache.snapshot import GenreIds, derive_sql
+from plexcrate.cache.snapshot import GenreIds, derive_sql, row_marks
 from plexcrate.cache.state import Duration, SyncCursor, record_sync
 
 # Staged rows have the library tables' own columns, so they compare with cached rows by EXCEPT.
@@ -59,9 +59,7 @@ _TEMP_TRIGGERS = {
     END""",
 }
 
-_STAGE_TRACK = (
-    f"INSERT OR REPLACE INTO inc_tracks VALUES ({', '.join('?' * len(TrackRow._fields))})"
-)
+_STAGE_TRACK = f"INSERT OR REPLACE INTO inc_tracks VALUES ({row_marks(TrackRow._fields)})"
 
 
 def _differing_genres(owner: str, candidates: str) -> str:
@@ -195,7 +193,8 @@ class LibraryPatch:
 
     def stage_artists(self, rows: Sequence[ArtistRow]) -> None:
         self._conn.executemany(
-            "INSERT OR REPLACE INTO inc_artists VALUES (?, ?, ?, ?, ?)", (r[:-1] for r in rows)
+            f"INSERT OR REPLACE INTO inc_artists VALUES ({row_marks(ArtistRow._fields)})",
+            (r[:-1] for r in rows),
         )
         self._stage_genres("inc_artist_genres", rows)
         self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
@@ -203,7 +202,7 @@ class LibraryPatch:
     def stage_albums(self, rows: Sequence[AlbumRow], viewed: Sequence[int | None]) -> None:
         """Stage albums from a listing, with Plex's count of played tracks of each."""
         self._conn.executemany(
-            "INSERT OR REPLACE INTO inc_albums VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO inc_albums VALUES ({row_marks(AlbumRow._fields)})",
             (r[:-1] for r in rows),
         )
         self._conn.executemany(

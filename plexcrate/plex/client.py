@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
@@ -32,6 +32,7 @@ from plexcrate.plex.errors import (
 )
 
 Item = dict[str, Any]
+T = TypeVar("T")
 
 
 class LibType(IntEnum):
@@ -74,6 +75,22 @@ class PlaylistInfo:
     title: str
     item_count: int
     smart: bool
+    duration_ms: int | None = None
+    composite: str | None = None  # Plex's path to the playlist's art (a mosaic of its covers)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What ``/identity`` said: the server's id, or (None and) why nothing answered."""
+
+    machine_identifier: str | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    data: bytes
+    content_type: str
 
 
 class PlexClient:
@@ -145,12 +162,18 @@ class PlexClient:
     def probe(self) -> str | None:
         """The server's machineIdentifier, from ``/identity`` (which needs no token), or None
         when nothing answers there like a Plex server. One request, never retried."""
+        return self.check_identity().machine_identifier
+
+    def check_identity(self) -> Probe:
+        """:meth:`probe`, with why nothing answers (the failure's message, naming the URL)."""
         try:
             container = self._request_once("GET", "/identity", None, None, "asking who it is")
-        except PlexError:
-            return None
+        except PlexError as error:
+            return Probe(None, error.message)
         machine_identifier = container.get("machineIdentifier")
-        return machine_identifier if isinstance(machine_identifier, str) else None
+        if isinstance(machine_identifier, str):
+            return Probe(machine_identifier)
+        return Probe(None, f"{self.url} answered, but not like a Plex server.")
 
     def music_sections(self) -> list[MusicSection]:
         container = self._get("/library/sections", doing="listing the music libraries")
@@ -274,6 +297,68 @@ class PlexClient:
     def clear_playlist(self, playlist_id: int) -> None:
         self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
 
+    def audio_playlists(
+        self, *, title: str | None = None, page_size: int = 200
+    ) -> list[PlaylistInfo]:
+        """Every audio playlist (those whose title contains ``title``, if given), page by page.
+
+        A page may hold fewer than asked, and the total may move between pages: the next page
+        starts after what the last one held, and the listing ends at the total or an empty page.
+        """
+        params = {"playlistType": "audio", **({"title": title} if title else {})}
+        found: list[PlaylistInfo] = []
+        while True:
+            start = len(found)
+            container = self._get(
+                "/playlists",
+                params=params,
+                headers={
+                    "X-Plex-Container-Start": str(start),
+                    "X-Plex-Container-Size": str(page_size),
+                },
+                doing=f"listing playlists {start + 1:,}–{start + page_size:,}",
+            )
+            items = container.get("Metadata") or []
+            found.extend(_playlist_info(entry) for entry in items)
+            total = _total(container.get("totalSize", len(found)), "listing playlists")
+            if not items or len(found) >= total:
+                return found
+
+    def playlist(self, playlist_id: int) -> PlaylistInfo:
+        container = self._get(f"/playlists/{playlist_id}", doing="reading the playlist")
+        return _playlist_info(_first_item(container, "reading the playlist"))
+
+    def rename_playlist(self, playlist_id: int, title: str) -> None:
+        self._request(
+            "PUT",
+            f"/playlists/{playlist_id}",
+            params={"title": title},
+            doing=f"renaming the playlist to “{title}”",
+        )
+
+    def delete_playlist(self, playlist_id: int) -> None:
+        self._request("DELETE", f"/playlists/{playlist_id}", doing="deleting the playlist")
+
+    # --- art ----------------------------------------------------------------------------------
+
+    def image(self, path: str, size: int) -> Image:
+        """The picture at ``path`` (an item's ``thumb``), resized by Plex to ``size`` pixels
+        square. The token travels in the header, as for every request."""
+        return self._request(
+            "GET",
+            "/photo/:/transcode",
+            params={
+                "width": str(size),
+                "height": str(size),
+                "minSize": "1",
+                "upscale": "1",
+                "url": path,
+            },
+            headers={"Accept": "image/*"},
+            doing="fetching art",
+            read=_image,
+        )
+
     def playlist_item_keys(self, playlist_id: int) -> list[int]:
         container = self._get(
             f"/playlists/{playlist_id}/items", doing="reading the playlist's tracks"
@@ -300,12 +385,14 @@ class PlexClient:
         doing: str,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """One request, retried ``self.retries`` times when the failure is transient."""
+        read: Callable[[httpx.Response, bytes, str], T] | None = None,
+    ) -> Any:
+        """One request, retried ``self.retries`` times when the failure is transient. The
+        answer is its MediaContainer, or what ``read`` makes of it (say, an image)."""
         attempt = 0
         while True:
             try:
-                return self._request_once(method, path, params, headers, doing)
+                return self._request_once(method, path, params, headers, doing, read)
             except PlexError as error:
                 if not error.transient or attempt >= self.retries:
                     raise
@@ -319,7 +406,8 @@ class PlexClient:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         doing: str,
-    ) -> dict[str, Any]:
+        read: Callable[[httpx.Response, bytes, str], T] | None = None,
+    ) -> Any:
         deadline, out_of_time = self._deadline()
         try:
             with (
@@ -347,7 +435,8 @@ class PlexClient:
             raise PlexUnreachable(
                 f"The connection to Plex at {self.url} broke while {doing}: {self._reason(error)}."
             ) from None
-        return self._container(response, content, doing)
+        check_status(response, doing, self.url)
+        return (read or _container)(response, content, doing)
 
     def _deadline(self) -> tuple[float, bool]:
         """When the next request must have ended, and whether :meth:`limit_time` set that."""
@@ -362,38 +451,50 @@ class PlexClient:
         reason = _reason(error)
         return reason.replace(self._token, "[token]") if self._token else reason
 
-    def _container(self, response: httpx.Response, content: bytes, doing: str) -> dict[str, Any]:
-        status = response.status_code
-        if status in (401, 403):
-            raise PlexAuthError(
-                f"Plex refused the token ({status} {response.reason_phrase}) while {doing}. "
-                "Check the Plex token in the settings."
-            )
-        if 300 <= status < 400:
-            # Never followed: the token would travel to wherever the redirect points.
-            location = _without_tokens(response.headers.get("location") or "another address")
-            raise PlexBadResponse(
-                f"{self.url} redirected to {location} while {doing}. plexcrate does not follow "
-                "redirects, so that the token only goes where you sent it: use that address "
-                "as the Plex URL if you trust it.",
-                status=status,
-            )
-        if status >= 300:
-            raise PlexBadResponse(
-                f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status
-            )
-        if not content:
-            return {}
-        try:
-            body = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            raise PlexBadResponse(
-                f"Plex sent an incomplete or unreadable answer while {doing}."
-            ) from None
-        container = body.get("MediaContainer") if isinstance(body, dict) else None
-        if not isinstance(container, dict):
-            raise PlexBadResponse(f"Plex sent an answer without a MediaContainer while {doing}.")
-        return container
+
+def check_status(response: httpx.Response, doing: str, url: str) -> None:
+    """Raise the :class:`PlexError` an error status means; nothing for a 2xx answer."""
+    status = response.status_code
+    if status in (401, 403):
+        raise PlexAuthError(
+            f"Plex refused the token ({status} {response.reason_phrase}) while {doing}. "
+            "Check the Plex token in the settings."
+        )
+    if 300 <= status < 400:
+        # Never followed: the token would travel to wherever the redirect points.
+        location = _without_tokens(response.headers.get("location") or "another address")
+        raise PlexBadResponse(
+            f"{url} redirected to {location} while {doing}. plexcrate does not follow "
+            "redirects, so that the token only goes where you sent it: use that address "
+            "as the Plex URL if you trust it.",
+            status=status,
+        )
+    if status >= 300:
+        raise PlexBadResponse(
+            f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status
+        )
+
+
+def _container(response: httpx.Response, content: bytes, doing: str) -> dict[str, Any]:
+    if not content:
+        return {}
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        raise PlexBadResponse(
+            f"Plex sent an incomplete or unreadable answer while {doing}."
+        ) from None
+    container = body.get("MediaContainer") if isinstance(body, dict) else None
+    if not isinstance(container, dict):
+        raise PlexBadResponse(f"Plex sent an answer without a MediaContainer while {doing}.")
+    return container
+
+
+def _image(response: httpx.Response, content: bytes, doing: str) -> Image:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content or not content_type.startswith("image/"):
+        raise PlexBadResponse(f"Plex sent something other than an image while {doing}.")
+    return Image(content, content_type)
 
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
@@ -413,12 +514,25 @@ def _first_item(container: dict[str, Any], doing: str) -> Item:
 
 
 def _playlist_info(entry: Item) -> PlaylistInfo:
+    composite = entry.get("composite")
     return PlaylistInfo(
         id=int(entry["ratingKey"]),
         title=str(entry.get("title", "")),
         item_count=int(entry.get("leafCount", 0)),
         smart=bool(entry.get("smart", False)),
+        duration_ms=_whole_number(entry.get("duration")),  # ms; absent when it is empty
+        composite=composite if isinstance(composite, str) and composite else None,
     )
+
+
+def _whole_number(value: Any) -> int | None:
+    """An int from Plex's JSON, where counts may come as numbers or strings of digits."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _seconds(value: float) -> str:

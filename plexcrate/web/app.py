@@ -20,8 +20,9 @@ from plexcrate import __version__
 from plexcrate.cache.database import open_or_replace
 from plexcrate.config import Settings
 from plexcrate.sync.engine import SyncOptions
-from plexcrate.web import playlists, setup
+from plexcrate.web import art, playlists, setup
 from plexcrate.web.api import router
+from plexcrate.web.art_store import ArtStore
 from plexcrate.web.errors import install_error_handlers
 from plexcrate.web.limits import READ_BUDGET_S
 from plexcrate.web.security import protect
@@ -65,11 +66,14 @@ def create_app(
         await service.reload_state()
         watching = Watching(service, interval=interval)
         app.state.library, app.state.watching = service, watching
+        store = ArtStore(settings.art_path, max_bytes=int(settings.art_cache_mb * 2**20))
+        app.state.art = art.ArtService(service, store)
         watching.start()
         try:
             yield
         finally:
             await watching.stop()
+            app.state.art.close()
             await service.close()
 
     app = FastAPI(
@@ -86,6 +90,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(playlists.router)
+    app.include_router(art.router)
     app.include_router(setup.router)
     # Last, so the API comes first; the UI adds its modules and CSS to this folder.
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -64,6 +64,14 @@ class LibraryStatus(ApiModel):
         "null in the moment after start, before the first probe has answered."
     )
     server_name: str | None = Field(description="The Plex server the cache mirrors.")
+    machine_identifier: str | None = Field(
+        default=None,
+        description="That server's id, for links that open an item in the Plex web app.",
+    )
+    plex_error: str | None = Field(
+        default=None,
+        description="Why Plex did not answer the last probe, naming its URL; null when it did.",
+    )
     is_stale: bool = Field(
         description="The cache holds tracks older than PLEXCRATE_STALE_AFTER_HOURS."
     )

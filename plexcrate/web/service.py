@@ -73,6 +73,7 @@ class LibraryService:
         self.clock = clock
         # Set by the PlexWatcher's probe; None until its first answer, which is not "offline".
         self.plex_connected: bool | None = None
+        self.plex_error: str | None = None  # why the last probe got no answer
         self._state = SyncState()
         self._state_version = 0  # bumped on every change, so a slow reload can't undo a newer one
         self._syncing = False
@@ -152,6 +153,8 @@ class LibraryService:
             plex_configured=self.settings.plex_configured,
             plex_connected=self.plex_connected if self.settings.plex_configured else False,
             server_name=state.server_name or None,
+            machine_identifier=state.machine_identifier or None,
+            plex_error=self.plex_error if self.settings.plex_configured else None,
             is_stale=self.is_stale(),
             server_changed=self._server_changed,
             notice=self._notice,
@@ -284,6 +287,7 @@ class LibraryService:
         self.settings = settings
         self.options = replace(self.options, libraries=settings.music_libraries)
         self.plex_connected = None  # until the new server's first probe answers
+        self.plex_error = None
         self._error = None
 
     # --- shutdown ---------------------------------------------------------------------------

@@ -11,7 +11,13 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from plexcrate.config import Settings, check_plex_token, check_plex_url, save_plex_settings
+from plexcrate.config import (
+    PlexSource,
+    Settings,
+    check_plex_token,
+    check_plex_url,
+    save_plex_settings,
+)
 from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError
 from plexcrate.web.errors import BODY_RESPONSES
@@ -67,6 +73,11 @@ class SetupState(ApiModel):
         description="False when the server comes from PLEX_URL/PLEX_TOKEN or the demo: change "
         "it there."
     )
+    source: PlexSource | None = Field(
+        default=None,
+        description="Where the server comes from: `env` (PLEX_URL and PLEX_TOKEN), `file` (this "
+        "screen), `demo`; null when none is configured.",
+    )
 
 
 class LibraryBody(ApiModel):
@@ -97,6 +108,7 @@ async def get_setup(request: Request) -> SetupState:
         plex_url=settings.plex_url,
         music_libraries=list(settings.music_libraries),
         editable=settings.plex_source not in ("env", "demo"),
+        source=settings.plex_source if settings.plex_configured else None,
     )
 
 

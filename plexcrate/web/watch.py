@@ -53,7 +53,9 @@ class PlexWatcher:
     async def tick(self) -> None:
         if not self.service.is_syncing:  # a sync updates the state itself when it ends
             await self.service.reload_state()  # notices a `plexcrate sync` run elsewhere
-        machine_identifier = await in_daemon_thread(self._client.probe, name="plex-probe")
+        answer = await in_daemon_thread(self._client.check_identity, name="plex-probe")
+        machine_identifier = answer.machine_identifier
+        self.service.plex_error = answer.problem
         connected = machine_identifier is not None
         self._set_connected(connected)
         if machine_identifier is not None and self.service.mirrors_another(machine_identifier):
