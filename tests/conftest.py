@@ -112,6 +112,15 @@ def start_app(app_settings: Settings, caplog: pytest.LogCaptureFixture) -> Itera
     assert TOKEN not in caplog.text
 
 
+@pytest.fixture
+def synced_server(start_app: StartApp) -> AppServer:
+    """The app, its cache synced once through the API from the simulator (600 tracks)."""
+    server = start_app()
+    assert server.sync().status_code == 200
+    server.wait_for_sync_to_end()
+    return server
+
+
 def restartable(simulator: PlexSimulator) -> PlexSimulator:
     """Pin a running simulator to its port, so stop() then start() brings it back there."""
     simulator.port = int(simulator.url.rsplit(":", 1)[1])

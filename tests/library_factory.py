@@ -23,7 +23,7 @@ def tags(**kinds: tuple[str, ...] | list[str] | str | None) -> Tags:
 def artist(
     key: int, title: str, *genres: str, styles: tuple[str, ...] = (), moods: tuple[str, ...] = ()
 ) -> ArtistRow:
-    return ArtistRow(key, 1, title, 100, 100, tags(genre=genres, style=styles, mood=moods))
+    return ArtistRow(key, 1, title, 100, 100, None, tags(genre=genres, style=styles, mood=moods))
 
 
 def album(
@@ -39,7 +39,7 @@ def album(
     label: str | None = None,
 ) -> AlbumRow:
     album_tags = tags(genre=genres, style=styles, mood=moods, album_type=types, label=label)
-    return AlbumRow(key, 1, artist_key, title, "?", year, live, None, 100, 100, album_tags)
+    return AlbumRow(key, 1, artist_key, title, "?", year, live, None, 100, 100, None, album_tags)
 
 
 def track(

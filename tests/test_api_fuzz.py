@@ -47,6 +47,9 @@ CASES = [
     ("POST /api/playlists/preview", NEGATIVE),  # invalid JSON bodies: each gets a documented 4xx
     ("POST /api/playlists", NEGATIVE),  # only ever reaches the simulator on loopback
     ("GET /api/setup", POSITIVE),
+    ("GET /api/art/{rating_key}", POSITIVE),  # pictures, placeholders (SVG) and 404s
+    ("GET /api/playlists/{playlist_id}/art", POSITIVE),
+    ("PATCH /api/playlists/{playlist_id}", NEGATIVE),
     # POST /api/setup/check and /api/setup: below, with the app's Plex client pinned to
     # loopback (their generated URLs would make it connect to arbitrary hosts).
 ]
@@ -190,7 +193,9 @@ def _resolve(schema: Schema, components: Schema) -> Schema:
 
 
 def _valid(schema: Schema) -> str:
-    examples = schema.get("examples") or schema.get("enum") or ["a"]
+    examples = schema.get("examples") or schema.get("enum")
+    if not examples:
+        examples = [schema.get("minimum", 1)] if schema.get("type") == "integer" else ["a"]
     return str(examples[0])
 
 
@@ -227,6 +232,7 @@ def test_an_invalid_query_string_is_refused_with_a_422_that_names_the_parameter(
         ("/api/tracks", "decade"),
         ("/api/library/stats", "genre"),
         ("/api/library/stats", "q"),
+        ("/api/art/1", "size"),
     }
     with httpx.Client(base_url=fuzzed_app.url, timeout=30) as http:
         for path, name, why, wire in cases:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN
 from library_factory import dump
-from plex_oracle import assert_cache_matches, assert_same_library
+from plex_oracle import assert_cache_matches, assert_same_library, cached_art
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.filters import TrackFilter
@@ -420,6 +420,22 @@ def test_a_version_1_cache_is_migrated_and_fully_synced(
         assert sync(db, client).kind == "incremental"
 
 
+def synced_then_downgraded(
+    tmp_path: Path, client: PlexClient, version: int, *statements: str
+) -> Path:
+    """A cache synced now, then turned back into what schema ``version`` wrote."""
+    path = tmp_path / f"v{version}.db"
+    with Database(path) as db:
+        sync(db, client)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute(f"UPDATE sync_state SET schema_version = {version}")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    return path
+
+
 # The library tables as schema 4 left them: genres alone in tables of their own, and a search
 # text column scanned with LIKE. (Frozen here: the code that wrote them is gone.)
 _SCHEMA_4_LIBRARY = [
@@ -491,6 +507,26 @@ def test_a_schema_4_cache_is_converted_and_answers_until_its_full_sync(
 
 def count_matching(db: Database, **values: object) -> int:
     return db.read(lambda conn: count_tracks(conn, TrackFilter.of(values)))
+
+
+def test_a_version_4_cache_gains_art_paths_then_a_full_sync_fills_them(
+    tmp_path: Path, client: PlexClient, sim_library: SimLibrary
+) -> None:
+    """Version 4 kept no art paths; version 5 adds the columns, empty until the next sync."""
+    path = synced_then_downgraded(
+        tmp_path,
+        client,
+        4,
+        "ALTER TABLE albums DROP COLUMN thumb",
+        "ALTER TABLE artists DROP COLUMN thumb",
+    )
+    with Database(path) as db:
+        assert db.read(lambda c: c.execute("SELECT count(*) FROM albums").fetchone()[0]) > 0
+        assert set(cached_art(db)["albums"].values()) == {None}
+        result = sync(db, client)
+        assert result.kind == "full" and "schema 4" in result.reason
+        assert_cache_matches(db, sim_library)  # the art paths included
+        assert sync(db, client).kind == "incremental"
 
 
 def test_other_music_libraries_get_a_full_sync(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from plexcrate.cache.database import Database
 from plexcrate.cache.state import read_sync_state
 from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary
+from plexcrate.simulator.images import has_art
 from plexcrate.sync.engine import SyncFailed, SyncOptions, full_sync
 from plexcrate.sync.progress import SyncProgress
 
@@ -48,6 +49,8 @@ def test_the_library_has_the_cases_the_mapping_must_handle(sim_library: SimLibra
     assert any(t.user_rating is not None for t in tracks)
     assert any(t.disc > 1 for t in tracks)
     assert any("Live" in albums[t.album_key].subformats for t in tracks)
+    assert any(not has_art(key) for key in albums) and any(has_art(key) for key in albums)
+    assert any(not has_art(key) for key in artists)
 
 
 def test_resync_after_adds_deletes_edits_and_ratings_is_exact(

@@ -28,6 +28,7 @@ Bind = Callable[[Any], str]  # binds a value as a named parameter, returns its p
 MAX_VALUES = 100  # per repeatable filter
 MAX_NAME = 200  # characters of one tag value
 MAX_SEARCH = 200  # characters of a search
+MAX_SEARCH_WORDS = 10  # words of a search (each must begin a word of the track)
 MAX_RATING = 10
 MAX_YEAR = 9999
 MAX_DAYS = 36_500
@@ -290,6 +291,11 @@ class TextFilter(FilterSpec):
 
     def normalize(self, value: Any, now: float) -> Hashable | None:
         words = search_words(value or "")
+        if len(words) > MAX_SEARCH_WORDS:
+            raise ValueError(
+                f"a search takes at most {MAX_SEARCH_WORDS} words (each must appear), "
+                f"not {len(words)}"
+            )
         return words or None
 
     def clause(self, value: Any, bind: Bind) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, Row, TrackRow, insert_sql, values
 from plexcrate.cache.schema import LIBRARY_TABLES, library_tables_sql
-from plexcrate.cache.state import SyncCursor, record_sync
+from plexcrate.cache.state import Duration, SyncCursor, record_sync
 from plexcrate.cache.tags import TagIds, derive_sql
 
 # Staged rows have the library tables' own columns, so they compare with cached rows by EXCEPT.
@@ -344,7 +344,7 @@ class LibraryPatch:
         machine_identifier: str,
         server_name: str,
         synced_at: float,
-        duration_s: float,
+        duration_s: Duration,
         cursor: SyncCursor,
     ) -> int:
         """Re-derive what the changes touched, record the sync and commit. Returns the number

@@ -54,7 +54,8 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             section_id INTEGER NOT NULL,
             title      TEXT NOT NULL,
             added_at   INTEGER,
-            updated_at INTEGER
+            updated_at INTEGER,
+            thumb      TEXT
         )""",
         # Tags as Plex lists them on each artist, album and track; a track's own tags (PMS
         # 1.40 and later) are its genres and moods.
@@ -73,7 +74,8 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             is_live      INTEGER NOT NULL DEFAULT 0,
             track_count  INTEGER,
             added_at     INTEGER,
-            updated_at   INTEGER
+            updated_at   INTEGER,
+            thumb        TEXT
         )""",
         f"""CREATE TABLE {p}album_tags (
             album_key INTEGER NOT NULL,
@@ -269,8 +271,14 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
 
 
-def _reserved_for_mapping_version(conn: sqlite3.Connection) -> None:
-    """Version 5: (placeholder until the mapping-version migration lands on this branch)."""
+def _art_paths(conn: sqlite3.Connection) -> None:
+    """Version 5: each album's and artist's ``thumb``, Plex's path to its art (the art API
+    fetches it). Empty until the next sync, a full one (the schema changed); written for
+    whatever layout it finds, as a new cache has the column from version 1 already."""
+    for table in ("artists", "albums"):
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if "thumb" not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN thumb TEXT")
 
 
 # Append only: each entry moves the schema one version up.
@@ -279,7 +287,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _refresh_cursor,
     _covering_indexes,
     _field_separator,
-    _reserved_for_mapping_version,
+    _art_paths,
     _tags_and_search,
 ]
 

@@ -20,7 +20,7 @@ from plexcrate.cache.schema import (
     STAGING,
     library_tables_sql,
 )
-from plexcrate.cache.state import SyncCursor, record_sync
+from plexcrate.cache.state import Duration, SyncCursor, record_sync
 from plexcrate.cache.tags import TagIds, derive_sql, tag_totals_sql
 
 S = STAGING
@@ -89,7 +89,7 @@ class SnapshotBuilder:
         machine_identifier: str,
         server_name: str,
         synced_at: float,
-        duration_s: float,
+        duration_s: Duration,
         kind: str = "full",
         cursor: SyncCursor | None = None,
     ) -> int:

@@ -24,15 +24,23 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.patch import LibraryPatch
-from plexcrate.cache.schema import SCHEMA_VERSION
+from plexcrate.cache.schema import SCHEMA_VERSION, STAGING
 from plexcrate.cache.snapshot import SnapshotBuilder
 from plexcrate.cache.state import SyncCursor, SyncState, clear_library, read_sync_state
 from plexcrate.plex.client import LibType, MusicSection, Page, PlexClient, ServerIdentity
-from plexcrate.plex.errors import PlexError
+from plexcrate.plex.errors import PlexError, PlexOutOfTime
+from plexcrate.sync.guards import (
+    ServerChanged,
+    ShrinkRefused,
+    check_growth,
+    check_same_server,
+    check_shrink,
+)
 from plexcrate.sync.incremental import (
     NeedsFullSync,
     capped_watermark,
@@ -41,6 +49,7 @@ from plexcrate.sync.incremental import (
 )
 from plexcrate.sync.mapping import album_row, artist_row, track_row
 from plexcrate.sync.progress import Phase, SyncProgress
+from plexcrate.sync.timelimit import SyncTimer, TimeLimit
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,7 @@ class SyncOptions:
     # A full sync at least this often, even when refreshes would do: it bounds how long anything
     # a refresh cannot see (a back-dated rating, a server clock set back) stays wrong.
     full_sync_every_days: float | None = 7.0
+    time_limit: TimeLimit = field(default_factory=TimeLimit)  # a whole sync's (timelimit.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +95,10 @@ class _Run:
     options: SyncOptions
     clock: Callable[[], float]
     started: float  # time.monotonic() when the sync began: its reads are all after this
+    timer: SyncTimer
+    cached_tracks: int  # what the cache held when the sync began (after a server change: 0)
+    allow_shrink: bool  # publish even if most of the cached tracks would go (guards.py)
+    on_commit: Callable[[SyncState], None] | None
 
     @property
     def section_ids(self) -> str:
@@ -92,6 +106,19 @@ class _Run:
 
     def cursor(self, watermark: int | None) -> SyncCursor:
         return SyncCursor(watermark, time.monotonic() - self.started, self.section_ids)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def before_commit(self, tracks: int) -> None:
+        """The last checks, everything read: still the same server, and not most tracks gone."""
+        check_same_server(self.client, self.identity)
+        check_shrink(self.cached_tracks, tracks, allow=self.allow_shrink)
+
+    def committed(self, conn: sqlite3.Connection) -> None:
+        """Tell whoever shows the status, on the writer thread, the moment readers see it."""
+        if self.on_commit is not None:
+            self.on_commit(read_sync_state(conn))
 
 
 def sync_library(
@@ -103,23 +130,45 @@ def sync_library(
     full: bool = False,
     clock: Callable[[], float] = time.time,
     on_server_replaced: Callable[[ServerIdentity], None] | None = None,
+    allow_shrink: bool = False,
+    on_commit: Callable[[SyncState], None] | None = None,
 ) -> SyncResult:
     """Bring the cache up to date with Plex: the one entry point for the web app and the CLI.
 
     Refreshes incrementally when it can; ``full=True`` asks for a complete rebuild even then.
     ``on_server_replaced`` is called (on this thread) as soon as the cache of a different server
     has been cleared, before the new library is read: the UI can say why the library is empty.
+    ``on_commit`` is called (on the writer thread) with the new state right after the commit.
+    ``allow_shrink`` publishes a library that lost most of its tracks (refused otherwise).
+
+    When the server turns out to have changed under the sync, nothing is saved and the sync
+    starts over once, as the new server's (which clears the old server's cache first).
     """
     progress = progress or SyncProgress()
     options = options or SyncOptions()
     started = time.monotonic()
+    timer = SyncTimer(client, options.time_limit, started)
+    sync = partial(_sync, db, client, progress, options, full, clock, on_server_replaced)
     try:
         with _syncing_process():
-            return _sync(db, client, progress, options, full, clock, on_server_replaced, started)
+            try:
+                return sync(started, timer, allow_shrink, on_commit)
+            except ServerChanged:
+                log.warning("The Plex server changed during the sync; syncing the new one.")
+                progress.new_pass()
+                return sync(started, timer, allow_shrink, on_commit)
+    except ServerChanged as change:
+        raise SyncFailed(server_changed_again(client.url, change.identity)) from change
+    except ShrinkRefused as refusal:
+        raise SyncFailed(str(refusal)) from refusal
+    except PlexOutOfTime as error:
+        raise SyncFailed(timer.explain(error)) from error
     except PlexError as error:
         raise SyncFailed(error.message) from error
     except sqlite3.Error as error:
         raise SyncFailed(explain_storage_error(error, db)) from error
+    finally:
+        timer.stop()
 
 
 def _sync(
@@ -131,15 +180,23 @@ def _sync(
     clock: Callable[[], float],
     on_server_replaced: Callable[[ServerIdentity], None] | None,
     started: float,
+    timer: SyncTimer,
+    allow_shrink: bool,
+    on_commit: Callable[[SyncState], None] | None,
 ) -> SyncResult:
     progress.set_phase(Phase.CONNECTING)
     identity = client.identity()
+    progress.set_server(identity.machine_identifier)
     replaced = forget_other_server(db, identity)
     if replaced and on_server_replaced is not None:
         on_server_replaced(identity)
     sections = choose_sections(client.music_sections(), options.libraries)
-    run = _Run(client, identity, sections, progress, options, clock, started)
     state = db.read(read_sync_state)
+    timer.allow_for(state.track_count)
+    run = _Run(
+        client, identity, sections, progress, options, clock, started,
+        timer, state.track_count, allow_shrink, on_commit,
+    )  # fmt: skip
     reason = "a full sync was asked for" if full else full_sync_reason(state, run)
     kind = "incremental"
     if reason is None:
@@ -155,7 +212,8 @@ def _sync(
         track_count = _full(db, run)
     return SyncResult(
         track_count=track_count,
-        duration_s=time.monotonic() - started,
+        # As recorded in the cache (and shown in the status), so the log says the same.
+        duration_s=db.read(read_sync_state).sync_duration_s or run.elapsed(),
         machine_identifier=identity.machine_identifier,
         server_name=identity.name,
         replaced_server=replaced,
@@ -261,14 +319,17 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
             workers=options.workers,
         )
         run.progress.set_phase(Phase.SAVING)
+        run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
         newest = capped_watermark(patch.newest, run.clock())
-        return patch.finish(
+        track_count = patch.finish(
             machine_identifier=run.identity.machine_identifier,
             server_name=run.identity.name,
             synced_at=run.clock(),
-            duration_s=time.monotonic() - run.started,
+            duration_s=run.elapsed,
             cursor=run.cursor(max(state.watermark, newest or 0)),
         )
+        run.committed(conn)
+        return track_count
     except BaseException:
         patch.abort()
         raise
@@ -277,7 +338,9 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
 def _full(db: Database, run: _Run) -> int:
     client, progress, options = run.client, run.progress, run.options
     listings = _count_listings(client, run.sections, options.workers)
-    progress.set_total(sum(x.total for x in listings if x.libtype is LibType.TRACK))
+    tracks = sum(x.total for x in listings if x.libtype is LibType.TRACK)
+    progress.set_total(tracks)
+    run.timer.allow_for(tracks)
 
     def build(conn: sqlite3.Connection) -> int:
         builder = SnapshotBuilder(conn)
@@ -293,14 +356,17 @@ def _full(db: Database, run: _Run) -> int:
                     builder.add_tracks([track_row(item, section_id) for item in page.items])
                     progress.advance(len(page.items))
             progress.set_phase(Phase.SAVING)
+            run.before_commit(conn.execute(f"SELECT count(*) FROM {STAGING}tracks").fetchone()[0])
             newest = capped_watermark(builder.newest_timestamp(), run.clock())
-            return builder.publish(
+            track_count = builder.publish(
                 machine_identifier=run.identity.machine_identifier,
                 server_name=run.identity.name,
                 synced_at=run.clock(),
-                duration_s=time.monotonic() - run.started,
+                duration_s=run.elapsed,
                 cursor=run.cursor(newest),
             )
+            run.committed(conn)
+            return track_count
         except BaseException:
             builder.abort()
             raise
@@ -364,6 +430,7 @@ def _listing_pages(
             index, future = pending.popleft()
             page = future.result()
             if page.total > planned[index]:  # the listing grew while we read it: read on
+                check_growth(listings[index].libtype, listings[index].total, page.total)
                 size = sizes[index]
                 ends = range(-(-planned[index] // size) * size, page.total, size)
                 plan.extend((index, start) for start in ends)
@@ -413,6 +480,14 @@ def choose_sections(sections: Sequence[MusicSection], wanted: Sequence[str]) -> 
             f"server. Its music libraries are: {found}."
         )
     return [by_title[title.casefold()] for title in wanted]
+
+
+def server_changed_again(url: str, identity: ServerIdentity) -> str:
+    name = f"“{identity.name}”" if identity.name else "another server"
+    return (
+        f"The Plex server at {url} changed while it was read, twice (it is now {name}), so "
+        "nothing was saved. Sync again once it has settled."
+    )
 
 
 def explain_storage_error(error: sqlite3.Error, db: Database) -> str:

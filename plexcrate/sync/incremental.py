@@ -68,6 +68,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from plexcrate.cache.patch import LibraryCounts, LibraryPatch
 from plexcrate.cache.state import SyncState
 from plexcrate.plex.client import LibType, MusicSection, Page, PlexClient
+from plexcrate.sync.guards import check_growth
 from plexcrate.sync.mapping import album_played_tracks, album_row, artist_row, track_row
 from plexcrate.sync.progress import Phase, SyncProgress
 
@@ -287,6 +288,7 @@ class _ChangeReader:
             # pages of 750, not as 9 pages of 1,000 with the last one alone in its round.
             rounds = math.ceil(expected / (self._workers * size))
             start, total, size = 0, expected, math.ceil(expected / (rounds * self._workers))
+        counted = total
         pending: deque[Future[Page]] = deque()
 
         def ask_ahead() -> None:
@@ -300,6 +302,7 @@ class _ChangeReader:
             yield first
         while pending:
             page = pending.popleft().result()
+            check_growth(libtype, counted, page.total)
             total = max(total, page.total)  # the listing grew while we read it: read on
             ask_ahead()
             yield page

@@ -8,6 +8,7 @@
 - tags, as Plex lists them on each item (cache/tags.py derives which apply to a track):
   artists' Genre, Style and Mood; albums' Genre, Style, Mood, Format and Subformat (album
   types) and ``studio`` (the label); tracks' own Genre and Mood (PMS 1.40 and later).
+- art: an album's and an artist's ``thumb`` path (a track shows its album's).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def artist_row(item: Item, section_id: int) -> ArtistRow:
         title=_text(item.get("title")),
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
+        thumb=_text(item.get("thumb")) or None,
         tags=item_tags(item, ARTIST_TAGS),
     )
 
@@ -57,6 +59,7 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
         track_count=_int(item.get("leafCount")),
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
+        thumb=_text(item.get("thumb")) or None,
         tags=item_tags(item, ALBUM_TAGS) + (((TagKind.LABEL, label),) if label else ()),
     )
 

@@ -11,7 +11,12 @@ from plexcrate.cache.filters import FACET_KINDS, FILTERS, Facet, TrackFilter
 from plexcrate.cache.queries import SORTS, Order, Sort
 from plexcrate.cache.tags import TagKind
 from plexcrate.web import reads
-from plexcrate.web.errors import BODY_RESPONSES, VALIDATION_RESPONSES, error_response
+from plexcrate.web.errors import (
+    BODY_RESPONSES,
+    BUSY_RESPONSES,
+    VALIDATION_RESPONSES,
+    error_response,
+)
 from plexcrate.web.models import (
     ErrorBody,
     FacetValues,
@@ -70,14 +75,21 @@ async def get_status(service: Library) -> LibraryStatus:
 async def post_sync(service: Library, body: SyncRequest | None = None) -> SyncStarted | Response:
     """Start a sync in the background; follow it in the status."""
     try:
-        blocking = service.start_sync(SyncReason.MANUAL, full=bool(body and body.full))
+        blocking = service.start_sync(
+            SyncReason.MANUAL,
+            full=bool(body and body.full),
+            allow_shrink=bool(body and body.allow_shrink),
+        )
     except SyncNotStarted as refusal:
         return error_response(409, str(refusal))
     return SyncStarted(blocking=blocking)
 
 
 @router.get(
-    "/tracks", response_model=TrackPageBody, tags=["tracks"], responses=VALIDATION_RESPONSES
+    "/tracks",
+    response_model=TrackPageBody,
+    tags=["tracks"],
+    responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
 )
 async def get_tracks(
     service: Library,
@@ -105,7 +117,7 @@ async def get_tracks(
     """One page of the cached tracks matching the filters, and how many match in all."""
     chosen = Sort(sort.value if sort is not None else order.value)
     body = await reads.track_page_json(
-        service.db, flt, sort=chosen, limit=limit, offset=offset, seed=seed
+        service.reads, flt, sort=chosen, limit=limit, offset=offset, seed=seed
     )
     return json_bytes(body)
 
@@ -114,7 +126,7 @@ async def get_tracks(
     "/library/stats",
     response_model=LibraryStatsBody,
     tags=["library"],
-    responses=VALIDATION_RESPONSES,
+    responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
 )
 async def get_stats(
     service: Library,
@@ -133,7 +145,7 @@ async def get_stats(
     """Track counts per genre, style, mood, album type, label and decade for the filters, as
     /api/tracks would total them."""
     chosen = frozenset(facets or Facet)
-    return json_bytes(await reads.stats_json(service.db, flt, chosen))
+    return json_bytes(await reads.stats_json(service.reads, flt, chosen))
 
 
 FACET_OF_KIND: dict[TagKind, Facet] = {kind: facet for facet, kind in FACET_KINDS.items()}
@@ -143,7 +155,7 @@ FACET_OF_KIND: dict[TagKind, Facet] = {kind: facet for facet, kind in FACET_KIND
     "/library/facets/{kind}",
     response_model=FacetValues,
     tags=["library"],
-    responses=VALIDATION_RESPONSES,
+    responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
 )
 async def get_facet_values(
     service: Library,
@@ -158,7 +170,7 @@ async def get_facet_values(
     tracks it would total under every other filter. Every filter of /api/tracks applies but
     `q`, which here finds the values by name."""
     body = await reads.facet_values_json(
-        service.db,
+        service.reads,
         flt.without("q"),
         kind,
         facet=FACET_OF_KIND.get(kind),
@@ -185,3 +197,9 @@ async def get_filters() -> FilterDeclarations:
 async def get_health() -> Health:
     """For container health checks and monitors: answers whenever the app runs."""
     return Health(status="ok", version=__version__)
+
+
+# HEAD answers like GET, for monitors that only look at the status; one operation in the document.
+router.add_api_route(
+    "/health", get_health, methods=["HEAD"], response_model=Health, include_in_schema=False
+)

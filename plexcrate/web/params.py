@@ -31,6 +31,11 @@ MAX_SEED = 2**31 - 1
 MAX_FACET_VALUES = 500
 
 
+def _check_search(text: str) -> str:
+    TrackFilter.of(q=text)  # raises ValueError past MAX_SEARCH_WORDS, saying so
+    return text
+
+
 def _check_decade(text: str) -> str:
     parse_decade(text)  # raises ValueError with a message that says how to write one
     return text
@@ -93,7 +98,8 @@ def _field(spec: FilterSpec, *, json: bool) -> tuple[Any, Any]:
     if spec.type is ValueType.CHOICE:
         choices = StrEnum(_camel(spec.name), {c: c for c in spec.choices()})  # type: ignore[misc]
         return choices, Field(default=choices(default), description=spec.help)
-    return str, Field(default=default, max_length=spec.max_length(), description=spec.help)
+    text = Annotated[str, AfterValidator(_check_search)]
+    return text, Field(default=default, max_length=spec.max_length(), description=spec.help)
 
 
 def _camel(name: str) -> str:

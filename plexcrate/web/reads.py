@@ -19,7 +19,6 @@ from typing import TypeVar
 
 import orjson
 
-from plexcrate.cache.database import Database
 from plexcrate.cache.facets import library_stats, tag_counts
 from plexcrate.cache.filters import Facet, TrackFilter
 from plexcrate.cache.queries import (
@@ -28,6 +27,7 @@ from plexcrate.cache.queries import (
     find_tracks,
 )
 from plexcrate.cache.tags import TagKind
+from plexcrate.web.limits import ReadLimits
 from plexcrate.web.params import MAX_SEED
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ MEMO_SIZE = 256  # answers remembered per reader thread
 
 
 async def track_page_json(
-    db: Database, flt: TrackFilter, *, sort: Sort, limit: int, offset: int, seed: int | None
+    reads: ReadLimits, flt: TrackFilter, *, sort: Sort, limit: int, offset: int, seed: int | None
 ) -> bytes:
     if sort.is_random and seed is None:
         seed = secrets.randbelow(MAX_SEED + 1)  # a new shuffle; the client pages it by its seed
@@ -50,10 +50,10 @@ async def track_page_json(
         )
         return orjson.dumps({"total": page.total, "seed": seed, "tracks": page.tracks})
 
-    return await db.aread(read)
+    return await reads.read(read, search=bool(flt.words))
 
 
-async def stats_json(db: Database, flt: TrackFilter, facets: frozenset[Facet]) -> bytes:
+async def stats_json(reads: ReadLimits, flt: TrackFilter, facets: frozenset[Facet]) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         def stats() -> bytes:
             total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
@@ -61,17 +61,23 @@ async def stats_json(db: Database, flt: TrackFilter, facets: frozenset[Facet]) -
 
         return memoized(conn, ("stats", flt, facets), stats)
 
-    return await db.aread(read)
+    return await reads.read(read, search=bool(flt.words))
 
 
 async def facet_values_json(
-    db: Database, flt: TrackFilter, kind: TagKind, *, facet: Facet | None, search: str, limit: int
+    reads: ReadLimits,
+    flt: TrackFilter,
+    kind: TagKind,
+    *,
+    facet: Facet | None,
+    search: str,
+    limit: int,
 ) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         values = tag_counts(conn, flt, kind, facet=facet, search=search, limit=limit)
         return orjson.dumps({"kind": kind.value, "values": values})
 
-    return await db.aread(read)
+    return await reads.read(read, search=bool(flt.words))
 
 
 class _Memo(threading.local):
