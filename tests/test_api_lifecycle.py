@@ -53,7 +53,7 @@ def test_plex_connected_is_unknown_until_the_first_probe_answers(
     start_app: StartApp, plex: PlexSimulator
 ) -> None:
     """Not "offline" in the moment after start: the UI would flash a false warning."""
-    plex.faults.inject("hang", path="/identity", params=None, hang_seconds=3.0)
+    plex.faults.inject("hang", path="/identity", params=None, hang_seconds=6.0)
     app = start_app()
     assert app.status()["plex_connected"] is None
     app.wait_for_status(lambda s: s["plex_connected"] is False, what="the probe to time out")

@@ -25,10 +25,14 @@ from plexcrate.simulator import Latency, PlexSimulator, SimLibrary
 from plexcrate.sync.engine import SyncFailed, SyncOptions, sync_library
 from plexcrate.sync.timelimit import TimeLimit
 
-TIMEOUT = 0.5
+# Far longer than any answer of a busy machine takes; far shorter than a trickle.
+TIMEOUT = 2.0
 SECTION = "/library/sections/1/all"
-# Sixteen bytes every 0.1 s: each read waits a tenth of a second, an answer takes minutes.
-TRICKLE = {"kind": "trickle", "trickle_bytes": 16, "trickle_every": 0.1, "times": None}
+# A byte every 0.1 s: each read waits a tenth of a second, an answer takes a minute or more.
+TRICKLE = {"kind": "trickle", "trickle_bytes": 1, "trickle_every": 0.1, "times": None}
+# A request that ends at its deadline ends within this of it (a loaded machine's slack), where
+# one that waited for the whole trickle would take a minute.
+SLACK = 5.0
 MIDDLE_PAGE = {"type": "10", "X-Plex-Container-Start": "300"}
 OPTIONS = SyncOptions(page_size=100, workers=2)
 
@@ -56,12 +60,12 @@ def test_a_trickling_answer_ends_at_its_deadline(plex: PlexSimulator) -> None:
     fault = plex.faults.inject(path=SECTION, params={"type": "10"}, **TRICKLE)
     with client_for(plex, retries=0) as client:
         started = time.monotonic()
-        with pytest.raises(PlexTimeout, match=r"did not answer within 0\.5 s while counting"):
+        with pytest.raises(PlexTimeout, match=r"did not answer within 2 s while counting"):
             client.count(1, LibType.TRACK)
         took = time.monotonic() - started
     assert fault.fired == 1
-    # The deadline, plus one read's worth; per-read timeouts would have waited minutes.
-    assert TIMEOUT <= took < TIMEOUT + 0.5, took
+    # The deadline, give or take a loaded machine; per-read timeouts would have waited minutes.
+    assert TIMEOUT <= took < TIMEOUT + SLACK, took
 
 
 def test_the_probe_ends_at_its_deadline(plex: PlexSimulator) -> None:
@@ -69,7 +73,7 @@ def test_the_probe_ends_at_its_deadline(plex: PlexSimulator) -> None:
     with client_for(plex) as client:
         started = time.monotonic()
         assert client.probe() is None
-        assert time.monotonic() - started < TIMEOUT + 0.5
+        assert time.monotonic() - started < TIMEOUT + SLACK
         plex.faults.clear()
         assert client.probe() == plex.lib.machine_identifier
 
@@ -82,8 +86,8 @@ def test_a_trickling_page_ends_the_sync_in_time_and_keeps_the_cache(
     with pytest.raises(SyncFailed) as failure:
         sync_library(cache, quick_client, options=OPTIONS, full=True)
     took = time.monotonic() - started
-    assert str(failure.value) == ("Plex did not answer within 0.5 s while reading tracks 301–400.")
-    assert took < 2 * TIMEOUT + 2.0, took  # the request and its one retry, and the rest
+    assert str(failure.value) == ("Plex did not answer within 2 s while reading tracks 301–400.")
+    assert took < 2 * TIMEOUT + SLACK, took  # the request and its one retry, and the rest
     assert dump(cache.path) == before
 
 
@@ -95,9 +99,9 @@ def test_a_trickling_plex_frees_the_app_for_the_next_sync(
     assert app.wait_for_sync_to_end()["error"] is None
     plex.faults.inject(path=SECTION, params=MIDDLE_PAGE, **TRICKLE)
     assert app.sync(full=True).status_code == 200
-    failed = app.wait_for_sync_to_end(timeout=10)
+    failed = app.wait_for_sync_to_end(timeout=30)
     assert failed["error"].startswith(
-        "Plex did not answer within 0.5 s while reading tracks 301–400."
+        "Plex did not answer within 2 s while reading tracks 301–400."
     )
     assert failed["track_count"] == len(sim_library.tracks)
     plex.faults.clear()
@@ -112,9 +116,9 @@ def test_the_setup_check_ends_at_its_deadline(start_app: StartApp, plex: PlexSim
     response = app.http.post("/api/setup/check", json={"plex_url": plex.url, "plex_token": TOKEN})
     assert response.status_code == 400
     assert response.json()["error"] == (
-        "Plex did not answer within 0.5 s while reading the server's identity."
+        "Plex did not answer within 2 s while reading the server's identity."
     )
-    assert time.monotonic() - started < TIMEOUT + 1.5
+    assert time.monotonic() - started < TIMEOUT + SLACK
 
 
 def test_a_playlist_save_ends_at_its_deadline(
@@ -130,8 +134,8 @@ def test_a_playlist_save_ends_at_its_deadline(
     body = {"title": "Slow", "rating_keys": keys, "allow_duplicate": True}
     response = app.http.post("/api/playlists", json=body)
     assert response.status_code == 503
-    assert response.json()["error"].startswith("Plex did not answer within 0.5 s while creating")
-    assert time.monotonic() - started < 2 * TIMEOUT + 1.5  # one retry
+    assert response.json()["error"].startswith("Plex did not answer within 2 s while creating")
+    assert time.monotonic() - started < 2 * TIMEOUT + SLACK  # one retry
 
 
 def test_an_answer_larger_than_any_plex_answer_is_not_held(
@@ -163,12 +167,13 @@ def test_a_sync_that_outlasts_its_time_limit_is_stopped_and_the_cache_kept(
     before: list[str],
 ) -> None:
     """Every request answers well within its deadline, but there are too many of them."""
-    plex.latency = Latency(per_request=0.05, max_concurrent=1)
+    # Quick to answer who it is and how much it holds; 0.4 s for every page of 100.
+    plex.latency = Latency(per_request=0.05, per_item=0.004, max_concurrent=1)
     tight = SyncOptions(page_size=100, workers=2, time_limit=TimeLimit(0.3, 0.0))
     started = time.monotonic()
     with pytest.raises(SyncFailed) as failure:
         sync_library(cache, quick_client, options=tight, full=True)
-    assert time.monotonic() - started < 0.3 + 1.0
+    assert time.monotonic() - started < 0.3 + SLACK  # stopped, not carried on to the end
     message = str(failure.value)
     assert message.startswith(
         "The sync took longer than the 0.3 s allowed for a library of 603 tracks, so it "

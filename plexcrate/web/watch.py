@@ -27,8 +27,10 @@ from plexcrate.web.threads import in_daemon_thread
 
 log = logging.getLogger(__name__)
 
+# The probe's timeout follows its interval, within these: never so short that a busy machine
+# (or a NAS with its disks spun down) reads as Plex being away.
 MAX_PROBE_TIMEOUT = 5.0
-MIN_PROBE_TIMEOUT = 1.0
+MIN_PROBE_TIMEOUT = 2.5
 
 
 class PlexWatcher:

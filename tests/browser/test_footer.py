@@ -105,6 +105,7 @@ def test_refresh_syncs_in_the_background_while_the_page_stays_usable(
     start_ui: StartUi, page: Page, app_settings: Settings, plex: PlexSimulator
 ) -> None:
     ui, footer = synced_page(start_ui, page, app_settings, plex)
+    expect(page.locator("#tracks .track").first).to_be_visible()  # the list has its rows
     page.evaluate("window.firstRow = document.querySelector('#tracks .track')")
 
     plex.latency = SLOW
