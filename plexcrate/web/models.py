@@ -214,3 +214,49 @@ class FilterDeclarations(ApiModel):
     filters: list[FilterDeclaration]
     sorts: list[str] = Field(description="Every value of the `sort` parameter.")
     facet_kinds: list[str] = Field(description="Every kind of /api/library/facets/{kind}.")
+
+
+# --- albums and artists ------------------------------------------------------------------------
+
+
+class AlbumBody(ApiModel):
+    rating_key: int = Field(description="Plex's id for the album (its art: /api/art/{id}).")
+    title: str
+    album_artist: str
+    artist_key: int | None = Field(description="Plex's id for the album artist.")
+    year: int | None
+    track_count: int = Field(description="Its tracks in the library.")
+    matching_tracks: int = Field(description="Those of its tracks the filters let through.")
+    genres: list[str] = Field(description="The album's own genres, as Plex lists them.")
+    album_types: list[str] = Field(description="Format (Album, EP, Single) and Subformat.")
+
+
+class AlbumsBody(ApiModel):
+    total: int = Field(description="Every album with a matching track, not just this page.")
+    seed: int | None = Field(description="The shuffle's seed, for a random order.")
+    albums: list[AlbumBody]
+
+
+class ArtistBody(ApiModel):
+    rating_key: int = Field(description="Plex's id for the (album) artist.")
+    title: str
+    album_count: int = Field(description="Its albums with a matching track.")
+    track_count: int = Field(description="Its matching tracks.")
+
+
+class ArtistsBody(ApiModel):
+    total: int = Field(description="Every artist with a matching track, not just this page.")
+    seed: int | None = Field(description="The shuffle's seed, for a random order.")
+    artists: list[ArtistBody]
+
+
+class AlbumDetail(ApiModel):
+    album: AlbumBody
+    tracks: list[TrackBody] = Field(
+        description="Every track of the album, in disc and track order."
+    )
+
+
+class ArtistDetail(ApiModel):
+    artist: ArtistBody
+    albums: list[AlbumBody] = Field(description="Every album of the artist, oldest first.")
