@@ -26,9 +26,63 @@ export function playlistArt(playlistId, size) {
   return `/api/playlists/${playlistId}/art?size=${size}`;
 }
 
+/** An album's or artist's art (the album grid's covers, the pages' pictures). */
+export const itemArt = (ratingKey, size) => `/api/art/${ratingKey}?size=${size}`;
+
+// Pictures load a few at a time: the browser has six connections to plexcrate, and a screenful
+// of covers that Plex is slow to give must not hold them all while the next page of tracks
+// waits. The newest wish goes first (it is what is on screen now).
+const MAX_LOADING = 3;
+const GIVE_UP = 8000; // ms: a picture still coming then no longer holds its place
+const queue = new Map(); // img → url, in the order asked
+let loading = 0;
+
 /** Fill an <img> for a picture shown `size` px wide: the sharper one on a high-density screen. */
 export function setArt(img, url) {
-  if (img.getAttribute("src") === url) return;
+  if (img.getAttribute("src") === url || queue.get(img) === url) return;
+  release(img);
+  queue.set(img, url);
+  pump();
+}
+
+/** Empty an <img>: its picture, asked for or coming, is no longer wanted. */
+export function clearArt(img) {
+  release(img);
+  img.classList.remove("is-loaded");
+  img.removeAttribute("srcset");
+  img.removeAttribute("src");
+}
+
+function release(img) {
+  queue.delete(img);
+  img.artTicket?.();
+}
+
+function pump() {
+  while (loading < MAX_LOADING && queue.size) {
+    const [img, url] = [...queue].at(-1);
+    queue.delete(img);
+    start(img, url);
+  }
+}
+
+function start(img, url) {
+  loading += 1;
+  let held = true;
+  const done = () => {
+    img.removeEventListener("load", done);
+    img.removeEventListener("error", done);
+    clearTimeout(timer);
+    if (img.artTicket === done) img.artTicket = null;
+    if (!held) return;
+    held = false;
+    loading -= 1;
+    pump();
+  };
+  const timer = setTimeout(done, GIVE_UP);
+  img.artTicket = done;
+  img.addEventListener("load", done);
+  img.addEventListener("error", done);
   const size = Number(/size=(\d+)$/.exec(url)?.[1]);
   img.srcset = size && size <= 256 ? `${url} 1x, ${url.replace(/\d+$/, String(size * 2))} 2x` : "";
   img.src = url;
