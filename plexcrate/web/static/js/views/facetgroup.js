@@ -15,6 +15,7 @@ import { withArticle } from "../labels.js";
 import { store } from "../state.js";
 
 const SEARCH_LIMIT = 50;
+const STATS_LIMIT = 200; // values of a facet in /api/library/stats (the search finds the rest)
 
 /**
  * `filter`: the filter a chip toggles (genre, style, decade…); `facet`: its list in the stats;
@@ -196,10 +197,19 @@ export function createFacetGroup({
     setText(empty, emptyText);
     show(empty, Boolean(problem) || (all.length === 0 && (searching || order !== null)));
     show(more, !searching && all.length > limit);
-    setText(more, expanded ? `Show fewer ${title.toLowerCase()}` : `Show all ${formatCount(all.length)} ${title.toLowerCase()}`);
+    const many = title.toLowerCase();
+    const cut = (order?.length ?? 0) >= STATS_LIMIT;
+    setText(
+      more,
+      expanded
+        ? `Show fewer ${many}`
+        : cut
+          ? `Show the ${formatCount(all.length)} most common ${many}`
+          : `Show all ${formatCount(all.length)} ${many}`,
+    );
     const chosen = selected.size;
     setText(selectedBadge, chosen ? String(chosen) : "");
-    setText(selectedText, chosen ? `, ${chosen} selected` : "");
+    setText(selectedText, chosen ? ` (${chosen} selected)` : "");
     show(selectedBadge, chosen > 0);
   }
 
