@@ -80,8 +80,8 @@ def test_an_album_and_its_artist_open_from_a_track_row_and_back_forward_reload_k
             .find(r => r.getBoundingClientRect().top > 200).dataset.ratingKey"""
     )
     scrolled = page.evaluate("window.scrollY")
-    track = next(t for t in api(synced_ui, "/api/tracks", limit=1000)["tracks"]
-                 if t["rating_key"] == int(middle))  # fmt: skip
+    every = api(synced_ui, "/api/tracks", limit=1000)["tracks"]
+    track = next(t for t in every if t["rating_key"] == int(middle))
     album = api(synced_ui, f"/api/albums/{track['album_key']}")
 
     row(page, track["rating_key"]).locator(".track-album a").click()
@@ -251,8 +251,8 @@ def test_shuffle_and_reshuffle_in_every_view_and_a_reload_keeps_the_shuffle(
     seed = query(page)["seed"][0]
 
     def shown_in(grid: str, path: str, field: str, seed: str) -> None:
-        expected = [item["title"] for item in
-                    api(synced_ui, path, sort="random", seed=seed, limit=6)[field]]  # fmt: skip
+        items = api(synced_ui, path, sort="random", seed=seed, limit=6)[field]
+        expected = [item["title"] for item in items]
         selector = f'{grid} > [aria-posinset="1"]'
         expect(page.locator(selector).locator(".track-title-text, .card-title")).to_have_text(
             expected[0]

@@ -165,8 +165,8 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
     page.get_by_role("button", name="Labels").click()
     page.get_by_role("searchbox", name="Find a label").fill("099")
     # Counted under the other filters, like the chips: the labels of the chosen style's tracks.
-    found = api(tagged_ui, "/api/library/facets/label", q="099", style="Style 0999",
-                mood="Melancholy")["values"]  # fmt: skip
+    chosen = {"style": "Style 0999", "mood": "Melancholy"}
+    found = api(tagged_ui, "/api/library/facets/label", q="099", **chosen)["values"]
     assert found
     expect(page.locator("#labels-chips .chip")).to_have_count(len(found))
     page.get_by_role("button", name="Album types").click()
@@ -346,13 +346,24 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
 
     def every_control_shows_it() -> None:
         expect(page.locator("#match-count")).to_have_text(matching(total))
-        for facet, name in [("genres", genre), ("styles", "Shoegaze"), ("moods", "Melancholy"),
-                            ("album-types", "Live"), ("labels", "Sub Pop"), ("decades", "1990s")]:  # fmt: skip
+        chosen = [
+            ("genres", genre),
+            ("styles", "Shoegaze"),
+            ("moods", "Melancholy"),
+            ("album-types", "Live"),
+            ("labels", "Sub Pop"),
+            ("decades", "1990s"),
+        ]
+        for facet, name in chosen:
             chip = page.locator(f'#{facet}-chips .chip[data-value="{name}"]')
             expect(chip).to_be_visible()
             expect(chip).to_have_attribute("aria-pressed", "true")
-        for label, name in [("Leave out genres", other_genre), ("Only these artists", artists[0]),
-                            ("Leave out artists", artists[1])]:  # fmt: skip
+        typed = [
+            ("Leave out genres", other_genre),
+            ("Only these artists", artists[0]),
+            ("Leave out artists", artists[1]),
+        ]
+        for label, name in typed:
             tokens = page.get_by_role("list", name=label)
             expect(tokens.locator(".token-name")).to_have_text([name])
         expect(page.get_by_role("textbox", name="From year")).to_have_value("1991")
@@ -393,7 +404,8 @@ def test_chosen_values_stay_in_sight_when_nothing_matches(page: Page, synced_ui:
 
     # A filtered address: every genre, at its count under the filters (0 for some).
     decade = api(synced_ui, "/api/library/stats")["decades"][0]["name"]
-    under = {g["name"]: g["count"] for g in api(synced_ui, "/api/library/stats", decade=decade)["genres"]}  # fmt: skip
+    counted = api(synced_ui, "/api/library/stats", decade=decade)["genres"]
+    under = {g["name"]: g["count"] for g in counted}
     assert len(under) < len(every), "the test needs a decade without some genres"
     open_library(page, synced_ui, f"/?decade={decade}")
     page.get_by_role("button", name=f"Show all {len(every)} genres").click()
