@@ -16,6 +16,7 @@ const OVERSCAN_PX = 360; // rendered beyond each edge of the viewport
 const MAX_PAGES = 30; // pages kept in memory
 const RETRY_AFTER = 3000; // ms before a page that failed to load is asked for again
 const ART_SETTLE = 120; // ms without scrolling before the cells on screen get their pictures
+const PAGE_THROTTLE = 100; // ms between rounds of page requests while scrolling
 
 /**
  * `measure(width)` → `{ columns, cellWidth, rowHeight, gap }` for the container's width;
@@ -44,6 +45,9 @@ export function createVirtualGrid(container, { measure, fetchPage, createCell, f
     layout = measure(container.clientWidth);
     const rows = Math.ceil(total / layout.columns);
     container.style.height = `${rows * layout.rowHeight}px`;
+    // Where an item is, for a script that scrolls to one (the benchmarks, the tests).
+    container.dataset.columns = String(layout.columns);
+    container.dataset.rowHeight = String(layout.rowHeight);
   }
 
   function schedule() {
@@ -96,7 +100,29 @@ export function createVirtualGrid(container, { measure, fetchPage, createCell, f
         loading.delete(page);
       }
     }
+    requestPages(wanted);
+  }
+
+  // While the page scrolls, pages are asked for at most every PAGE_THROTTLE ms (the first at
+  // once): a fling through thousands of rows asks for where it is, not for every page it
+  // passes (each of which would cost the server a query, aborted or not).
+  let throttle = 0;
+  let throttled = false;
+  function requestPages(wanted) {
+    if (throttle && scrolling) {
+      throttled = true;
+      return;
+    }
     for (const page of wanted) load(page);
+    if (scrolling && !throttle) {
+      throttle = setTimeout(() => {
+        throttle = 0;
+        if (throttled) {
+          throttled = false;
+          render();
+        }
+      }, PAGE_THROTTLE);
+    }
   }
 
   function place(cell, index, item) {
