@@ -144,14 +144,16 @@ export function createFacetGroup({
     let button = buttons.get(name);
     if (!button) {
       const count = h("span", { class: "chip-count" });
+      const noun = h("span", { class: "visually-hidden" }, " tracks");
       button = h(
         "button",
         { type: "button", class: "chip", "aria-pressed": "false", dataset: { value: name }, onclick: () => toggleValue(name) },
         h("span", { class: "chip-name" }, name),
         count,
-        h("span", { class: "visually-hidden" }, " tracks"),
+        noun,
       );
       button.countEl = count;
+      button.nounEl = noun;
       buttons.set(name, button);
     }
     return button;
@@ -190,6 +192,7 @@ export function createFacetGroup({
       const button = chip(name);
       const count = (foundCounts ?? counts).get(name) ?? 0;
       setText(button.countEl, formatCount(count));
+      setText(button.nounEl, count === 1 ? " track" : " tracks");
       button.classList.toggle("is-zero", count === 0 && !selected.has(name));
       button.setAttribute("aria-pressed", String(selected.has(name)));
     }

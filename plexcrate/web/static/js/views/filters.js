@@ -60,7 +60,10 @@ export function createFilters(root, { onOpen } = {}) {
     if (d.facet) return facetControl(d, inside);
     switch (d.type) {
       case "names":
-        return section(d, [tokenControl(d, `Only these ${kindName(d.tag_kind, true)}`), ...inside.map((x) => tokenControl(x, `Leave out ${kindName(x.tag_kind, true)}`))]);
+        return section(d, [
+          tokenControl(d, `Only these ${kindName(d.tag_kind, true)}`),
+          ...inside.map((x) => tokenControl(x, `Leave out ${kindName(x.tag_kind, true)}`, { exclude: true })),
+        ]);
       case "bool":
         return switchControl(d);
       case "choice":
@@ -88,7 +91,7 @@ export function createFilters(root, { onOpen } = {}) {
     const one = d.tag_kind ? kindName(d.tag_kind) : "decade";
     const title = TITLES[d.name] ?? humanize(kindName(d.tag_kind, true));
     const extras = inside.map((x) =>
-      x.type === "names" ? tokenControl(x, `Leave out ${kindName(x.tag_kind, true)}`) : null,
+      x.type === "names" ? tokenControl(x, `Leave out ${kindName(x.tag_kind, true)}`, { exclude: true }) : null,
     ).filter(Boolean);
     const years = inside.filter((x) => x.type === "int");
     if (years.length) extras.push(rangeControl(years));
@@ -121,8 +124,10 @@ export function createFilters(root, { onOpen } = {}) {
     };
   }
 
-  function tokenControl(d, label) {
+  /** `exclude`: a companion inside another's section ("Leave out …"), drawn as such. */
+  function tokenControl(d, label, { exclude = false } = {}) {
     return createTokenInput({
+      exclude,
       filter: d.name,
       kind: d.tag_kind,
       id: `${d.name.replace(/_/g, "-")}-input`,

@@ -53,13 +53,15 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
     }
   }
 
+  /** "Back" to where the page was opened from, or (opened from elsewhere: a bookmark, a new
+   * tab) to the list. */
   function backLink() {
-    const list = store.lastList;
+    const inApp = (history.state?.depth ?? 0) > 0;
     return h(
       "button",
       { type: "button", class: "link-button back-link", onclick: () => onBack() },
       icon(ICONS.back),
-      `Back to the ${list}`,
+      inApp ? "Back" : `Back to the ${store.lastList}`,
     );
   }
 
@@ -114,10 +116,14 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
     const length = tracks.reduce((sum, track) => sum + (track.duration_ms || 0), 0);
     const artist = routeLink({ class: "detail-artist" });
     linkTo(artist, "artist", album.artist_key, album.album_artist);
-    const facts = [album.year, plural(tracks.length, "track"), length ? formatLength(length) : null].filter(Boolean);
+    const label = tracks.find((track) => track.label)?.label;
+    const facts = [album.year, plural(tracks.length, "track"), length ? formatLength(length) : null, label];
+    // Its own genres, else its tracks' (Plex may tag the artist only); its styles and moods.
+    const of = (field) => [...new Set(tracks.flatMap((track) => track[field] ?? []))].sort();
+    const genres = album.genres.length ? album.genres : of("genres");
     const tags = [
       ...album.album_types.map((type) => h("span", { class: "badge" }, type)),
-      ...album.genres.map((genre) => h("span", { class: "tag" }, genre)),
+      ...[...genres, ...of("styles"), ...of("moods")].map((name) => h("span", { class: "tag" }, name)),
     ];
     const rows = tracks.map((track) => {
       const row = createTrackRow({ onAdd: (one) => onAdd([one]), onFilterArtist, numbered: true });
@@ -143,7 +149,7 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
           h("p", { class: "detail-kind" }, "Album"),
           heading(album.title),
           h("p", { class: "detail-by" }, artist),
-          h("p", { class: "detail-facts" }, facts.join(" · ")),
+          h("p", { class: "detail-facts" }, facts.filter(Boolean).join(" · ")),
           tags.length ? h("p", { class: "detail-tags" }, tags) : null,
           h(
             "div",

@@ -13,8 +13,8 @@ import { declarations } from "../vocabulary.js";
 const SUGGESTIONS = 8;
 
 /** `filter`: the filter's name; `kind`: its tag kind; `label`: the field's label; `noun`: what
- * the values are ("artists"). */
-export function createTokenInput({ filter, kind, id, label, noun, placeholder }) {
+ * the values are ("artists"); `exclude`: its names are left out (drawn so). */
+export function createTokenInput({ filter, kind, id, label, noun, placeholder, exclude = false }) {
   const listId = `${id}-options`;
   const tokens = h("ul", { class: "tokens", "aria-label": label, hidden: true });
   const input = h("input", {
@@ -159,7 +159,7 @@ export function createTokenInput({ filter, kind, id, label, noun, placeholder })
         ...names.map((name) =>
           h(
             "li",
-            { class: "token", dataset: { value: name } },
+            { class: `token${exclude ? " is-exclude" : ""}`, dataset: { value: name } },
             h("span", { class: "token-name" }, name),
             h(
               "button",

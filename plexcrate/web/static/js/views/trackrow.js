@@ -97,7 +97,8 @@ export function fillTrackRow(row, track, art) {
   parts.live.hidden = !track.is_live;
   linkTo(parts.metaArtist, "artist", track.artist_key, track.artist);
   linkTo(parts.metaAlbum, "album", track.album_key, track.album);
-  parts.meta.replaceChildren(parts.metaArtist, " · ", parts.metaAlbum, track.year ? ` · ${track.year}` : "");
+  if (row.classList.contains("is-numbered")) parts.meta.replaceChildren(parts.metaArtist); // its album's page
+  else parts.meta.replaceChildren(parts.metaArtist, " · ", parts.metaAlbum, track.year ? ` · ${track.year}` : "");
   linkTo(parts.artist, "artist", track.artist_key, track.artist);
   linkTo(parts.album, "album", track.album_key, track.year ? `${track.album} (${track.year})` : track.album);
   setText(parts.duration, formatDuration(track.duration_ms));
