@@ -5,24 +5,13 @@ shuffle, and "filter by this artist" from a row, a card and a page."""
 from __future__ import annotations
 
 import re
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
-from browser.harness import UiApp
+from browser.harness import UiApp, api_json, query_of
 
 LOADED = re.compile(r"\bis-loaded\b")
-
-
-def api(ui: UiApp, path: str, **params: Any) -> dict[str, Any]:
-    answer = ui.server.http.get(path, params=params)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def query(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
 
 
 def path(page: Page) -> str:
@@ -80,9 +69,9 @@ def test_an_album_and_its_artist_open_from_a_track_row_and_back_forward_reload_k
             .find(r => r.getBoundingClientRect().top > 200).dataset.ratingKey"""
     )
     scrolled = page.evaluate("window.scrollY")
-    every = api(synced_ui, "/api/tracks", limit=1000)["tracks"]
+    every = api_json(synced_ui, "/api/tracks", limit=1000)["tracks"]
     track = next(t for t in every if t["rating_key"] == int(middle))
-    album = api(synced_ui, f"/api/albums/{track['album_key']}")
+    album = api_json(synced_ui, f"/api/albums/{track['album_key']}")
 
     row(page, track["rating_key"]).locator(".track-album a").click()
     expect(page).to_have_url(re.compile(rf"/albums/{track['album_key']}(\?|$)"))
@@ -102,7 +91,7 @@ def test_an_album_and_its_artist_open_from_a_track_row_and_back_forward_reload_k
     expect(page.locator("#filters")).to_be_hidden()  # a page takes the whole width
 
     # Its artist, from the album's page.
-    artist = api(synced_ui, f"/api/artists/{album['album']['artist_key']}")
+    artist = api_json(synced_ui, f"/api/artists/{album['album']['artist_key']}")
     page.locator("#detail .detail-artist").click()
     expect(page).to_have_url(re.compile(rf"/artists/{album['album']['artist_key']}(\?|$)"))
     expect(page.get_by_role("heading", level=2, name=artist["artist"]["title"])).to_be_focused()
@@ -132,8 +121,8 @@ def test_an_album_and_its_artist_open_from_a_track_row_and_back_forward_reload_k
 def test_the_albums_and_artists_views_show_what_the_filters_match(
     page: Page, synced_ui: UiApp
 ) -> None:
-    genre = api(synced_ui, "/api/library/stats")["genres"][0]["name"]
-    albums = api(synced_ui, "/api/albums", genre=genre, limit=1000)
+    genre = api_json(synced_ui, "/api/library/stats")["genres"][0]["name"]
+    albums = api_json(synced_ui, "/api/albums", genre=genre, limit=1000)
     open_view(page, synced_ui, f"/albums?genre={genre}")
     count = page.locator("#match-count")
     expect(count).to_have_text(f"{albums['total']:,} matching albums")
@@ -163,7 +152,7 @@ def test_the_albums_and_artists_views_show_what_the_filters_match(
     # The artists, same filters.
     tab(page, "Artists").click()
     expect(page).to_have_url(re.compile(r"/artists\?genre="))
-    artists = api(synced_ui, "/api/artists", genre=genre, limit=1000)
+    artists = api_json(synced_ui, "/api/artists", genre=genre, limit=1000)
     expect(count).to_have_text(f"{artists['total']:,} matching artists")
     n = min(6, artists["total"])
     assert rendered_titles(page, "#artists", n) == [a["title"] for a in artists["artists"][:n]]
@@ -175,7 +164,7 @@ def test_the_albums_and_artists_views_show_what_the_filters_match(
     expect(page.get_by_role("heading", level=2, name=some["title"])).to_be_visible()
 
     # An album card of the artist's page opens the album; Back returns to the artist.
-    mine = api(synced_ui, f"/api/artists/{some['rating_key']}")["albums"][0]
+    mine = api_json(synced_ui, f"/api/artists/{some['rating_key']}")["albums"][0]
     page.locator(f'#detail .card[data-rating-key="{mine["rating_key"]}"] .card-title').click()
     expect(page.get_by_role("heading", level=2, name=mine["title"])).to_be_visible()
     page.go_back()
@@ -202,7 +191,7 @@ def test_an_address_of_an_album_not_in_the_library_says_so(page: Page, synced_ui
 
 
 def test_every_sort_has_a_name_and_orders_the_list(page: Page, synced_ui: UiApp) -> None:
-    sorts = api(synced_ui, "/api/filters")["sorts"]
+    sorts = api_json(synced_ui, "/api/filters")["sorts"]
     open_view(page, synced_ui)
     select = page.get_by_role("combobox", name="Sort by")
     options = select.locator("option")
@@ -214,7 +203,9 @@ def test_every_sort_has_a_name_and_orders_the_list(page: Page, synced_ui: UiApp)
     for sort in ("title", "-year", "-added"):
         select.select_option(sort)
         expect(page).to_have_url(re.compile(rf"[?&]sort={re.escape(sort)}(&|$)"))
-        expected = [t["title"] for t in api(synced_ui, "/api/tracks", sort=sort, limit=8)["tracks"]]
+        expected = [
+            t["title"] for t in api_json(synced_ui, "/api/tracks", sort=sort, limit=8)["tracks"]
+        ]
         page.wait_for_function(
             """(first) => document.querySelector('#tracks .track[aria-posinset="1"]')
                 ?.querySelector('.track-title-text').textContent === first""",
@@ -226,7 +217,7 @@ def test_every_sort_has_a_name_and_orders_the_list(page: Page, synced_ui: UiApp)
     select.select_option("-year")
     tab(page, "Albums").click()
     expect(page).to_have_url(re.compile(r"/albums\?sort=-year$"))
-    albums = api(synced_ui, "/api/albums", sort="-year", limit=8)["albums"]
+    albums = api_json(synced_ui, "/api/albums", sort="-year", limit=8)["albums"]
     expect(page.locator('#albums .card[aria-posinset="1"] .card-title')).to_have_text(
         albums[0]["title"]
     )
@@ -248,10 +239,10 @@ def test_shuffle_and_reshuffle_in_every_view_and_a_reload_keeps_the_shuffle(
     reshuffle = page.get_by_role("button", name="Reshuffle")
     expect(reshuffle).to_be_visible()
     expect(page.get_by_role("combobox", name="Sort by")).to_have_value("random")
-    seed = query(page)["seed"][0]
+    seed = query_of(page)["seed"][0]
 
     def shown_in(grid: str, path: str, field: str, seed: str) -> None:
-        items = api(synced_ui, path, sort="random", seed=seed, limit=6)[field]
+        items = api_json(synced_ui, path, sort="random", seed=seed, limit=6)[field]
         expected = [item["title"] for item in items]
         selector = f'{grid} > [aria-posinset="1"]'
         expect(page.locator(selector).locator(".track-title-text, .card-title")).to_have_text(
@@ -262,11 +253,11 @@ def test_shuffle_and_reshuffle_in_every_view_and_a_reload_keeps_the_shuffle(
     shown_in("#tracks", "/api/tracks", "tracks", seed)
     reshuffle.click()
     expect(page).not_to_have_url(re.compile(rf"seed={seed}(&|$)"))
-    seed = query(page)["seed"][0]
+    seed = query_of(page)["seed"][0]
     shown_in("#tracks", "/api/tracks", "tracks", seed)
 
     page.reload()
-    assert query(page)["seed"] == [seed]
+    assert query_of(page)["seed"] == [seed]
     shown_in("#tracks", "/api/tracks", "tracks", seed)
 
     # The albums and the artists, shuffled the same way, reshuffled by the same button.
@@ -274,7 +265,7 @@ def test_shuffle_and_reshuffle_in_every_view_and_a_reload_keeps_the_shuffle(
     shown_in("#albums", "/api/albums", "albums", seed)
     page.get_by_role("button", name="Reshuffle").click()
     expect(page).not_to_have_url(re.compile(rf"seed={seed}(&|$)"))
-    seed = query(page)["seed"][0]
+    seed = query_of(page)["seed"][0]
     shown_in("#albums", "/api/albums", "albums", seed)
     tab(page, "Artists").click()
     shown_in("#artists", "/api/artists", "artists", seed)
@@ -287,7 +278,7 @@ def test_filter_by_this_artist_from_a_row_a_card_and_a_page_by_keyboard(
     page: Page, synced_ui: UiApp
 ) -> None:
     open_view(page, synced_ui)
-    first = api(synced_ui, "/api/tracks", limit=1)["tracks"][0]
+    first = api_json(synced_ui, "/api/tracks", limit=1)["tracks"][0]
     add = row(page, first["rating_key"]).get_by_role(
         "button", name=f"Add “{first['title']}” to the playlist"
     )
@@ -299,8 +290,8 @@ def test_filter_by_this_artist_from_a_row_a_card_and_a_page_by_keyboard(
     expect(by_artist).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]artist="))
-    assert query(page)["artist"] == [first["artist"]]
-    total = api(synced_ui, "/api/tracks", artist=first["artist"])["total"]
+    assert query_of(page)["artist"] == [first["artist"]]
+    total = api_json(synced_ui, "/api/tracks", artist=first["artist"])["total"]
     expect(page.locator("#match-count")).to_have_text(
         f"{total:,} matching track{'s' if total != 1 else ''}"
     )
@@ -309,7 +300,7 @@ def test_filter_by_this_artist_from_a_row_a_card_and_a_page_by_keyboard(
 
     # An album card's action: its album artist.
     tab(page, "Albums").click()
-    albums = api(synced_ui, "/api/albums", limit=200)["albums"]
+    albums = api_json(synced_ui, "/api/albums", limit=200)["albums"]
     other = next(a for a in albums if a["album_artist"] != first["artist"])
     page.get_by_role("button", name="Clear all filters").click()
     expect(page.locator("#match-count")).to_have_text(re.compile(r"^[\d,]+ albums$"))
@@ -323,22 +314,22 @@ def test_filter_by_this_artist_from_a_row_a_card_and_a_page_by_keyboard(
     expect(action).to_be_focused()
     expect(action).to_have_css("opacity", "1")
     page.keyboard.press("Enter")
-    assert query(page)["artist"] == [other["album_artist"]]
-    expected = api(synced_ui, "/api/albums", artist=other["album_artist"])["total"]
+    assert query_of(page)["artist"] == [other["album_artist"]]
+    expected = api_json(synced_ui, "/api/albums", artist=other["album_artist"])["total"]
     expect(page.locator("#match-count")).to_have_text(
         f"{expected:,} matching album{'s' if expected != 1 else ''}"
     )
 
     # An album's page: to the tracks of its artist; Back returns to the page.
     page.get_by_role("button", name="Clear all filters").click()
-    every = api(synced_ui, "/api/albums", limit=1)["total"]
+    every = api_json(synced_ui, "/api/albums", limit=1)["total"]
     expect(page.locator("#match-count")).to_have_text(f"{every:,} albums")  # the cards settled
     card.get_by_role("link", name=other["title"]).click()
     page.get_by_role(
         "button", name=f"Filter by “{other['album_artist']}”, the artist of “{other['title']}”"
     ).click()
     expect(page).to_have_url(re.compile(r"^[^?]*/\?.*artist="))
-    total = api(synced_ui, "/api/tracks", artist=other["album_artist"])["total"]
+    total = api_json(synced_ui, "/api/tracks", artist=other["album_artist"])["total"]
     expect(page.locator("#match-count")).to_have_text(f"{total:,} matching tracks")
     page.go_back()
     expect(page.get_by_role("heading", level=2, name=other["title"])).to_be_visible()

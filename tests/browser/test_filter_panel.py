@@ -19,20 +19,10 @@ from library_factory import album, artist, publish, track
 from playwright.sync_api import Page, Request, expect
 from web_harness import closed_port
 
-from browser.harness import PHONE, OpenPage, StartUi, UiApp
+from browser.harness import PHONE, OpenPage, StartUi, UiApp, api_json, query_of
 from plexcrate.cache.database import Database
 
 STYLES = 1200  # one of its own per album, more than a panel could show
-
-
-def api(ui: UiApp, path: str, **params: Any) -> dict[str, Any]:
-    answer = ui.server.http.get(path, params=params)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def query(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
 
 
 def matching(total: int, noun: str = "track") -> str:
@@ -129,15 +119,15 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
     # A value far from the top, found by a search inside the kind.
     search = page.get_by_role("searchbox", name="Find a style")
     search.fill("0999")
-    found = api(tagged_ui, "/api/library/facets/style", q="0999")["values"]
+    found = api_json(tagged_ui, "/api/library/facets/style", q="0999")["values"]
     assert [v["name"] for v in found] == ["Style 0999"]
     expect(chips).to_have_count(1)
     chip = page.locator('#styles-chips .chip[data-value="Style 0999"]')
     expect(chip.locator(".chip-count")).to_have_text(str(found[0]["count"]))
     chip.click()
     expect(chip).to_have_attribute("aria-pressed", "true")
-    assert query(page) == {"style": ["Style 0999"]}
-    total = api(tagged_ui, "/api/tracks", style="Style 0999")["total"]
+    assert query_of(page) == {"style": ["Style 0999"]}
+    total = api_json(tagged_ui, "/api/tracks", style="Style 0999")["total"]
     expect(page.locator("#match-count")).to_have_text(matching(total))
     # The search cleared (Escape), the chosen value stays in sight beside the top ones.
     search.press("Escape")
@@ -150,7 +140,7 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
     moods = page.get_by_role("button", name=re.compile(r"^Moods"))
     moods.click()
     page.locator('#moods-chips .chip[data-value="Melancholy"]').click()
-    total = api(tagged_ui, "/api/tracks", style="Style 0999", mood="Melancholy")["total"]
+    total = api_json(tagged_ui, "/api/tracks", style="Style 0999", mood="Melancholy")["total"]
     expect(page.locator("#match-count")).to_have_text(matching(total))
     moods.click()  # closed by hand; the chosen value opens it again after a reload
     page.reload()
@@ -166,12 +156,12 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
     page.get_by_role("searchbox", name="Find a label").fill("099")
     # Counted under the other filters, like the chips: the labels of the chosen style's tracks.
     chosen = {"style": "Style 0999", "mood": "Melancholy"}
-    found = api(tagged_ui, "/api/library/facets/label", q="099", **chosen)["values"]
+    found = api_json(tagged_ui, "/api/library/facets/label", q="099", **chosen)["values"]
     assert found
     expect(page.locator("#labels-chips .chip")).to_have_count(len(found))
     page.get_by_role("button", name="Album types").click()
     page.locator('#album-types-chips .chip[data-value="EP"]').click()
-    assert query(page)["album_type"] == ["EP"]
+    assert query_of(page)["album_type"] == ["EP"]
 
 
 # --- with the simulator's library ---------------------------------------------------------------
@@ -217,7 +207,7 @@ def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
     page: Page, synced_ui: UiApp
 ) -> None:
     open_library(page, synced_ui)
-    artists = api(synced_ui, "/api/artists", limit=100)["artists"]
+    artists = api_json(synced_ui, "/api/artists", limit=100)["artists"]
     wanted = next(a["title"] for a in artists if len(a["title"].split()[0]) >= 4)
     typed = wanted.split()[0][:4]
     keep = page.get_by_role("combobox", name="Only these artists")
@@ -225,7 +215,7 @@ def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
     options = page.get_by_role("listbox", name="Only these artists: suggestions").get_by_role(
         "option"
     )
-    suggested = api(synced_ui, "/api/library/facets/artist", q=typed, limit=8)["values"]
+    suggested = api_json(synced_ui, "/api/library/facets/artist", q=typed, limit=8)["values"]
     expect(options.locator(".suggestion-name")).to_have_text([v["name"] for v in suggested])
     expect(options.first.locator(".chip-count")).to_have_text(f"{suggested[0]['count']:,}")
     expect(keep).to_have_attribute("aria-expanded", "true")
@@ -237,15 +227,15 @@ def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
     keep.press("Enter")
     expect(keep).to_have_attribute("aria-expanded", "false")
     expect(keep).to_be_focused()
-    assert query(page)["artist"] == [wanted]
-    total = api(synced_ui, "/api/tracks", artist=wanted)["total"]
+    assert query_of(page)["artist"] == [wanted]
+    total = api_json(synced_ui, "/api/tracks", artist=wanted)["total"]
     expect(page.locator("#match-count")).to_have_text(matching(total))
     tokens = page.get_by_role("list", name="Only these artists")
     expect(tokens.locator(".token-name")).to_have_text([wanted])
     # Backspace in the empty field takes the last one away again.
     keep.press("Backspace")
     expect(tokens).to_be_hidden()
-    assert "artist" not in query(page)
+    assert "artist" not in query_of(page)
 
     # Leave one out, picked with the mouse; its remove button brings it back.
     other = artists[0]["title"]
@@ -254,9 +244,9 @@ def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
     page.get_by_role("listbox", name="Leave out artists: suggestions").get_by_role(
         "option", name=re.compile(f"^{re.escape(other)}")
     ).first.click()
-    assert query(page)["exclude_artist"] == [other]
-    total = api(synced_ui, "/api/tracks", exclude_artist=other)["total"]
-    assert total < api(synced_ui, "/api/tracks")["total"]
+    assert query_of(page)["exclude_artist"] == [other]
+    total = api_json(synced_ui, "/api/tracks", exclude_artist=other)["total"]
+    assert total < api_json(synced_ui, "/api/tracks")["total"]
     expect(page.locator("#match-count")).to_have_text(matching(total))
     # Escape closes the suggestions only.
     leave.fill("zzzz-no-such")
@@ -266,7 +256,7 @@ def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
     leave.press("Escape")
     expect(leave).to_have_attribute("aria-expanded", "false")
     page.get_by_role("button", name=f"Remove {other}").click()
-    assert "exclude_artist" not in query(page)
+    assert "exclude_artist" not in query_of(page)
 
 
 def test_the_year_range_added_within_and_played(page: Page, synced_ui: UiApp) -> None:
@@ -280,47 +270,48 @@ def test_the_year_range_added_within_and_played(page: Page, synced_ui: UiApp) ->
         "“19x9” is not a whole number: type one from 0 to 9999."
     )
     expect(start).to_have_attribute("aria-invalid", "true")
-    assert query(page) == {}
+    assert query_of(page) == {}
     start.fill("1990")
     start.press("Enter")
     end.fill("1999")
     end.press("Tab")
     expect(page).to_have_url(re.compile(r"year_max=1999"))
-    assert query(page) == {"year_min": ["1990"], "year_max": ["1999"]}
+    assert query_of(page) == {"year_min": ["1990"], "year_max": ["1999"]}
     expect(start).not_to_have_attribute("aria-invalid", "true")
-    total = api(synced_ui, "/api/tracks", year_min=1990, year_max=1999)["total"]
-    assert 0 < total < api(synced_ui, "/api/tracks")["total"]
+    years = {"year_min": 1990, "year_max": 1999}
+    total = api_json(synced_ui, "/api/tracks", **years)["total"]
+    assert 0 < total < api_json(synced_ui, "/api/tracks")["total"]
     expect(count).to_have_text(matching(total))
 
     page.get_by_role("radio", name="Never played").check()
     expect(page).to_have_url(re.compile(r"played=never"))
-    total = api(synced_ui, "/api/tracks", year_min=1990, year_max=1999, played="never")["total"]
+    total = api_json(synced_ui, "/api/tracks", **years, played="never")["total"]
     expect(count).to_have_text(matching(total))
     page.get_by_role("radio", name="Played", exact=True).check()
-    total = api(synced_ui, "/api/tracks", year_min=1990, year_max=1999, played="ever")["total"]
+    total = api_json(synced_ui, "/api/tracks", **years, played="ever")["total"]
     expect(count).to_have_text(matching(total))
 
     added = page.get_by_role("combobox", name="Added to Plex")
     added.select_option(label="Last year")
     expect(page).to_have_url(re.compile(r"added_within_days=365"))
     params = {"year_min": 1990, "year_max": 1999, "played": "ever", "added_within_days": 365}
-    expect(count).to_have_text(matching(api(synced_ui, "/api/tracks", **params)["total"]))
+    expect(count).to_have_text(matching(api_json(synced_ui, "/api/tracks", **params)["total"]))
 
     # A span of the address's own is offered as it is.
     open_library(page, synced_ui, "/?added_within_days=2000")
     expect(added).to_have_value("2000")
     expect(added.locator("option:checked")).to_have_text("Last 2000 days")
-    total = api(synced_ui, "/api/tracks", added_within_days=2000)["total"]
+    total = api_json(synced_ui, "/api/tracks", added_within_days=2000)["total"]
     assert total > 0
     expect(count).to_have_text(matching(total))
     added.select_option(label="Any time")
-    assert query(page) == {}
+    assert query_of(page) == {}
 
 
 def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
-    stats = api(synced_ui, "/api/library/stats", exclude_live="false")
+    stats = api_json(synced_ui, "/api/library/stats", exclude_live="false")
     genre, other_genre = stats["genres"][0]["name"], stats["genres"][1]["name"]
-    artists = [a["title"] for a in api(synced_ui, "/api/artists", limit=3)["artists"]]
+    artists = [a["title"] for a in api_json(synced_ui, "/api/artists", limit=3)["artists"]]
     values: dict[str, Any] = {
         "genre": genre,
         "exclude_genre": other_genre,
@@ -339,10 +330,10 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         "played": "ever",
         "q": "the",
     }
-    declared = {d["name"] for d in api(synced_ui, "/api/filters")["filters"]}
+    declared = {d["name"] for d in api_json(synced_ui, "/api/filters")["filters"]}
     assert set(values) == declared, "every declared filter is in this test"
     address = "/?" + "&".join(f"{name}={quote(value)}" for name, value in values.items())
-    total = api(synced_ui, "/api/tracks", **values)["total"]
+    total = api_json(synced_ui, "/api/tracks", **values)["total"]
 
     def every_control_shows_it() -> None:
         expect(page.locator("#match-count")).to_have_text(matching(total))
@@ -381,13 +372,13 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
     every_control_shows_it()
     page.reload()
     every_control_shows_it()
-    assert {k: v[0] for k, v in query(page).items()} == values
+    assert {k: v[0] for k, v in query_of(page).items()} == values
 
 
 def test_chosen_values_stay_in_sight_when_nothing_matches(page: Page, synced_ui: UiApp) -> None:
     """Issue 15, point 5: a reloaded search without matches emptied the genres ("No genres
     yet"), and a filtered address showed only the genres that had tracks under it."""
-    every = api(synced_ui, "/api/library/stats")["genres"]
+    every = api_json(synced_ui, "/api/library/stats")["genres"]
     genre = every[-1]["name"]
     open_library(page, synced_ui, f"/?q=zzzqqq&genre={quote(genre)}")
     expect(page.locator("#match-count")).to_have_text(matching(0))
@@ -403,8 +394,8 @@ def test_chosen_values_stay_in_sight_when_nothing_matches(page: Page, synced_ui:
     assert chips.evaluate_all("cs => cs.map(c => c.dataset.value)") == [g["name"] for g in every]
 
     # A filtered address: every genre, at its count under the filters (0 for some).
-    decade = api(synced_ui, "/api/library/stats")["decades"][0]["name"]
-    counted = api(synced_ui, "/api/library/stats", decade=decade)["genres"]
+    decade = api_json(synced_ui, "/api/library/stats")["decades"][0]["name"]
+    counted = api_json(synced_ui, "/api/library/stats", decade=decade)["genres"]
     under = {g["name"]: g["count"] for g in counted}
     assert len(under) < len(every), "the test needs a decade without some genres"
     open_library(page, synced_ui, f"/?decade={decade}")

@@ -12,6 +12,12 @@ import { PAGE_SIZE, createVirtualGrid } from "./virtualgrid.js";
 
 const COVER = 256; // px asked for (512 on a high-density screen)
 
+/** "3 albums · 42 tracks". */
+export const artistFacts = (artist) => `${plural(artist.album_count, "album")} · ${plural(artist.track_count, "track")}`;
+
+/** The name of "filter by this album's artist". */
+export const albumArtistFilterLabel = (album) => `Filter by “${album.album_artist}”, the artist of “${album.title}”`;
+
 /** What an album card says under its artist: "1994 · Live · 3 of 12 tracks". */
 function albumMeta(album) {
   const types = album.album_types.filter((type) => type !== "Album");
@@ -56,37 +62,47 @@ function emptyCard(card, art) {
   art(parts.img, "");
 }
 
-export function fillAlbumCard(card, album, art = directArt) {
-  if (!album) return emptyCard(card, art);
+/** What a card shows: its page, its name, the line under it (a link to `sub.id`'s page, or
+ * text), the facts, and whose tracks its action filters by (`filterLabel` says so). */
+function fillCard(card, art, { name, id, title, sub, facts, artistName, filterLabel }) {
   const { parts } = card;
   card.removeAttribute("aria-label");
-  card.dataset.ratingKey = String(album.rating_key);
-  card.artistName = album.album_artist;
-  linkTo(parts.title, "album", album.rating_key, album.title);
+  card.dataset.ratingKey = String(id);
+  card.artistName = artistName;
+  linkTo(parts.title, name, id, title);
   parts.art.setAttribute("href", parts.title.getAttribute("href"));
-  linkTo(parts.sub, "artist", album.artist_key, album.album_artist);
-  setText(parts.meta, albumMeta(album));
+  linkTo(parts.sub, "artist", sub?.id, sub?.text ?? "");
+  setText(parts.meta, facts);
   parts.filter.hidden = false;
   parts.filter.title = "Only this artist's tracks";
-  parts.filter.setAttribute("aria-label", `Filter by “${album.album_artist}”, the artist of “${album.title}”`);
-  art(parts.img, itemArt(album.rating_key, COVER));
+  parts.filter.setAttribute("aria-label", filterLabel);
+  art(parts.img, itemArt(id, COVER));
+}
+
+export function fillAlbumCard(card, album, art = directArt) {
+  if (!album) return emptyCard(card, art);
+  fillCard(card, art, {
+    name: "album",
+    id: album.rating_key,
+    title: album.title,
+    sub: { id: album.artist_key, text: album.album_artist },
+    facts: albumMeta(album),
+    artistName: album.album_artist,
+    filterLabel: albumArtistFilterLabel(album),
+  });
 }
 
 export function fillArtistCard(card, artist, art = directArt) {
   if (!artist) return emptyCard(card, art);
-  const { parts } = card;
-  card.removeAttribute("aria-label");
-  card.dataset.ratingKey = String(artist.rating_key);
-  card.artistName = artist.title;
-  linkTo(parts.title, "artist", artist.rating_key, artist.title);
-  parts.art.setAttribute("href", parts.title.getAttribute("href"));
-  parts.sub.removeAttribute("href");
-  setText(parts.sub, "");
-  setText(parts.meta, `${plural(artist.album_count, "album")} · ${plural(artist.track_count, "track")}`);
-  parts.filter.hidden = false;
-  parts.filter.title = "Only this artist's tracks";
-  parts.filter.setAttribute("aria-label", `Filter by “${artist.title}”`);
-  art(parts.img, itemArt(artist.rating_key, COVER));
+  fillCard(card, art, {
+    name: "artist",
+    id: artist.rating_key,
+    title: artist.title,
+    sub: null,
+    facts: artistFacts(artist),
+    artistName: artist.title,
+    filterLabel: `Filter by “${artist.title}”`,
+  });
 }
 
 /** Columns for a width: cards at least `min` px wide, two at least. */

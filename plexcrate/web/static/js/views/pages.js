@@ -8,7 +8,7 @@ import { h, icon, ICONS, setText } from "../dom.js";
 import { formatLength, plural } from "../format.js";
 import { itemArt, itemLink, setArt } from "../plex.js";
 import { store } from "../state.js";
-import { createAlbumCard, fillAlbumCard } from "./cards.js";
+import { albumArtistFilterLabel, artistFacts, createAlbumCard, fillAlbumCard } from "./cards.js";
 import { createTrackRow, fillTrackRow, linkTo, routeLink } from "./trackrow.js";
 
 const PICTURE = 256; // px asked for (512 on a high-density screen)
@@ -112,6 +112,26 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
     );
   }
 
+  /** A page's head: the picture, what it is, its name (the heading), who by, the facts, the
+   * tags, the actions and "Open in Plex". */
+  function header({ id, round = false, kind, title, by = null, facts, tags = [], actions }) {
+    return h(
+      "header",
+      { class: "detail-head" },
+      picture(id, round),
+      h(
+        "div",
+        { class: "detail-text" },
+        h("p", { class: "detail-kind" }, kind),
+        heading(title),
+        by,
+        h("p", { class: "detail-facts" }, facts),
+        tags.length ? h("p", { class: "detail-tags" }, tags) : null,
+        h("div", { class: "detail-actions" }, ...actions, openInPlex(id, title)),
+      ),
+    );
+  }
+
   function renderAlbum({ album, tracks }) {
     const length = tracks.reduce((sum, track) => sum + (track.duration_ms || 0), 0);
     const artist = routeLink({ class: "detail-artist" });
@@ -139,27 +159,18 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
     add.setAttribute("aria-label", `Add the ${plural(tracks.length, "track")} of “${album.title}” to the playlist`);
     root.replaceChildren(
       backLink(),
-      h(
-        "header",
-        { class: "detail-head" },
-        picture(album.rating_key, false),
-        h(
-          "div",
-          { class: "detail-text" },
-          h("p", { class: "detail-kind" }, "Album"),
-          heading(album.title),
-          h("p", { class: "detail-by" }, artist),
-          h("p", { class: "detail-facts" }, facts.filter(Boolean).join(" · ")),
-          tags.length ? h("p", { class: "detail-tags" }, tags) : null,
-          h(
-            "div",
-            { class: "detail-actions" },
-            add,
-            filterButton(album.album_artist, `Filter by “${album.album_artist}”, the artist of “${album.title}”`),
-            openInPlex(album.rating_key, album.title),
-          ),
-        ),
-      ),
+      header({
+        id: album.rating_key,
+        kind: "Album",
+        title: album.title,
+        by: h("p", { class: "detail-by" }, artist),
+        facts: facts.filter(Boolean).join(" · "),
+        tags,
+        actions: [
+          add,
+          filterButton(album.album_artist, albumArtistFilterLabel(album)),
+        ],
+      }),
       h("div", { class: "album-tracks", role: "list", "aria-label": `Tracks of “${album.title}”` }, rows),
     );
     onTitle(`${album.title} — ${album.album_artist}`);
@@ -173,24 +184,14 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
     });
     root.replaceChildren(
       backLink(),
-      h(
-        "header",
-        { class: "detail-head" },
-        picture(artist.rating_key, true),
-        h(
-          "div",
-          { class: "detail-text" },
-          h("p", { class: "detail-kind" }, "Artist"),
-          heading(artist.title),
-          h("p", { class: "detail-facts" }, `${plural(artist.album_count, "album")} · ${plural(artist.track_count, "track")}`),
-          h(
-            "div",
-            { class: "detail-actions" },
-            filterButton(artist.title, `Filter by “${artist.title}”`),
-            openInPlex(artist.rating_key, artist.title),
-          ),
-        ),
-      ),
+      header({
+        id: artist.rating_key,
+        round: true,
+        kind: "Artist",
+        title: artist.title,
+        facts: artistFacts(artist),
+        actions: [filterButton(artist.title, `Filter by “${artist.title}”`)],
+      }),
       h("h3", { class: "detail-section", id: "artist-albums" }, "Albums"),
       cards.length
         ? h("div", { class: "card-list", role: "list", "aria-labelledby": "artist-albums" }, cards)
