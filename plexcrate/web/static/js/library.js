@@ -100,7 +100,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
       countFacets(filters.openFacets());
       if (focus) containers[view.name].focus({ preventScroll: true });
     } else {
-      load({ scrollTo: scroll });
+      load({ scrollTo: scroll, focus });
     }
   }
 
@@ -115,7 +115,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
     else store.navigate({ name: store.lastList });
   }
 
-  async function load({ keepPlace = false, reorder = false, scrollTo = null } = {}) {
+  async function load({ keepPlace = false, reorder = false, scrollTo = null, focus = false } = {}) {
     const name = store.view.name;
     if (!isList(store.view)) return;
     controller?.abort();
@@ -138,6 +138,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
       shownKey[name] = currentKey();
       lists[name].reset({ filters: chosen, sort, seed: page.seed ?? undefined }, page.total, page[ITEMS[name]]);
       if (scrollTo != null) window.scrollTo(0, scrollTo);
+      if (focus) container.focus({ preventScroll: true });
       if (!loaded) performance.mark("plexcrate:first-render");
       loaded = true;
       lastError = null;
@@ -280,7 +281,9 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
     if (!isList(store.view)) store.navigate({ name: store.lastList });
     else load();
   });
-  store.on("view", ({ scroll }) => route({ scroll, focus: true }));
+  // The focus follows a move to a page (its heading), and back from one (the list): what had
+  // it is gone. Between lists it stays on the tab that was clicked.
+  store.on("view", ({ scroll, view, previous }) => route({ scroll, focus: !isList(view) || !isList(previous) }));
   store.on("status", ({ status, previous }) => {
     if (!status) return;
     if (status.machine_identifier !== previous?.machine_identifier) {
