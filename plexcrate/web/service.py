@@ -33,7 +33,7 @@ from plexcrate.sync.guards import ShrinkRefused
 from plexcrate.sync.progress import SyncProgress
 from plexcrate.sync.timelimit import TimeLimit
 from plexcrate.web.limits import READ_BUDGET_S, ReadLimits
-from plexcrate.web.models import LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
+from plexcrate.web.models import IDLE, LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
 from plexcrate.web.threads import DaemonCall
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class LibraryService:
                 if progress
                 else None
             ),
-            phase=SyncPhase(progress.phase.value) if progress else SyncPhase.IDLE,
+            phase=SyncPhase(progress.phase.value if progress else IDLE),
             sync_reason=self._reason,
             error=self._error,
             plex_configured=self.settings.plex_configured,
