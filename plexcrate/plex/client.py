@@ -8,12 +8,10 @@ Errors are :class:`~plexcrate.plex.errors.PlexError` with a message that says wh
 from __future__ import annotations
 
 import time
-from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -26,6 +24,9 @@ from plexcrate.plex.errors import (
     PlexTimeout,
     PlexUnreachable,
 )
+
+if TYPE_CHECKING:
+    from plexcrate.config import Settings
 
 Item = dict[str, Any]
 
@@ -40,6 +41,11 @@ class LibType(IntEnum):
     @property
     def noun(self) -> str:
         return {8: "artists", 9: "albums", 10: "tracks"}[self.value]
+
+    @property
+    def plex_type(self) -> str:
+        """The ``type`` of items of this kind, as Plex writes it."""
+        return {8: "artist", 9: "album", 10: "track"}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +63,14 @@ class MusicSection:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a library listing: ``items`` from ``start``, out of ``total`` matches."""
+    """One page of a library listing: ``items`` from ``start``, out of ``total`` matches,
+    as Plex answered it (collections included, tags as the listing shows them). ``size``: how
+    many items were asked for."""
 
     items: list[Item]
     start: int
     total: int
+    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,19 @@ class PlexClient:
             },
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
         )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, timeout: float | None = None, retries: int | None = None
+    ) -> PlexClient:
+        """The client for the configured Plex server (``settings.plex_url``/``plex_token``),
+        with its timeout unless another is given: the one way the app and the CLI make one."""
+        if not (settings.plex_url and settings.plex_token):
+            raise ValueError("no Plex server is configured")
+        options: dict[str, Any] = {"timeout": settings.plex_timeout if timeout is None else timeout}
+        if retries is not None:
+            options["retries"] = retries
+        return cls(settings.plex_url, settings.plex_token, **options)
 
     def close(self) -> None:
         self._http.close()
@@ -158,6 +180,9 @@ class PlexClient:
         size: int,
         filters: Mapping[str, str] | None = None,
     ) -> Page:
+        """One page of a listing, as Plex answers it. Collections are asked to stay out
+        (``includeCollections=0``), but a server may list them anyway: skip items of another
+        ``type`` (see :func:`of_type`). Tag lists are as the listing shows them: cut short."""
         doing = (
             f"counting {libtype.noun}"
             if size == 0
@@ -165,61 +190,83 @@ class PlexClient:
         )
         container = self._get(
             f"/library/sections/{section_id}/all",
-            params={"type": str(int(libtype)), **(filters or {})},
-            headers={"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)},
+            params={"type": str(int(libtype)), "includeCollections": "0", **(filters or {})},
+            headers=_page_headers(start, size),
             doing=doing,
         )
         items = container.get("Metadata", [])
         if not isinstance(items, list):
             raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
-        total = container.get("totalSize", container.get("size", len(items)))
-        return Page(items=items, start=start, total=int(total))
+        offset = _number(container.get("offset"))
+        if offset is not None and offset != start:
+            # A page from somewhere else than asked: positions can't be trusted. Transient
+            # (no status), so it is asked for again once.
+            raise PlexBadResponse(
+                f"Plex answered with {libtype.noun} from {offset + 1:,} while {doing}."
+            )
+        total = _number(container.get("totalSize", container.get("size", len(items))))
+        return Page(items=items, start=start, total=total or 0, size=size)
 
-    def iter_pages(
-        self,
-        section_id: int,
-        libtype: LibType,
-        *,
-        page_size: int = 1000,
-        workers: int = 4,
-        filters: Mapping[str, str] | None = None,
-    ) -> Iterator[Page]:
-        """Every page of a listing, in order, with up to ``workers`` requests in flight.
-
-        At most ``workers`` pages are held at once, so memory follows the page size, not the
-        library size.
-        """
-        first = self.page(section_id, libtype, 0, page_size, filters)
-        yield first
-        starts = iter(range(page_size, first.total, page_size))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plex-page")
-        pending: deque[Future[Page]] = deque()
-
-        def submit_next() -> None:
-            start = next(starts, None)
-            if start is not None:
-                pending.append(
-                    pool.submit(self.page, section_id, libtype, start, page_size, filters)
-                )
-
+    def metadata(self, rating_keys: Sequence[int], *, doing: str = "") -> list[Item]:
+        """The items with these rating keys, complete (every tag; release types), from
+        ``/library/metadata/{k1,k2,…}``. Items Plex no longer has are left out."""
+        if not rating_keys:
+            return []
+        keys = ",".join(str(int(key)) for key in rating_keys)
+        doing = doing or f"reading the details of {len(rating_keys):,} items"
         try:
-            for _ in range(workers):
-                submit_next()
-            while pending:
-                page = pending.popleft().result()
-                submit_next()
-                yield page
-        finally:
-            # On failure, don't wait for requests still in flight (one may hang until timeout).
-            pool.shutdown(wait=False, cancel_futures=True)
+            container = self._get(
+                f"/library/metadata/{keys}",
+                headers=_page_headers(0, len(rating_keys)),
+                doing=doing,
+            )
+        except PlexBadResponse as error:
+            if error.status == 404:  # none of them exists any more
+                return []
+            raise
+        items = container.get("Metadata", [])
+        if not isinstance(items, list):
+            raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
+        return items
+
+    def complete(
+        self,
+        items: Sequence[Item],
+        libtype: LibType,
+        unless: Callable[[Item], bool] | None = None,
+    ) -> list[Item]:
+        """``items`` from a listing, with every tag: those a listing may have cut short
+        (:func:`listing_may_cut`) are read again through their metadata, a few hundred a
+        request, ``unless(item)`` says their tags are known already. Items Plex no longer has
+        are dropped; the order is kept."""
+        wanted = [
+            int(item["ratingKey"])
+            for item in items
+            if listing_may_cut(item, libtype) and not (unless and unless(item))
+        ]
+        if not wanted:
+            return list(items)
+        full: dict[int, Item] = {key: {} for key in wanted}  # {} until Plex answers for it
+        for start in range(0, len(wanted), METADATA_BATCH):
+            batch = wanted[start : start + METADATA_BATCH]
+            doing = f"reading the tags of {len(batch):,} {libtype.noun}"
+            for item in self.metadata(batch, doing=doing):
+                full[int(item["ratingKey"])] = item
+        completed = []
+        for item in items:
+            details = full.get(int(item["ratingKey"]))
+            if details is None:
+                completed.append(item)
+            elif details:  # (the listing's fields, then the item's own, which are complete)
+                completed.append({**item, **details})
+            # else: gone from Plex since it was listed
+        return completed
 
     # --- playlists --------------------------------------------------------------------------
 
     def playlists(self) -> list[PlaylistInfo]:
-        container = self._get(
-            "/playlists", params={"playlistType": "audio"}, doing="listing playlists"
-        )
-        return [_playlist_info(entry) for entry in container.get("Metadata", [])]
+        entries = self._every_page("/playlists", {"playlistType": "audio"}, "listing playlists")
+        return [_playlist_info(entry) for entry in entries if entry.get("type") == "playlist"]
 
     def create_playlist(
         self, title: str, rating_keys: Sequence[int], machine_identifier: str
@@ -257,10 +304,28 @@ class PlexClient:
         self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
 
     def playlist_item_keys(self, playlist_id: int) -> list[int]:
-        container = self._get(
-            f"/playlists/{playlist_id}/items", doing="reading the playlist's tracks"
+        entries = self._every_page(
+            f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
         )
-        return [int(item["ratingKey"]) for item in container.get("Metadata", [])]
+        return [int(item["ratingKey"]) for item in entries]
+
+    def _every_page(self, path: str, params: Mapping[str, str], doing: str) -> list[Item]:
+        """Every entry of a small list (playlists, a playlist's items), page by page: Plex
+        refuses, or will, list requests that name no page. A page shorter than asked is
+        followed by the next one from where it ended, so no entry is skipped."""
+        entries: list[Item] = []
+        while True:
+            start = len(entries)
+            container = self._get(
+                path, params=params, headers=_page_headers(start, LIST_PAGE), doing=doing
+            )
+            page = container.get("Metadata") or []
+            if not isinstance(page, list):
+                raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
+            entries.extend(page)
+            total = _number(container.get("totalSize"))
+            if not page or total is None or len(entries) >= total:
+                return entries
 
     # --- transport ----------------------------------------------------------------------------
 
@@ -364,6 +429,52 @@ class PlexClient:
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
 _URI_CHUNK = 200
+# Rating keys per /library/metadata/{keys} request: URLs of about 1.5 kB.
+METADATA_BATCH = 200
+# Entries per page of a small list (playlists); Plex warns about pages above 1,000.
+LIST_PAGE = 1000
+# Every cut tag list reported keeps at least this many entries (python-plexapi #249, #200: 2
+# genres or collections; #409, #1194: 3 actors), so a list shorter than this is complete.
+LISTED_TAGS_AT_LEAST = 2
+# Tag lists Plex items carry: what a listing may cut. Albums' Format and Subformat (release
+# types) a listing may leave out altogether.
+TAG_LISTS = ("Genre", "Style", "Mood", "Country", "Format", "Subformat")
+
+
+def listing_may_cut(item: Item, libtype: LibType) -> bool:
+    """Whether a listing may have left some of the item's tags out, so that only its own
+    metadata is sure to have them all. An album: always (listings may leave its release types
+    out entirely, and nothing in the listing says whether it has any). An artist or a track:
+    when one of its tag lists holds as many entries as a listing may keep, at least
+    :data:`LISTED_TAGS_AT_LEAST`; a shorter list was not cut."""
+    if libtype is LibType.ALBUM:
+        return True
+    for kind in TAG_LISTS:
+        entries = item.get(kind)
+        if entries and len(entries) >= LISTED_TAGS_AT_LEAST:
+            return True
+    return False
+
+
+def of_type(items: Iterable[Item], libtype: LibType) -> list[Item]:
+    """The items of a listing that are of the type asked for (collections and anything else a
+    server mixes in are not)."""
+    wanted = libtype.plex_type
+    return [item for item in items if item.get("type", wanted) == wanted]
+
+
+def _page_headers(start: int, size: int) -> dict[str, str]:
+    return {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
+
+
+def _number(value: Any) -> int | None:
+    """An int from what Plex sends (counts arrive as numbers or strings), or None."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _items_uri(machine_identifier: str, rating_keys: Sequence[int]) -> str:

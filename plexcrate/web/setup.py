@@ -165,9 +165,8 @@ async def _ask_plex(credentials: Credentials) -> tuple[ServerIdentity, list[Musi
     """The server's identity and music libraries; a 400 saying what is wrong if Plex fails."""
 
     def ask() -> tuple[ServerIdentity, list[MusicSection]]:
-        with PlexClient(
-            credentials.plex_url, credentials.plex_token, timeout=CHECK_TIMEOUT, retries=0
-        ) as client:
+        candidate = Settings().with_plex(credentials.plex_url, credentials.plex_token)
+        with PlexClient.from_settings(candidate, timeout=CHECK_TIMEOUT, retries=0) as client:
             return client.identity(), client.music_sections()
 
     try:
