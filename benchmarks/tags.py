@@ -2,7 +2,7 @@
 
 Real Plex listings cut tag lists short and leave albums' release types out (issue 12), so a
 sync reads every album, and each artist and track whose listed tags may have been cut, again
-through ``/library/metadata/{keys}`` (200 keys a request, in the page's worker). Measured
+through ``/library/metadata/{keys}`` (400 keys a request, in the page's worker). Measured
 against the same sync taking the listings' tags as they come (a client whose ``complete`` does
 nothing: wrong tags, but what the sync cost before). In-process, alternately, against the
 real-shaped simulator in its own process; the simulator's request log says how many metadata

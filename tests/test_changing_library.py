@@ -10,7 +10,7 @@ skip), and the whole full sync (whose final check also brings in what changed me
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from conftest import TOKEN
@@ -27,20 +27,19 @@ ALL = "/library/sections/1/all"
 
 
 @pytest.fixture
-def lib() -> SimLibrary:
+def sim_library() -> SimLibrary:
+    """The library of conftest's simulator (``plex``) and client for this module."""
     return SimLibrary.generate(tracks=3000, seed=12)
 
 
 @pytest.fixture
-def sim(lib: SimLibrary) -> Iterator[PlexSimulator]:
-    with PlexSimulator(lib, token=TOKEN, strict=True) as simulator:
-        yield simulator
+def lib(sim_library: SimLibrary) -> SimLibrary:
+    return sim_library
 
 
 @pytest.fixture
-def client(sim: PlexSimulator) -> Iterator[PlexClient]:
-    with PlexClient(sim.url, TOKEN, timeout=5, retry_delay=0) as plex_client:
-        yield plex_client
+def sim(plex: PlexSimulator) -> PlexSimulator:
+    return plex
 
 
 def read_tracks(client: PlexClient, *, page_size: int = 100, workers: int = 3) -> list[int]:

@@ -429,8 +429,9 @@ class PlexClient:
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
 _URI_CHUNK = 200
-# Rating keys per /library/metadata/{keys} request: URLs of about 1.5 kB.
-METADATA_BATCH = 200
+# Rating keys per /library/metadata/{keys} request: URLs of about 3 kB, and a full sync's page of
+# albums (a fifth of a small library's, a thousand of a big one's) in one to three requests.
+METADATA_BATCH = 400
 # Entries per page of a small list (playlists); Plex warns about pages above 1,000.
 LIST_PAGE = 1000
 # Every cut tag list reported keeps at least this many entries (python-plexapi #249, #200: 2

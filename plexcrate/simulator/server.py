@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -24,16 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from plexcrate.simulator import admin, routes
-from plexcrate.simulator.faults import (
-    PAGE_FAULTS,
-    TRACK_PAGES_PARAMS,
-    TRACK_PAGES_PATH,
-    Fault,
-    FaultPlan,
-    Gate,
-    Hooks,
-    Latency,
-)
+from plexcrate.simulator.faults import PAGE_FAULTS, Fault, FaultPlan, Gate, Hooks, Latency
 from plexcrate.simulator.library import SimLibrary
 from plexcrate.simulator.listing import parse_int
 from plexcrate.simulator.messages import Request, Response, ServerMode, error
@@ -96,18 +87,11 @@ class PlexSimulator:
     def latency_state(self) -> tuple[Latency | None, Gate]:
         return self._latency
 
-    def on_request(
-        self,
-        action: Callable[[], object],
-        path: str | None = TRACK_PAGES_PATH,
-        params: Mapping[str, Any] | None = TRACK_PAGES_PARAMS,
-        nth: int = 1,
-        times: int | None = 1,
-    ) -> Fault:
-        """Run ``action()`` once the ``nth`` matching request has been answered, before its
-        answer goes out (by default: the nth page of the first section's tracks). Requests
-        served later see what it changed; those already answered do not."""
-        return self.hooks.add(action, path, params, nth, times)
+    def on_request(self, action: Callable[[], object], **where: Any) -> Fault:
+        """Run ``action()`` once the ``nth`` request matching ``path`` and ``params`` has been
+        answered, before its answer goes out (by default: the nth page of the first section's
+        tracks; see :meth:`Hooks.add`). Requests served later see what it changed."""
+        return self.hooks.add(action, **where)
 
     def unpaged_requests(self) -> list[RequestRecord]:
         """The list requests that named no page (what PMS warns about)."""

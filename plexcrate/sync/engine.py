@@ -42,7 +42,6 @@ from plexcrate.sync.incremental import (
     NeedsFullSync,
     capped_watermark,
     read_changes,
-    reconcile,
     refresh_since,
 )
 from plexcrate.sync.mapping import MAPPING_VERSION, album_row, artist_row, track_row
@@ -270,16 +269,7 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
         raise NeedsFullSync("the cache does not say where a refresh should start")
     patch = LibraryPatch(conn)
     try:
-        options = run.options
-        read_changes(
-            patch,
-            run.client,
-            run.sections,
-            run.progress,
-            since=since,
-            page_size=options.page_size,
-            workers=options.workers,
-        )
+        _read_changes(patch, run, since)
         run.progress.set_phase(Phase.SAVING)
         newest = capped_watermark(patch.newest, run.clock())
         return patch.finish(
@@ -359,21 +349,26 @@ def _check_and_commit(conn: sqlite3.Connection, run: _Run, newest: int | None) -
     )
 
 
+def _read_changes(patch: LibraryPatch, run: _Run, since: int, counts_only: bool = False) -> None:
+    options = run.options
+    read_changes(
+        patch,
+        run.client,
+        run.sections,
+        run.progress,
+        since=since,
+        page_size=options.page_size,
+        workers=options.workers,
+        counts_only=counts_only,
+    )
+
+
 def _checked(conn: sqlite3.Connection, run: _Run, since: int) -> LibraryPatch:
     """A patch that made the library hold what Plex counts, in up to CHECK_ROUNDS tries."""
-    options = run.options
     for attempt in range(1, CHECK_ROUNDS + 1):
         patch = LibraryPatch(conn, begin=False)
         try:
-            reconcile(
-                patch,
-                run.client,
-                run.sections,
-                run.progress,
-                since=since,
-                page_size=options.page_size,
-                workers=options.workers,
-            )
+            _read_changes(patch, run, since, counts_only=True)
             return patch
         except NeedsFullSync as problem:
             log.warning("Full sync: check %d of %d failed: %s.", attempt, CHECK_ROUNDS, problem)

@@ -116,35 +116,23 @@ def read_changes(
     since: int,
     page_size: int,
     workers: int,
+    counts_only: bool = False,
 ) -> None:
-    """Bring ``patch`` level with Plex for ``sections``, reading what changed after ``since``."""
-    with _ChangeReader(
-        patch, client, progress, since=since, page_size=page_size, workers=workers
-    ) as reader:
-        for section in sections:
-            reader.section(section)
+    """Bring ``patch`` level with Plex for ``sections``, reading what changed after ``since``.
 
-
-def reconcile(
-    patch: LibraryPatch,
-    client: PlexClient,
-    sections: Sequence[MusicSection],
-    progress: SyncProgress,
-    *,
-    since: int,
-    page_size: int,
-    workers: int,
-) -> None:
-    """Steps 2 and 3 alone: make ``patch`` hold what Plex counts, for each section, reading
-    again what the counts show differs; :class:`NeedsFullSync` if they cannot be made to agree.
-    A full sync ends with this (the library may have changed while it was read). ``since``:
-    as for :func:`read_changes`, items stamped after it may have changed since they were read.
+    ``counts_only``: steps 2 and 3 alone, making ``patch`` hold what Plex counts by reading
+    again what the counts show differs (:class:`NeedsFullSync` if they cannot be made to agree):
+    a full sync's check of what it read, as the library may have changed meanwhile; items stamped
+    after ``since`` may have changed after they were read, and have their tags read again.
     """
     with _ChangeReader(
         patch, client, progress, since=since, page_size=page_size, workers=workers
     ) as reader:
         for section in sections:
-            reader.reconcile(section)
+            if counts_only:
+                reader.reconcile(section)
+            else:
+                reader.section(section)
 
 
 class _ChangeReader:
