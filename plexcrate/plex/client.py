@@ -257,8 +257,12 @@ class PlexClient:
             details = full.get(int(item["ratingKey"]))
             if details is None:
                 completed.append(item)
-            elif details:  # (the listing's fields, then the item's own, which are complete)
-                completed.append({**item, **details})
+            elif details:
+                # The item's own metadata has every field; the listing's fill any it lacks
+                # (in place: a page of them is held while the sync reads on).
+                for field, value in item.items():
+                    details.setdefault(field, value)
+                completed.append(details)
             # else: gone from Plex since it was listed
         return completed
 

@@ -63,12 +63,14 @@ class ListingChanged(PlexError):
 @dataclass(frozen=True, slots=True)
 class Listing:
     """One listing to read: a section's items of a type, optionally filtered. ``expected``:
-    how many items it holds (from a count), so that its pages can all be asked for at once."""
+    how many items it holds (from a count), so that its pages can all be asked for at once.
+    ``page_size``: at most this many items a page, if fewer than the reader's."""
 
     section_id: int
     libtype: LibType
     filters: Mapping[str, str] | None = None
     expected: int | None = None
+    page_size: int | None = None
 
 
 Complete = Callable[[list[Item], Listing], list[Item]]
@@ -159,9 +161,10 @@ class ListingReader:
     # --- planning -----------------------------------------------------------------------------
 
     def _state(self, listing: Listing) -> _State:
+        page_size = min(self._page_size, max(2, listing.page_size or self._page_size))
         if listing.expected is None:
-            return _State(listing, self._page_size, [0])
-        size = _page_size(listing.expected, self._page_size, self._workers)
+            return _State(listing, page_size, [0])
+        size = _page_size(listing.expected, page_size, self._workers)
         state = _State(listing, size, [0], known_total=True)
         _plan_until(state, listing.expected)
         return state
@@ -193,7 +196,10 @@ class ListingReader:
         wanted = of_type(page.items, listing.libtype)
         if self._complete is not None and wanted:
             wanted = self._complete(wanted, listing)
-        return _Fetched(page, keys, {int(item["ratingKey"]): item for item in wanted})
+        # The page's own items go (what was read again replaces them): memory holds the
+        # pages in flight, and a page of albums read again would otherwise be held twice.
+        bare = Page([], page.start, page.total, page.size)
+        return _Fetched(bare, keys, {int(item["ratingKey"]): item for item in wanted})
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ person understands.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
 import math
@@ -34,7 +36,14 @@ from plexcrate.cache.patch import LibraryPatch
 from plexcrate.cache.schema import SCHEMA_VERSION
 from plexcrate.cache.snapshot import SnapshotBuilder
 from plexcrate.cache.state import SyncCursor, SyncState, clear_library, read_sync_state
-from plexcrate.plex.client import LibType, MusicSection, Page, PlexClient, ServerIdentity
+from plexcrate.plex.client import (
+    METADATA_BATCH,
+    LibType,
+    MusicSection,
+    Page,
+    PlexClient,
+    ServerIdentity,
+)
 from plexcrate.plex.errors import PlexError
 from plexcrate.plex.paging import Listing, ListingReader
 from plexcrate.sync.incremental import (
@@ -304,6 +313,7 @@ def _full(db: Database, run: _Run) -> int:
                     progress.set_phase(_PHASES[listing.libtype])
                     _add_pages(builder, listing, pages, progress)
             newest = builder.newest_timestamp()
+            _give_back_freed_memory()
             builder.swap()
             return _check_and_commit(conn, run, newest)
         except BaseException:
@@ -311,6 +321,16 @@ def _full(db: Database, run: _Run) -> int:
             raise
 
     return db.write(build)
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory the pages held back to the system before SQLite sorts the new indexes:
+    CPython keeps freed blocks for reuse, and glibc keeps freed heap, so the index build would
+    otherwise come on top of the pages' high-water mark (at 500,000 tracks, 18 MB of the
+    peak). Elsewhere than glibc, nothing to do."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _add_pages(
@@ -384,6 +404,10 @@ _PHASES = {LibType.ARTIST: Phase.ARTISTS, LibType.ALBUM: Phase.ALBUMS, LibType.T
 # How many times a full sync checks its result against Plex's counts (and patches it) before
 # it gives up on a library that keeps changing.
 CHECK_ROUNDS = 3
+# Albums (all) and artists (most) are read again through their metadata, a worker holding a
+# page of them twice meanwhile: pages of one metadata request keep that to the memory of a
+# page of tracks (at 500,000 tracks, 15 MB less at the peak; a few more round trips).
+_COMPLETED_PAGES = {LibType.ALBUM: METADATA_BATCH, LibType.ARTIST: METADATA_BATCH}
 
 
 def _count_listings(
@@ -394,7 +418,7 @@ def _count_listings(
     with ThreadPoolExecutor(max(workers, 1), thread_name_prefix="plex-count") as pool:
         totals = list(pool.map(lambda listing: client.count(*listing), wanted))
     return [
-        Listing(section_id, libtype, expected=total)
+        Listing(section_id, libtype, expected=total, page_size=_COMPLETED_PAGES.get(libtype))
         for (section_id, libtype), total in zip(wanted, totals, strict=True)
     ]
 

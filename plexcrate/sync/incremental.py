@@ -162,7 +162,9 @@ class _ChangeReader:
         self._client = client
         self._progress = progress
         self._workers = max(workers, 1)
-        self._known = patch.known_updates()
+        # The cache's albums' and artists' updatedAt (see _known_as), read on this thread (the
+        # writer's connection is not the workers') before the first album or artist listing.
+        self._known: dict[int, int | None] = {}
         self._reader = ListingReader(
             client, page_size=page_size, workers=workers, complete=self._complete
         )
@@ -177,6 +179,7 @@ class _ChangeReader:
     def section(self, section: MusicSection) -> None:
         s = section.id
         after = str(self._since)
+        self._know_the_cache()
         # 1. What changed after the watermark, by Plex's own timestamps. The listings are small
         #    and independent, so they are all asked for at once. Albums after tracks, so that
         #    an album's new tracks are in when its counts are compared.
@@ -204,11 +207,13 @@ class _ChangeReader:
         plex = self._plex_counts(s)
         cached = self._patch.counts(s)
         if (cached.tracks, cached.played, cached.albums) != (plex.tracks, plex.played, plex.albums):
+            self._know_the_cache()
             everything = Listing(s, LibType.ALBUM, None, expected=plex.albums)
             self._albums(s, None, self._reader.read(everything))
             self._reread(s)
             cached = self._patch.counts(s)
         if cached.artists != plex.artists:
+            self._know_the_cache()
             everyone = Listing(s, LibType.ARTIST, None, expected=plex.artists)
             self._albums_of(s, self._artists(s, None, self._reader.read(everyone)))
             self._reread(s)
@@ -230,6 +235,12 @@ class _ChangeReader:
     def _known_as(self, key: int, updated: int | None) -> bool:
         """Whether the cache holds the item as Plex stamped it, before ``since``."""
         return updated is not None and updated <= self._since and self._known.get(key) == updated
+
+    def _know_the_cache(self) -> None:
+        """Read what :meth:`_known_as` compares with, once (a full sync's check whose counts
+        agree lists no album, and needs none of it)."""
+        if not self._known:
+            self._known = self._patch.known_updates()
 
     def _kept(self, rows: Sequence[ArtistRow] | Sequence[AlbumRow]) -> set[int]:
         """Rows whose tags were not read again (see :meth:`_unchanged`)."""
