@@ -325,10 +325,10 @@ def _full(db: Database, run: _Run) -> int:
 
 def _give_back_freed_memory() -> None:
     """Hand the memory the pages held back to the system before SQLite sorts the new indexes:
-    CPython keeps freed blocks for reuse, and glibc keeps freed heap, so the index build would
-    otherwise come on top of the pages' high-water mark (at 500,000 tracks, 18 MB of the
-    peak). Elsewhere than glibc, nothing to do."""
-    gc.collect()
+    glibc keeps freed heap for reuse, so the index build would otherwise come on top of the
+    pages' high-water mark (at 500,000 tracks, 18 MB of the peak). The pages are acyclic and
+    already freed: no collection is needed (one would pause every thread of the web app; see
+    _SyncingProcess). ctypes releases the GIL for the call. Elsewhere than glibc, nothing."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
