@@ -31,6 +31,7 @@ from plex_oracle import cached_tracks
 
 from plexcrate.cache.database import Database
 from plexcrate.plex.client import LibType, PlexClient, listing_may_cut, of_type
+from plexcrate.plex.errors import PlexBadResponse
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.sync.engine import SyncOptions, full_sync
 from plexcrate.sync.mapping import album_row, artist_row
@@ -220,12 +221,15 @@ class _FixtureServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen: list[tuple[str, dict[str, str], dict[str, str | None]]] = []
+        self.offset_error = 0  # added to the offset its pages name (a server that misplaces them)
 
     def answer(self, path: str, params: dict[str, str], paging: dict[str, Any]) -> tuple[int, dict]:
         routes: dict[str, Callable[[], tuple[int, dict]]] = {
             "/": lambda: (200, ROOT),
             "/library/sections": lambda: (200, SECTIONS),
-            f"/library/sections/{SECTION}/all": lambda: _paged(_listed(params, paging), paging),
+            f"/library/sections/{SECTION}/all": lambda: _paged(
+                _listed(params, paging), paging, self.offset_error
+            ),
             "/playlists": lambda: _paged(PLAYLISTS, paging),
             "/playlists/501/items": lambda: _paged([*TRACKS] * 700, paging),  # 2,100 entries
         }
@@ -248,12 +252,14 @@ def _listed(params: dict[str, str], paging: dict[str, Any]) -> list[dict[str, An
     return items
 
 
-def _paged(items: list[dict[str, Any]], paging: dict[str, Any]) -> tuple[int, dict]:
+def _paged(
+    items: list[dict[str, Any]], paging: dict[str, Any], offset_error: int = 0
+) -> tuple[int, dict]:
     if paging["X-Plex-Container-Start"] is None or paging["X-Plex-Container-Size"] is None:
         return 400, {}  # a list request without paging: refused, as PMS says it will be
     start, size = int(paging["X-Plex-Container-Start"]), int(paging["X-Plex-Container-Size"])
     page = items[start : start + size]
-    body = {"size": len(page), "totalSize": len(items), "offset": start}
+    body = {"size": len(page), "totalSize": len(items), "offset": start + offset_error}
     return 200, ({**body, "Metadata": page} if page else body)
 
 
@@ -308,6 +314,21 @@ def test_items_gone_between_listing_and_metadata_are_dropped(client: PlexClient)
     gone = {**EP, "ratingKey": "999"}
     assert [a["ratingKey"] for a in client.complete([gone, EP], LibType.ALBUM)] == ["170"]
     assert client.metadata([998, 999]) == []  # Plex answers 404 when none is left
+
+
+def test_a_page_that_names_another_offset_than_asked_is_refused(
+    client: PlexClient, server: _FixtureServer
+) -> None:
+    """Its items' places can't be trusted: asked once more (a passing glitch), then an error."""
+    server.offset_error = 1
+    try:
+        with pytest.raises(PlexBadResponse) as refused:
+            client.page(SECTION, LibType.ALBUM, 0, 2)
+    finally:
+        server.offset_error = 0
+    assert str(refused.value) == "Plex answered with albums from 2 while reading albums 1–2."
+    asked = [p for path, _, p in server.seen if path.endswith("/all")]
+    assert [p["X-Plex-Container-Start"] for p in asked[-2:]] == ["0", "0"]
 
 
 def test_playlists_are_read_page_by_page(client: PlexClient, server: _FixtureServer) -> None:
