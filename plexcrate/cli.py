@@ -30,6 +30,7 @@ from plexcrate.config import ConfigError, Settings
 from plexcrate.plex.client import PlexClient
 from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
 from plexcrate.sync.progress import SyncProgress
+from plexcrate.sync.timelimit import TimeLimit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,7 +44,12 @@ def main() -> None:
 
 @main.command()
 @click.option("--full", is_flag=True, help="Rebuild the whole cache instead of refreshing it.")
-def sync(full: bool) -> None:
+@click.option(
+    "--allow-shrink",
+    is_flag=True,
+    help="Save the sync even if it removes all the cached tracks or more than half of them.",
+)
+def sync(full: bool, allow_shrink: bool) -> None:
     """Mirror the Plex music library into the local cache."""
     settings = _settings()
     if not settings.plex_configured:
@@ -51,12 +57,14 @@ def sync(full: bool) -> None:
             "No Plex server is configured. Set PLEX_URL and PLEX_TOKEN, "
             "or try `plexcrate demo` to see plexcrate with a simulated server."
         )
+    limit = TimeLimit.from_settings(settings)
+    options = SyncOptions(libraries=settings.music_libraries, time_limit=limit)
     with _database(settings, replace_unreadable=True) as db, _client(settings) as client:
         progress = SyncProgress()
         result = _with_progress_bar(
             progress,
             lambda: sync_library(
-                db, client, progress, SyncOptions(libraries=settings.music_libraries), full=full
+                db, client, progress, options, full=full, allow_shrink=allow_shrink
             ),
         )
     if result.replaced_server:
@@ -91,6 +99,11 @@ def _with_progress_bar(progress: SyncProgress, run: Callable[[], SyncResult]) ->
     error = outcome.get("error")
     if isinstance(error, SyncFailed):
         _fail(f"Sync failed: {error}")
+    if isinstance(error, Exception):  # a bug: a line to report, never a traceback
+        _fail(
+            f"The sync stopped because of an internal error ({type(error).__name__}: {error}); "
+            "the previous library is kept."
+        )
     if error is not None:
         raise error
     return outcome["result"]

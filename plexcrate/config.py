@@ -9,6 +9,8 @@ the app shows the setup screen (or ``plexcrate demo`` runs against the bundled s
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import math
 import os
 import re
 import tempfile
@@ -16,11 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import orjson
 
 CACHE_FILE_NAME = "library_cache.db"
 SETTINGS_FILE_NAME = "settings.json"
+ART_FOLDER_NAME = "art"
 
 PlexSource = Literal["env", "file", "demo"]
 
@@ -36,6 +40,56 @@ def check_plex_token(token: str) -> str:
     if not _TOKEN.fullmatch(token):
         raise ValueError(TOKEN_RULE)
     return token
+
+
+URL_EXAMPLE = "http://192.168.1.10:32400"
+_LABEL = re.compile(r"[\w-]{1,63}")  # a host name's part between dots (letters of any script)
+
+
+def check_plex_url(text: str) -> str:
+    """The Plex server's address, tidied (``http://nas:32400/`` → ``http://nas:32400``).
+
+    ValueError says what is wrong, completing "PLEX_URL …" or "plex_url: …", and never quotes
+    the address: one copied from Plex's "View XML" carries the token in its query.
+    """
+    url = text.strip().rstrip("/")
+    if not url.isprintable() or any(ch.isspace() for ch in url):
+        raise ValueError("must be one address, without spaces or control characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError("has unmatched brackets (they go around an IPv6 address)") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// address, like {URL_EXAMPLE}")
+    if "x-plex-token" in url.lower() or parts.password:
+        raise ValueError(
+            f"must be just the server's address, like {URL_EXAMPLE}: this one carries a Plex "
+            "token (X-Plex-Token) or a password, which goes with the token, separately"
+        )
+    if parts.username or parts.query or parts.fragment:
+        raise ValueError("must be just the server's address, without a login, query or fragment")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("has a port that is not a number from 1 to 65535")
+    if not _is_host(parts.hostname or ""):
+        raise ValueError(
+            f"must name its host as an IP address or a host name, like {URL_EXAMPLE} or "
+            "http://nas.local:32400"
+        )
+    return url
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
 
 
 class ConfigError(ValueError):
@@ -55,11 +109,19 @@ class Settings:
     # web/security.py on DNS rebinding.
     allowed_hosts: tuple[str, ...] = ()
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
+    art_cache_mb: float = 500.0  # album and artist art kept on disk (in the data folder's art/)
     plex_source: PlexSource | None = None  # where the Plex server's URL and token came from
+    # How long a whole sync may take: this, plus the next for every 1,000 tracks (seconds).
+    sync_time_base_s: float = 600.0
+    sync_time_per_1000_tracks_s: float = 15.0
 
     @property
     def cache_path(self) -> Path:
         return self.data_dir / CACHE_FILE_NAME
+
+    @property
+    def art_path(self) -> Path:
+        return self.data_dir / ART_FOLDER_NAME
 
     @property
     def settings_path(self) -> Path:
@@ -86,10 +148,16 @@ class Settings:
             raise ConfigError(
                 f"The settings file {settings.settings_path}: plex_token {TOKEN_RULE}."
             )
+        try:
+            url = check_plex_url(str(saved["plex_url"]))
+        except ValueError as problem:
+            raise ConfigError(
+                f"The settings file {settings.settings_path}: plex_url {problem}."
+            ) from None
         libraries = settings.music_libraries or tuple(saved.get("music_libraries", ()))
         return replace(
             settings,
-            plex_url=str(saved["plex_url"]),
+            plex_url=url,
             plex_token=str(saved["plex_token"]),
             music_libraries=libraries,
             plex_source="file",
@@ -99,15 +167,20 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(
-            plex_url=_text(env, "PLEX_URL"),
+            plex_url=_url(env, "PLEX_URL"),
             plex_token=_token(env, "PLEX_TOKEN"),
             data_dir=Path(_text(env, "PLEXCRATE_DATA_DIR") or "data"),
-            plex_timeout=_positive_number(env, "PLEXCRATE_PLEX_TIMEOUT", 30.0),
+            plex_timeout=_number(env, "PLEXCRATE_PLEX_TIMEOUT", 30.0, "seconds", 3600),
             music_libraries=_names(env, "PLEX_MUSIC_LIBRARY"),
-            stale_after_hours=_positive_number(env, "PLEXCRATE_STALE_AFTER_HOURS", 24.0),
+            stale_after_hours=_number(env, "PLEXCRATE_STALE_AFTER_HOURS", 24.0, "hours", 87_600),
             password=_text(env, "PLEXCRATE_PASSWORD"),
             allowed_hosts=_host_names(env, "PLEXCRATE_ALLOWED_HOSTS"),
-            probe_interval=_positive_number(env, "PLEXCRATE_PROBE_INTERVAL", 10.0),
+            probe_interval=_number(env, "PLEXCRATE_PROBE_INTERVAL", 10.0, "seconds", 3600),
+            sync_time_base_s=_number(env, "PLEXCRATE_SYNC_TIME_BASE", 600.0, "seconds", 604_800),
+            sync_time_per_1000_tracks_s=_number(
+                env, "PLEXCRATE_SYNC_TIME_PER_1000_TRACKS", 15.0, "seconds", 3600
+            ),
+            art_cache_mb=_number(env, "PLEXCRATE_ART_CACHE_MB", 500.0, "megabytes", 1_000_000),
         )
 
 
@@ -123,16 +196,30 @@ def _token(env: Mapping[str, str], name: str) -> str | None:
     return token
 
 
-def _positive_number(env: Mapping[str, str], name: str, default: float) -> float:
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = _text(env, name)
+    if raw is None:
+        return None
+    try:
+        return check_plex_url(raw)
+    except ValueError as problem:
+        raise ConfigError(f"{name} {problem}.") from None
+
+
+def _number(env: Mapping[str, str], name: str, default: float, unit: str, most: float) -> float:
+    """A positive number of ``unit`` up to ``most``; the message names the variable."""
     raw = _text(env, name)
     if raw is None:
         return default
+    shown = repr(raw if len(raw) <= 30 else raw[:30] + "…")
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds or hours, not {raw!r}") from None
-    if not value > 0:
-        raise ConfigError(f"{name} must be greater than zero, not {raw!r}")
+        raise ConfigError(f"{name} must be a number of {unit}, not {shown}.") from None
+    if not (math.isfinite(value) and 0 < value <= most):
+        raise ConfigError(
+            f"{name} must be a number of {unit} above 0 and at most {most:,g}, not {shown}."
+        )
     return value
 
 

@@ -141,14 +141,14 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
                 shooter.shoot(page, viewport, "library")
                 page.locator("#filters-toggle").click()
                 shooter.shoot(page, viewport, "filters")
-                page.locator("#filters-toggle").click()
+                page.get_by_role("button", name="Show the tracks").click()
             else:
                 shooter.shoot(page, viewport, "library")
 
             # The playlist builder, with a preview.
             page.get_by_role("button", name="Build playlist").click()
             builder = page.get_by_role("dialog", name="Build a playlist")
-            builder.get_by_role("spinbutton", name="Number of tracks").fill("25")
+            builder.get_by_role("textbox", name="Number of tracks").fill("25")
             builder.get_by_role("checkbox", name="Favour higher ratings").check()
             builder.get_by_role("checkbox", name="At most 2 tracks per artist").check()
             builder.get_by_role("button", name="Pick tracks").click()

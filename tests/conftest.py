@@ -4,12 +4,14 @@ app running in uvicorn against them."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from web_harness import PROBE_INTERVAL, TEST_SYNC_OPTIONS, AppServer
 
 from plexcrate.cache.database import Database
@@ -20,11 +22,39 @@ from plexcrate.web.app import create_app
 
 TOKEN = "test-token-do-not-log"
 
+# Property-based tests (hypothesis, and schemathesis on top of it) give the same answer every run
+# in CI: the "ci" profile derandomizes them (examples follow from each test's source) and keeps no
+# example database. Local runs explore with a new seed each time; a failure they find is added to
+# its test as an explicit @example, so that CI checks it from then on. HYPOTHESIS_PROFILE picks a
+# profile by hand ("ci" reproduces CI's examples locally).
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() in ("true", "1") else "explore")
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: a test of tens of seconds (run by default; -m 'not slow' skips them)"
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Parallel runs (pytest-xdist, ``--dist loadgroup``) keep each module on one worker, so its
+    module-scoped fixtures (a simulator, a synced library) are built once, and all the browser
+    tests on one worker, so they share one Chromium."""
+    for item in items:
+        browser = item.path.parent.name == "browser"
+        item.add_marker(pytest.mark.xdist_group("browser" if browser else item.path.stem))
 
 
 @pytest.fixture
@@ -81,6 +111,15 @@ def start_app(app_settings: Settings, caplog: pytest.LogCaptureFixture) -> Itera
     for server in servers:
         assert not any(TOKEN.encode() in body for body in server.bodies)
     assert TOKEN not in caplog.text
+
+
+@pytest.fixture
+def synced_server(start_app: StartApp) -> AppServer:
+    """The app, its cache synced once through the API from the simulator (600 tracks)."""
+    server = start_app()
+    assert server.sync().status_code == 200
+    server.wait_for_sync_to_end()
+    return server
 
 
 def restartable(simulator: PlexSimulator) -> PlexSimulator:

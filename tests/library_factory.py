@@ -12,13 +12,13 @@ from plexcrate.cache.text import search_text
 
 
 def artist(key: int, title: str, *genres: str) -> ArtistRow:
-    return ArtistRow(key, 1, title, 100, 100, genres)
+    return ArtistRow(key, 1, title, 100, 100, None, genres)
 
 
 def album(
     key: int, artist_key: int, title: str, *genres: str, year: int | None = None, live=False
 ) -> AlbumRow:
-    return AlbumRow(key, 1, artist_key, title, "?", year, live, None, 100, 100, genres)
+    return AlbumRow(key, 1, artist_key, title, "?", year, live, None, 100, 100, None, genres)
 
 
 def track(

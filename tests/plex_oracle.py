@@ -12,6 +12,7 @@ from typing import Any
 
 from plexcrate.cache.database import Database
 from plexcrate.simulator import SimLibrary
+from plexcrate.simulator.images import has_art
 from plexcrate.sync.live import is_live_track
 
 
@@ -74,7 +75,30 @@ def _genre_set(names: list[str]) -> frozenset[str]:
     return frozenset(name.strip().lower() for name in names if name.strip())
 
 
+def expected_art(lib: SimLibrary) -> dict[str, dict[int, str | None]]:
+    """Each album's and artist's art path, as PMS names it (the few without art: None)."""
+
+    def path(key: int, updated_at: int) -> str | None:
+        return f"/library/metadata/{key}/thumb/{updated_at}" if has_art(key) else None
+
+    return {
+        "albums": {k: path(k, a.updated_at) for k, a in lib.albums.items()},
+        "artists": {k: path(k, a.updated_at) for k, a in lib.artists.items()},
+    }
+
+
+def cached_art(db: Database) -> dict[str, dict[int, str | None]]:
+    def read(conn: sqlite3.Connection) -> dict[str, dict[int, str | None]]:
+        return {
+            table: dict(conn.execute(f"SELECT rating_key, thumb FROM {table}").fetchall())
+            for table in ("albums", "artists")
+        }
+
+    return db.read(read)
+
+
 def assert_cache_matches(db: Database, lib: SimLibrary) -> None:
+    assert cached_art(db) == expected_art(lib)
     expected, actual = expected_tracks(lib), cached_tracks(db)
     assert actual.keys() == expected.keys(), (
         f"missing {sorted(expected.keys() - actual.keys())[:10]}, "

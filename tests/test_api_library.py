@@ -308,6 +308,9 @@ def test_the_openapi_document_describes_every_endpoint(app: AppServer) -> None:
         "/api/health",
         "/api/playlists",
         "/api/playlists/preview",
+        "/api/playlists/{playlist_id}",
+        "/api/playlists/{playlist_id}/art",
+        "/api/art/{rating_key}",
         "/api/setup",
         "/api/setup/check",
     }
@@ -325,6 +328,11 @@ def test_the_openapi_document_describes_every_endpoint(app: AppServer) -> None:
     status = document["components"]["schemas"]["LibraryStatus"]["properties"]
     assert {"track_count", "synced_at", "is_syncing", "sync_progress", "error"} <= set(status)
     assert {"plex_connected", "phase", "is_stale", "server_changed"} <= set(status)
+    assert {"machine_identifier", "plex_error"} <= set(status)
+    art = paths["/api/art/{rating_key}"]["get"]
+    size = next(p for p in art["parameters"] if p["name"] == "size")["schema"]
+    assert size["enum"] == [64, 128, 256, 512]
+    assert set(art["responses"]["200"]["content"]) >= {"image/jpeg", "image/png", "image/svg+xml"}
 
 
 def test_the_page_and_the_api_document_are_served(app: AppServer) -> None:

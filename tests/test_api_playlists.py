@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import StartApp
 from web_harness import AppServer
 
+from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary, SimPlaylist
 
 
 @pytest.fixture
-def app(start_app: StartApp) -> AppServer:
-    server = start_app()
-    assert server.sync().status_code == 200
-    server.wait_for_sync_to_end()
-    return server
+def app(synced_server: AppServer) -> AppServer:
+    return synced_server
 
 
 def preview(app: AppServer, **body: Any) -> dict[str, Any]:
@@ -100,7 +97,14 @@ def test_a_new_playlist_arrives_in_plex_with_the_tracks_in_order(
     assert playlist.title == "Friday night"
     assert playlist.item_keys == tracks
     listed = app.get("/api/playlists").json()["playlists"]
-    assert {"id": saved["id"], "title": "Friday night", "item_count": 25, "smart": False} in listed
+    duration = sum(sim_library.tracks[key].duration or 0 for key in tracks)
+    assert {
+        "id": saved["id"],
+        "title": "Friday night",
+        "item_count": 25,
+        "smart": False,
+        "duration_ms": duration,
+    } in listed
 
 
 def test_a_long_playlist_is_saved_whole(app: AppServer, sim_library: SimLibrary) -> None:
@@ -119,7 +123,7 @@ def test_appending_and_replacing(app: AppServer, sim_library: SimLibrary) -> Non
     assert sim_library.playlists[created["id"]].item_keys == first + second
 
     replaced = save(app, rating_keys=second, mode="replace", playlist_id=created["id"])
-    assert replaced == {"id": created["id"], "title": "Mix", "item_count": 3, "smart": False}
+    assert replaced.items() >= {"id": created["id"], "title": "Mix", "item_count": 3}.items()
     assert sim_library.playlists[created["id"]].item_keys == second
 
 
@@ -183,3 +187,90 @@ def test_a_plex_error_while_saving_is_a_502(app: AppServer, plex: PlexSimulator)
     response = app.http.post("/api/playlists", json={"title": "x", "rating_keys": tracks})
     assert response.status_code == 502
     assert "Plex answered 500" in response.json()["error"]
+
+
+# --- names, renaming, deleting ------------------------------------------------------------------
+
+
+def test_a_name_already_taken_asks_before_making_a_second(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    tracks = keys_of(preview(app, count=4)["tracks"])
+    first = save(app, title="Sunday", rating_keys=tracks)
+    again = app.http.post("/api/playlists", json={"title": " sunday ", "rating_keys": tracks})
+    assert again.status_code == 409
+    assert again.json() == {
+        "error": "Plex already has a playlist called “Sunday”. Save again to make a second "
+        "one with the same name, or add the tracks to that one.",
+        "duplicate_of": first["id"],
+    }
+    assert len(sim_library.playlists) == 1
+    # A name that only contains it is another name.
+    save(app, title="Sunday best", rating_keys=tracks)
+    second = save(app, title="Sunday", rating_keys=tracks, allow_duplicate=True)
+    assert second["id"] != first["id"]
+    assert sorted(p.title for p in sim_library.playlists.values()) == [
+        "Sunday", "Sunday", "Sunday best"
+    ]  # fmt: skip
+
+
+def test_a_playlist_is_renamed_and_deleted(app: AppServer, sim_library: SimLibrary) -> None:
+    tracks = keys_of(preview(app, count=3)["tracks"])
+    created = save(app, title="Draft", rating_keys=tracks)
+    renamed = app.http.patch(f"/api/playlists/{created['id']}", json={"title": "  Final  "})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["title"] == "Final" and renamed.json()["item_count"] == 3
+    assert sim_library.playlists[created["id"]].title == "Final"
+
+    deleted = app.http.request("DELETE", f"/api/playlists/{created['id']}", json={})
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert created["id"] not in sim_library.playlists
+    assert app.get("/api/playlists").json() == {"playlists": []}
+    for gone in (
+        app.http.patch(f"/api/playlists/{created['id']}", json={"title": "Again"}),
+        app.http.request("DELETE", f"/api/playlists/{created['id']}", json={}),
+    ):
+        assert gone.status_code == 404
+        assert gone.json() == {"error": "That playlist is no longer on the Plex server."}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({}, "title: is required"),
+        ({"title": ""}, "title: must not be empty"),
+        ({"title": "   "}, "title: a playlist needs a name"),
+        ({"title": "x" * 201}, "title: must be at most 200 characters long"),
+        ({"title": 5}, "title: must be text"),
+    ],
+)
+def test_a_bad_rename_names_the_field(app: AppServer, body: dict[str, Any], message: str) -> None:
+    response = app.http.patch("/api/playlists/5", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"].startswith(message)
+
+
+def test_renaming_and_deleting_with_plex_offline_are_503s(
+    app: AppServer, plex: PlexSimulator
+) -> None:
+    plex.stop()
+    for answer in (
+        app.http.patch("/api/playlists/5", json={"title": "x"}),
+        app.http.request("DELETE", "/api/playlists/5", json={}),
+    ):
+        assert answer.status_code == 503
+        assert answer.json()["error"].startswith("Cannot reach Plex at http://127.0.0.1:")
+
+
+def test_playlists_are_listed_page_by_page(
+    client: PlexClient, sim_library: SimLibrary, plex: PlexSimulator
+) -> None:
+    keys = list(sim_library.tracks)[:3]
+    for n in range(5):
+        sim_library.create_playlist(f"Mix {n}", keys)
+    plex.requests.clear()
+    listed = client.audio_playlists(page_size=2)
+    assert [p.title for p in listed] == [f"Mix {n}" for n in range(5)]
+    pages = [r for r in plex.requests if r.path == "/playlists"]
+    assert [r.headers["X-Plex-Container-Start"] for r in pages] == ["0", "2", "4"]
+    assert {r.headers["X-Plex-Container-Size"] for r in pages} == {"2"}

@@ -32,6 +32,7 @@ def test_an_unconfigured_app_says_so(unconfigured: AppServer) -> None:
         "plex_url": None,
         "music_libraries": [],
         "editable": True,
+        "source": None,
     }
     assert unconfigured.status()["plex_configured"] is False
 
@@ -121,6 +122,7 @@ def test_saving_switches_the_running_app_to_the_server(
         "plex_url": plex.url,
         "music_libraries": [title],
         "editable": True,
+        "source": "file",
     }
     status = unconfigured.wait_for_status(lambda s: s["plex_connected"], what="the probe")
     assert status["plex_configured"] and status["track_count"] == 0
@@ -155,7 +157,8 @@ def test_a_server_set_by_the_environment_cannot_be_changed_here(
     start_app: StartApp, plex: PlexSimulator, app_settings: Settings
 ) -> None:
     app = start_app(plex_source="env")
-    assert app.get("/api/setup").json()["editable"] is False
+    setup = app.get("/api/setup").json()
+    assert (setup["editable"], setup["source"]) == (False, "env")  # the page says where to fix it
     response = app.http.post("/api/setup", json=credentials(plex))
     assert response.status_code == 409
     assert "PLEX_URL and PLEX_TOKEN environment variables" in response.json()["error"]

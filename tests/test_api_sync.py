@@ -94,7 +94,7 @@ def test_the_cache_is_served_while_a_sync_runs_and_status_never_waits_on_plex(
     plex.faults.inject("hang", path=None, params=None, times=None, hang_seconds=30)
     assert app.sync().status_code == 200
 
-    quick = httpx.Client(base_url=app.url, timeout=2.0)
+    quick = httpx.Client(base_url=app.url, timeout=5.0)
     for _ in range(20):
         status = quick.get("/api/library/status").json()
         assert status["is_syncing"]
@@ -146,3 +146,34 @@ def test_without_a_plex_server_the_cache_is_served_and_sync_is_refused(
     assert response.status_code == 409
     assert "No Plex server is configured" in response.json()["error"]
     assert "PLEX_URL" in response.json()["error"]
+
+
+def test_the_status_counts_a_new_library_as_soon_as_it_is_served(
+    start_app: StartApp, plex: PlexSimulator, sim_library: SimLibrary, caplog: Any
+) -> None:
+    """A page of tracks, then the status: once the first holds the new library, the second
+    counts it (it used to say "0 tracks, syncing" for a while after the commit). And the
+    duration in the status is the one the log gives."""
+    app = start_app()
+    plex.latency = SLOW
+    assert app.sync().status_code == 200
+    samples: list[tuple[int, dict[str, Any]]] = []
+    while True:
+        total = app.tracks(exclude_live="false", limit=1)["total"]
+        status = app.status()
+        samples.append((total, status))
+        if not status["is_syncing"]:
+            break
+    assert samples[0][0] == 0 and samples[-1][0] == len(sim_library.tracks)
+    for total, status in samples:
+        # The status may have moved on after the page was read, never lag behind it.
+        if total > 0:
+            assert status["track_count"] == total, (total, status)
+    duration = samples[-1][1]["last_sync_duration_s"]
+    assert f"Synced 600 tracks in {duration:.1f} s." in caplog.text
+
+
+def test_health_answers_head_requests(start_app: StartApp) -> None:
+    app = start_app(plex_url=None, plex_token=None)
+    response = app.http.head("/api/health")
+    assert response.status_code == 200 and response.content == b""

@@ -64,6 +64,11 @@ def change_lots(lib: SimLibrary) -> None:
         lib.rate_track(key, 10.0)
 
 
+def wal_size(cache_path: Path) -> int:
+    wal = cache_path.with_name(cache_path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
 def assert_sound(cache_path: Path) -> None:
     """SQLite's own verdict on the file, and no half-built snapshot left in it."""
     conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True)
@@ -222,9 +227,13 @@ def test_a_disk_that_fills_up_during_a_sync_rolls_it_back_and_the_old_cache_is_s
         )
         assert failed["track_count"] == TRACKS and answers(app) == before
         assert dump(cache) == content
+        # The space the failed sync took is free again, though the process runs on: its
+        # write-ahead log was emptied when the sync rolled back.
+        assert wal_size(cache) == 0
         resource.prlimit(app.process.pid, resource.RLIMIT_FSIZE, (soft, hard))  # space again
         synced = app.synced(full=True)
         assert synced["error"] is None and synced["track_count"] == len(sim_library.tracks)
+        assert wal_size(cache) == 0  # and a sync leaves no log the size of the library
     assert "Traceback" not in app.output
     assert_sound(cache)
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import TOKEN
 from library_factory import dump
-from plex_oracle import assert_cache_matches, assert_same_library
+from plex_oracle import assert_cache_matches, assert_same_library, cached_art
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.queries import TrackFilter, count_tracks
@@ -467,18 +467,29 @@ def test_a_version_1_cache_is_migrated_and_fully_synced(
         assert sync(db, client).kind == "incremental"
 
 
+def synced_then_downgraded(
+    tmp_path: Path, client: PlexClient, version: int, *statements: str
+) -> Path:
+    """A cache synced now, then turned back into what schema ``version`` wrote."""
+    path = tmp_path / f"v{version}.db"
+    with Database(path) as db:
+        sync(db, client)
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute(f"UPDATE sync_state SET schema_version = {version}")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    return path
+
+
 def test_a_version_3_cache_s_search_text_is_rewritten_then_fully_synced(
     tmp_path: Path, client: PlexClient, sim_library: SimLibrary
 ) -> None:
     """Version 3 joined a track's fields with " | ", so searching "|" found every track."""
-    path = tmp_path / "v3.db"
-    with Database(path) as db:
-        sync(db, client)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("UPDATE tracks SET search_text = replace(search_text, char(31), ' | ')")
-    conn.execute("UPDATE sync_state SET schema_version = 3")
-    conn.execute("PRAGMA user_version = 3")
-    conn.close()
+    path = synced_then_downgraded(
+        tmp_path, client, 3, "UPDATE tracks SET search_text = replace(search_text, char(31), ' | ')"
+    )
     with Database(path) as db:
         # Searchable as it should be before any sync: "|" finds nothing, names still match.
         assert count_tracks_matching(db, "|") == 0
@@ -487,6 +498,26 @@ def test_a_version_3_cache_s_search_text_is_rewritten_then_fully_synced(
         result = sync(db, client)
         assert result.kind == "full" and "schema 3" in result.reason
         assert_cache_matches(db, sim_library)
+
+
+def test_a_version_4_cache_gains_art_paths_then_a_full_sync_fills_them(
+    tmp_path: Path, client: PlexClient, sim_library: SimLibrary
+) -> None:
+    """Version 4 kept no art paths; version 5 adds the columns, empty until the next sync."""
+    path = synced_then_downgraded(
+        tmp_path,
+        client,
+        4,
+        "ALTER TABLE albums DROP COLUMN thumb",
+        "ALTER TABLE artists DROP COLUMN thumb",
+    )
+    with Database(path) as db:
+        assert db.read(lambda c: c.execute("SELECT count(*) FROM albums").fetchone()[0]) > 0
+        assert set(cached_art(db)["albums"].values()) == {None}
+        result = sync(db, client)
+        assert result.kind == "full" and "schema 4" in result.reason
+        assert_cache_matches(db, sim_library)  # the art paths included
+        assert sync(db, client).kind == "incremental"
 
 
 def count_tracks_matching(db: Database, text: str) -> int:

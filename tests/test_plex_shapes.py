@@ -333,7 +333,7 @@ def test_a_page_that_names_another_offset_than_asked_is_refused(
 
 def test_playlists_are_read_page_by_page(client: PlexClient, server: _FixtureServer) -> None:
     server.seen.clear()
-    playlists = client.playlists()
+    playlists = client.audio_playlists()
     assert [(p.id, p.title, p.item_count, p.smart) for p in playlists] == [
         (501, "Playlist 1", 3, False),
         (502, "Playlist 2", 3, True),

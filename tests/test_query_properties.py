@@ -36,8 +36,6 @@ from plexcrate.cache.text import fold
 EXAMPLES = settings(
     max_examples=150,
     deadline=None,
-    database=None,
-    derandomize=True,  # the same examples every run: a failure here is never a fluke
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

@@ -140,6 +140,63 @@ def test_hang_ends_after_its_duration_with_a_closed_connection(sim: PlexSimulato
         http.get(ALL, params={"type": 10})
 
 
+def test_a_released_hang_ends_at_once(sim: PlexSimulator) -> None:
+    fault = sim.faults.inject("hang", path=ALL, hang_seconds=60)
+    threading.Timer(0.2, fault.release).start()
+    started = time.monotonic()
+    http = httpx.Client(base_url=sim.url, headers={"X-Plex-Token": TOKEN}, timeout=10)
+    with http, pytest.raises(httpx.RemoteProtocolError, match="disconnected"):
+        http.get(ALL, params={"type": 10})
+    assert time.monotonic() - started < 5
+
+
+def test_trickle_sends_the_whole_answer_a_few_bytes_at_a_time(
+    sim: PlexSimulator, client: httpx.Client
+) -> None:
+    whole = tracks(client).content
+    sim.faults.inject("trickle", path=ALL, trickle_bytes=200, trickle_every=0.01)
+    with client.stream("GET", ALL, params={"type": 10, "X-Plex-Container-Size": 10}) as response:
+        chunks = list(response.iter_raw())
+    assert b"".join(chunks) == whole  # the same answer, every byte of it
+    assert len(chunks) >= len(whole) // 200  # but in pieces, each after a pause
+    with pytest.raises(ValueError, match="trickle_bytes"):
+        sim.faults.inject("trickle", trickle_bytes=0)
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/xml"])
+@pytest.mark.parametrize("total", [5_000_000_000, "abc", 0])
+def test_total_claims_any_totalsize(
+    sim: PlexSimulator, client: httpx.Client, accept: str, total: Any
+) -> None:
+    sim.faults.inject("total", path=ALL, total_size=total)
+    params = {"type": 10, "X-Plex-Container-Size": 10}
+    response = client.get(ALL, params=params, headers={"Accept": accept})
+    if accept == "application/json":
+        container = response.json()["MediaContainer"]
+        assert container["totalSize"] == total and container["size"] == 10
+    else:
+        assert f'totalSize="{total}"' in response.text and 'size="10"' in response.text
+    assert tracks(client).json()["MediaContainer"]["totalSize"] == 600  # once only
+
+
+def test_swap_puts_another_server_behind_the_address(
+    sim: PlexSimulator, client: httpx.Client
+) -> None:
+    other = SimLibrary.generate(tracks=50, seed=9)
+    sim.faults.inject("swap", path="/library/sections", params=None, library=other)
+    first = sim.lib.machine_identifier
+
+    def identity() -> str:
+        return client.get("/identity").json()["MediaContainer"]["machineIdentifier"]
+
+    assert identity() == first
+    client.get("/library/sections")
+    assert identity() == other.machine_identifier != first
+    assert tracks(client).json()["MediaContainer"]["totalSize"] == 50
+    with pytest.raises(ValueError, match="a swap needs the library"):
+        sim.faults.inject("swap")
+
+
 def test_unknown_fault_kind_is_rejected(sim: PlexSimulator) -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
         sim.faults.inject("explode")

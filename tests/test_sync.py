@@ -13,6 +13,7 @@ from plexcrate.cache.database import Database
 from plexcrate.cache.state import read_sync_state
 from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary
+from plexcrate.simulator.images import has_art
 from plexcrate.sync.engine import SyncFailed, SyncOptions, full_sync
 from plexcrate.sync.live import is_live_title
 from plexcrate.sync.progress import SyncProgress
@@ -49,6 +50,8 @@ def test_the_library_has_the_cases_the_mapping_must_handle(sim_library: SimLibra
     assert any(t.user_rating is not None for t in tracks)
     assert any(t.disc > 1 for t in tracks)
     assert any("Live" in albums[t.album_key].subformats for t in tracks)
+    assert any(not has_art(key) for key in albums) and any(has_art(key) for key in albums)
+    assert any(not has_art(key) for key in artists)
     # What real listings hide: genre lists longer than they show, albums only their release
     # type marks live (the listings leave it out).
     assert any(len(albums[t.album_key].genres) > 2 for t in tracks)
@@ -125,6 +128,8 @@ def test_one_transient_failure_per_request_is_retried(
 
 # Where a fault can strike, as (path, params) of the request that fails.
 TRACK_PAGE = {"type": "10", "X-Plex-Container-Size": "100"}
+# Long enough that no answer of a loaded machine takes it; short enough that a hang is quick.
+HANG_TIMEOUT = 1.0
 PHASES = {
     "identity": ("/", {}),
     "sections": ("/library/sections", {}),
@@ -142,7 +147,7 @@ FAULTS = {
     "503": ({"kind": "status", "status": 503}, "answered 503"),
     "reset": ({"kind": "reset"}, "connection to Plex at"),
     "truncated": ({"kind": "truncate"}, "broke while"),
-    "hang": ({"kind": "hang", "hang_seconds": 3.0}, "did not answer within 0.3 s"),
+    "hang": ({"kind": "hang", "hang_seconds": 5.0}, "did not answer within 1 s"),
     "401": ({"kind": "status", "status": 401}, "refused the token"),
 }
 
@@ -152,7 +157,7 @@ FAULTS = {
 def test_a_lasting_fault_keeps_the_previous_cache_byte_identical(
     cache: Database, plex: PlexSimulator, sim_library: SimLibrary, phase: str, fault: str
 ) -> None:
-    with PlexClient(plex.url, TOKEN, timeout=0.3, retry_delay=0.0) as client:
+    with PlexClient(plex.url, TOKEN, timeout=HANG_TIMEOUT, retry_delay=0.0) as client:
         sync(cache, client)
         sim_library.add_album(tracks=3)  # so a sync that wrongly commits would show
         before = dump(cache.path)
@@ -179,11 +184,11 @@ def test_a_timeout_says_which_tracks_were_being_read(cache: Database, plex: Plex
         hang_seconds=3.0,
     )
     with (
-        PlexClient(plex.url, TOKEN, timeout=0.3, retry_delay=0.0) as client,
+        PlexClient(plex.url, TOKEN, timeout=HANG_TIMEOUT, retry_delay=0.0) as client,
         pytest.raises(SyncFailed) as failure,
     ):
         sync(cache, client)
-    assert str(failure.value) == "Plex did not answer within 0.3 s while reading tracks 298–397."
+    assert str(failure.value) == "Plex did not answer within 1 s while reading tracks 298–397."
 
 
 def test_plex_down_says_where_it_looked(cache: Database) -> None:

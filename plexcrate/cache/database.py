@@ -4,17 +4,27 @@ Readers each get their own connection and run a whole function inside one read t
 every answer comes from one snapshot of the cache. All writes go through a single writer thread fed
 by a queue, so writes never contend with each other and the event loop never waits on a long write
 (a full sync is one long write). WAL mode lets readers carry on while the writer works.
+
+The write-ahead log holds a whole sync until its commit (a snapshot as big as the library), and
+SQLite never shrinks it by itself: after every write, committed or rolled back, it is copied into
+the database and truncated, so it neither doubles the cache's size on disk nor keeps a full disk
+full after a failed sync. The cache holds someone's library: its files are created readable by
+their owner only, in a folder only its owner can enter (see :func:`owner_only`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import os
 import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,7 +33,16 @@ from plexcrate.cache.schema import ForeignCacheFile, migrate
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 5_000
+# A read's time budget is checked every this many SQLite virtual machine steps (a millisecond
+# or so of work): rarely enough to cost nothing, often enough to stop a read within a few ms.
+BUDGET_CHECK_STEPS = 100_000
+
+
+class ReadOverBudget(Exception):
+    """A read took longer than the time it was given, and was stopped."""
 
 
 class CacheUnreadable(Exception):
@@ -79,6 +98,18 @@ def _open_writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _truncate_wal(conn: sqlite3.Connection) -> None:
+    """Copy what the write-ahead log holds into the database, and empty the log file.
+
+    It waits (up to the busy timeout) for readers still on an older snapshot; if they outlast
+    it, the log is left for the next write. A failure (a disk still full) changes nothing.
+    """
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error as error:
+        log.info("The cache's write-ahead log could not be emptied now: %s", error)
+
+
 def _check_pages(db: Database) -> None:
     try:
         problems = db.read(lambda conn: conn.execute("PRAGMA quick_check(1)").fetchall())
@@ -93,12 +124,36 @@ def _is_damage(error: sqlite3.Error) -> bool:
     return name.startswith(_DAMAGE)
 
 
+def owner_only(path: Path) -> None:
+    """Create the cache file (and its folder) for its owner alone: 0600 in a 0700 folder.
+
+    SQLite creates its files 0644, and its ``-wal`` and ``-shm`` files with the mode of the
+    database file, so the file is made here first. An existing cache file (and its sidecars)
+    that others may read is tightened; an existing folder is left as it is, since it may be a
+    folder the user chose and shares with other things: the files in it are private anyway.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):  # gone, or another user's: nothing to tighten
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 class Database:
     """The cache file, with a pool of reader threads and one writer thread."""
 
     def __init__(self, path: Path, *, read_workers: int = 4) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            owner_only(self.path)
+        except OSError as error:
+            raise CacheUnavailable(
+                f"The cache {self.path} cannot be created ({error.strerror or error}). Check "
+                f"that the folder {self.path.parent} is writable and its disk not full, then "
+                "start plexcrate again."
+            ) from None
         self._jobs: queue.SimpleQueue[tuple[Job, Future] | None] = queue.SimpleQueue()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -113,23 +168,40 @@ class Database:
 
     # --- reads ----------------------------------------------------------------------------
 
-    def read(self, fn: Job[T]) -> T:
-        """Run ``fn`` on this thread's reader connection, inside one read transaction."""
+    def read(self, fn: Job[T], *, budget_s: float | None = None) -> T:
+        """Run ``fn`` on this thread's reader connection, inside one read transaction.
+
+        ``budget_s``: SQLite stops the read once it has run this long, and
+        :class:`ReadOverBudget` is raised, so one costly request cannot hold a reader for long.
+        """
         conn = self._reader()
+        self._local.deadline = None if budget_s is None else time.monotonic() + budget_s
         conn.execute("BEGIN")
         try:
             return fn(conn)
+        except sqlite3.OperationalError as error:
+            if self._local.deadline is not None and str(error) == "interrupted":
+                raise ReadOverBudget(f"the read took more than {budget_s:g} s") from None
+            raise
         finally:
+            self._local.deadline = None
             conn.execute("COMMIT")
 
-    async def aread(self, fn: Job[T]) -> T:
+    async def aread(self, fn: Job[T], *, budget_s: float | None = None) -> T:
         """:meth:`read` on a worker thread, so the event loop stays free."""
-        return await asyncio.wrap_future(self._read_pool.submit(self.read, fn))
+        future = self._read_pool.submit(partial(self.read, fn, budget_s=budget_s))
+        return await asyncio.wrap_future(future)
+
+    def _over_budget(self) -> int:
+        """SQLite's progress handler: non-zero stops the statement running on this thread."""
+        deadline = getattr(self._local, "deadline", None)
+        return 1 if deadline is not None and time.monotonic() > deadline else 0
 
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path, readonly=True)
+            conn.set_progress_handler(self._over_budget, BUDGET_CHECK_STEPS)
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
@@ -161,8 +233,10 @@ class Database:
             except BaseException as error:
                 if conn.in_transaction:
                     conn.rollback()
+                _truncate_wal(conn)
                 future.set_exception(error)
             else:
+                _truncate_wal(conn)
                 future.set_result(result)
         conn.close()
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
 from plexcrate.cache.schema import LIBRARY_TABLES, library_tables_sql
-from plexcrate.cache.snapshot import GenreIds, derive_sql
-from plexcrate.cache.state import SyncCursor, record_sync
+from plexcrate.cache.snapshot import GenreIds, derive_sql, row_marks
+from plexcrate.cache.state import Duration, SyncCursor, record_sync
 
 # Staged rows have the library tables' own columns, so they compare with cached rows by EXCEPT.
 _STAGED = dict(zip(LIBRARY_TABLES, library_tables_sql("temp.inc_"), strict=True))
@@ -59,9 +59,7 @@ _TEMP_TRIGGERS = {
     END""",
 }
 
-_STAGE_TRACK = (
-    f"INSERT OR REPLACE INTO inc_tracks VALUES ({', '.join('?' * len(TrackRow._fields))})"
-)
+_STAGE_TRACK = f"INSERT OR REPLACE INTO inc_tracks VALUES ({row_marks(TrackRow._fields)})"
 
 
 def _differing_genres(owner: str, candidates: str) -> str:
@@ -211,7 +209,8 @@ class LibraryPatch:
         """Stage artists from a listing. ``keep_tags``: those whose tags were not read in full
         (unchanged since the cache read them): they keep the cached ones."""
         self._conn.executemany(
-            "INSERT OR REPLACE INTO inc_artists VALUES (?, ?, ?, ?, ?)", (r[:-1] for r in rows)
+            f"INSERT OR REPLACE INTO inc_artists VALUES ({row_marks(ArtistRow._fields)})",
+            (r[:-1] for r in rows),
         )
         self._stage_genres("inc_artist_genres", [r for r in rows if r.rating_key not in keep_tags])
         self._keep_tags("artist", keep_tags)
@@ -226,7 +225,7 @@ class LibraryPatch:
         """Stage albums from a listing, with Plex's count of played tracks of each.
         ``keep_tags``: as for :meth:`stage_artists`; an album's live flag is of its tags."""
         self._conn.executemany(
-            "INSERT OR REPLACE INTO inc_albums VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO inc_albums VALUES ({row_marks(AlbumRow._fields)})",
             (r[:-1] for r in rows),
         )
         self._conn.executemany(
@@ -350,7 +349,7 @@ class LibraryPatch:
         machine_identifier: str,
         server_name: str,
         synced_at: float,
-        duration_s: float,
+        duration_s: Duration,
         cursor: SyncCursor,
         kind: str = "incremental",
         mapping_version: int | None = None,

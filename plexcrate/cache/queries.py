@@ -97,8 +97,8 @@ class TrackFilter:
 
     @property
     def words(self) -> list[str]:
-        """The words of the text, as the tracks' search text is folded."""
-        return fold(self.text).split()
+        """The words of the text, as the tracks' search text is folded (each once)."""
+        return list(dict.fromkeys(fold(self.text).split()))
 
     def by_links(self, without: str | None = None) -> bool:
         """Whether the genres' links answer this filter alone (see :func:`count_tracks`)."""

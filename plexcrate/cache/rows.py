@@ -15,6 +15,7 @@ class ArtistRow(NamedTuple):
     title: str
     added_at: int | None
     updated_at: int | None
+    thumb: str | None  # Plex's path to the art, e.g. /library/metadata/7/thumb/1700000000
     genres: tuple[str, ...]
 
 
@@ -29,6 +30,7 @@ class AlbumRow(NamedTuple):
     track_count: int | None
     added_at: int | None
     updated_at: int | None
+    thumb: str | None  # Plex's path to the art, e.g. /library/metadata/7/thumb/1700000000
     genres: tuple[str, ...]
 
 

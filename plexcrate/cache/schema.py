@@ -50,7 +50,8 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             section_id INTEGER NOT NULL,
             title      TEXT NOT NULL,
             added_at   INTEGER,
-            updated_at INTEGER
+            updated_at INTEGER,
+            thumb      TEXT
         )""",
         f"""CREATE TABLE {p}artist_genres (
             artist_key INTEGER NOT NULL,
@@ -67,7 +68,8 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             is_live      INTEGER NOT NULL DEFAULT 0,
             track_count  INTEGER,
             added_at     INTEGER,
-            updated_at   INTEGER
+            updated_at   INTEGER,
+            thumb        TEXT
         )""",
         f"""CREATE TABLE {p}album_genres (
             album_key INTEGER NOT NULL,
@@ -198,8 +200,18 @@ def _field_separator(conn: sqlite3.Connection) -> None:
     )
 
 
+def _art_paths(conn: sqlite3.Connection) -> None:
+    """Version 5: each album's and artist's ``thumb``, Plex's path to its art (the art API
+    fetches it). Empty until the next sync, a full one (the schema changed); written for
+    whatever layout it finds, as a new cache has the column from version 1 already."""
+    for table in ("artists", "albums"):
+        columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if "thumb" not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN thumb TEXT")
+
+
 def _mapping_version(conn: sqlite3.Connection) -> None:
-    """Version 5: which version of the mapping rules (how Plex items become rows: live rules,
+    """Version 6: which version of the mapping rules (how Plex items become rows: live rules,
     where genres come from) wrote the library; another version means a full sync. NULL for a
     cache written before, whose albums took their tags from listings that cut them short.
     (Written for whatever layout it finds, like version 3.)"""
@@ -220,6 +232,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _refresh_cursor,
     _covering_indexes,
     _field_separator,
+    _art_paths,
     _mapping_version,
 ]
 

@@ -21,15 +21,20 @@ from plexcrate.cache.schema import (
     TRACK_GENRE_COPIES,
     library_tables_sql,
 )
-from plexcrate.cache.state import SyncCursor, record_sync
+from plexcrate.cache.state import Duration, SyncCursor, record_sync
 
 S = STAGING
 
-_INSERT_ARTIST = f"INSERT OR REPLACE INTO {S}artists VALUES (?, ?, ?, ?, ?)"
-_INSERT_ALBUM = f"INSERT OR REPLACE INTO {S}albums VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_TRACK = (
-    f"INSERT OR REPLACE INTO {S}tracks VALUES ({', '.join('?' * len(TrackRow._fields))})"
-)
+
+def row_marks(fields: tuple[str, ...]) -> str:
+    """``?, ?, …`` for a row with these fields as its table stores it: artist and album rows
+    end with their genres, which go to a link table of their own (``row[:-1]`` is the rest)."""
+    return ", ".join("?" * len([name for name in fields if name != "genres"]))
+
+
+_INSERT_ARTIST = f"INSERT OR REPLACE INTO {S}artists VALUES ({row_marks(ArtistRow._fields)})"
+_INSERT_ALBUM = f"INSERT OR REPLACE INTO {S}albums VALUES ({row_marks(AlbumRow._fields)})"
+_INSERT_TRACK = f"INSERT OR REPLACE INTO {S}tracks VALUES ({row_marks(TrackRow._fields)})"
 
 
 def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
@@ -129,7 +134,7 @@ class SnapshotBuilder:
         machine_identifier: str,
         server_name: str,
         synced_at: float,
-        duration_s: float,
+        duration_s: Duration,
         kind: str = "full",
         cursor: SyncCursor | None = None,
     ) -> int:

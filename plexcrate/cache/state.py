@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from plexcrate.cache.schema import LIBRARY_TABLES, SCHEMA_VERSION
+
+# How long a sync took, or a function that says so when asked (at the moment it is recorded).
+Duration = float | Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,7 @@ def record_sync(
     machine_identifier: str,
     server_name: str,
     synced_at: float,
-    duration_s: float,
+    duration_s: Duration,
     kind: str,
     cursor: SyncCursor | None = None,
     mapping_version: int | None = None,
@@ -74,7 +78,8 @@ def record_sync(
     """Write a completed sync into ``sync_state`` (inside the caller's transaction).
 
     Returns the number of tracks now cached. Without a cursor, or without the mapping version,
-    the next sync is a full one.
+    the next sync is a full one. ``duration_s`` may be a function, asked here: the work before
+    the commit counts too.
     """
     track_count = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
     conn.execute(
@@ -89,7 +94,7 @@ def record_sync(
             "name": server_name,
             "at": synced_at,
             "tracks": track_count,
-            "duration": duration_s,
+            "duration": duration_s() if callable(duration_s) else duration_s,
             "kind": kind,
             "schema": SCHEMA_VERSION,
             "watermark": cursor.watermark if cursor else None,

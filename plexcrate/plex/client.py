@@ -1,26 +1,30 @@
 """A small, strict client for the parts of the Plex Media Server API that plexcrate uses.
 
 It asks for JSON, sends the token in the ``X-Plex-Token`` header (never in a URL, which servers and
-proxies log), gives every request the configured timeout, and retries a transient failure once.
-Errors are :class:`~plexcrate.plex.errors.PlexError` with a message that says what we were doing.
+proxies log), gives every request the configured timeout as a deadline for its whole answer (not
+for each read: see ``deadline.py``), and retries a transient failure once. Errors are
+:class:`~plexcrate.plex.errors.PlexError` with a message that says what we were doing.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import orjson
 
 from plexcrate import __version__
+from plexcrate.plex.deadline import DeadlineBackend, deadline_transport
 from plexcrate.plex.errors import (
     PlexAuthError,
     PlexBadResponse,
     PlexError,
+    PlexOutOfTime,
     PlexTimeout,
     PlexUnreachable,
 )
@@ -29,6 +33,10 @@ if TYPE_CHECKING:
     from plexcrate.config import Settings
 
 Item = dict[str, Any]
+
+# Entries per page of a small list (playlists); Plex warns about pages above 1,000.
+LIST_PAGE = 1000
+T = TypeVar("T")
 
 
 class LibType(IntEnum):
@@ -79,6 +87,22 @@ class PlaylistInfo:
     title: str
     item_count: int
     smart: bool
+    duration_ms: int | None = None
+    composite: str | None = None  # Plex's path to the playlist's art (a mosaic of its covers)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What ``/identity`` said: the server's id, or (None and) why nothing answered."""
+
+    machine_identifier: str | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    data: bytes
+    content_type: str
 
 
 class PlexClient:
@@ -96,9 +120,16 @@ class PlexClient:
         self.timeout = timeout
         self.retries = retries
         self.retry_delay = retry_delay
+        self._deadlines = DeadlineBackend()
+        self._finish_by: float | None = None  # see limit_time()
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
         self._http = httpx.Client(
             base_url=self.url,
             timeout=httpx.Timeout(timeout),
+            transport=deadline_transport(self._deadlines, limits),
+            # Plex is on the local network: no proxy from the environment, which would also
+            # take the requests out of the transport that enforces the deadlines.
+            trust_env=False,
             follow_redirects=False,
             headers={
                 "Accept": "application/json",
@@ -107,7 +138,6 @@ class PlexClient:
                 "X-Plex-Version": __version__,
                 "X-Plex-Client-Identifier": "plexcrate",
             },
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
         )
 
     @classmethod
@@ -125,6 +155,12 @@ class PlexClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def limit_time(self, finish_by: float | None) -> None:
+        """Every request from now on must end by ``finish_by`` (``time.monotonic()``; None: no
+        such limit), besides its own deadline. Past it, requests fail with
+        :class:`PlexOutOfTime`, which is not retried: a sync's time limit."""
+        self._finish_by = finish_by
 
     def __enter__(self) -> PlexClient:
         return self
@@ -148,13 +184,21 @@ class PlexClient:
             name=str(container.get("friendlyName", "")),
         )
 
-    def ping(self, timeout: float = 5.0) -> bool:
-        """Whether the server answers at all, quickly and without retries."""
+    def probe(self) -> str | None:
+        """The server's machineIdentifier, from ``/identity`` (which needs no token), or None
+        when nothing answers there like a Plex server. One request, never retried."""
+        return self.check_identity().machine_identifier
+
+    def check_identity(self) -> Probe:
+        """:meth:`probe`, with why nothing answers (the failure's message, naming the URL)."""
         try:
-            self._http.get("/identity", timeout=timeout).raise_for_status()
-        except httpx.HTTPError:
-            return False
-        return True
+            container = self._request_once("GET", "/identity", None, None, "asking who it is")
+        except PlexError as error:
+            return Probe(None, error.message)
+        machine_identifier = container.get("machineIdentifier")
+        if isinstance(machine_identifier, str):
+            return Probe(machine_identifier)
+        return Probe(None, f"{self.url} answered, but not like a Plex server.")
 
     def music_sections(self) -> list[MusicSection]:
         container = self._get("/library/sections", doing="listing the music libraries")
@@ -204,8 +248,8 @@ class PlexClient:
             raise PlexBadResponse(
                 f"Plex answered with {libtype.noun} from {offset + 1:,} while {doing}."
             )
-        total = _number(container.get("totalSize", container.get("size", len(items))))
-        return Page(items=items, start=start, total=total or 0, size=size)
+        total = _total(container.get("totalSize", container.get("size", len(items))), doing)
+        return Page(items=items, start=start, total=total, size=size)
 
     def metadata(self, rating_keys: Sequence[int], *, doing: str = "") -> list[Item]:
         """The items with these rating keys, complete (every tag; release types), from
@@ -268,10 +312,6 @@ class PlexClient:
 
     # --- playlists --------------------------------------------------------------------------
 
-    def playlists(self) -> list[PlaylistInfo]:
-        entries = self._every_page("/playlists", {"playlistType": "audio"}, "listing playlists")
-        return [_playlist_info(entry) for entry in entries if entry.get("type") == "playlist"]
-
     def create_playlist(
         self, title: str, rating_keys: Sequence[int], machine_identifier: str
     ) -> PlaylistInfo:
@@ -307,28 +347,78 @@ class PlexClient:
     def clear_playlist(self, playlist_id: int) -> None:
         self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
 
+    def audio_playlists(
+        self, *, title: str | None = None, page_size: int = LIST_PAGE
+    ) -> list[PlaylistInfo]:
+        """Every audio playlist (those whose title contains ``title``, if given), page by page
+        (see :meth:`_every_page`)."""
+        params = {"playlistType": "audio", **({"title": title} if title else {})}
+        entries = self._every_page("/playlists", params, "listing playlists", page_size)
+        return [_playlist_info(entry) for entry in entries]
+
+    def playlist(self, playlist_id: int) -> PlaylistInfo:
+        container = self._get(f"/playlists/{playlist_id}", doing="reading the playlist")
+        return _playlist_info(_first_item(container, "reading the playlist"))
+
+    def rename_playlist(self, playlist_id: int, title: str) -> None:
+        self._request(
+            "PUT",
+            f"/playlists/{playlist_id}",
+            params={"title": title},
+            doing=f"renaming the playlist to “{title}”",
+        )
+
+    def delete_playlist(self, playlist_id: int) -> None:
+        self._request("DELETE", f"/playlists/{playlist_id}", doing="deleting the playlist")
+
+    # --- art ----------------------------------------------------------------------------------
+
+    def image(self, path: str, size: int) -> Image:
+        """The picture at ``path`` (an item's ``thumb``), resized by Plex to ``size`` pixels
+        square. The token travels in the header, as for every request."""
+        return self._request(
+            "GET",
+            "/photo/:/transcode",
+            params={
+                "width": str(size),
+                "height": str(size),
+                "minSize": "1",
+                "upscale": "1",
+                "url": path,
+            },
+            headers={"Accept": "image/*"},
+            doing="fetching art",
+            read=_image,
+        )
+
     def playlist_item_keys(self, playlist_id: int) -> list[int]:
         entries = self._every_page(
             f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
         )
         return [int(item["ratingKey"]) for item in entries]
 
-    def _every_page(self, path: str, params: Mapping[str, str], doing: str) -> list[Item]:
+    def _every_page(
+        self, path: str, params: Mapping[str, str], doing: str, page_size: int = LIST_PAGE
+    ) -> list[Item]:
         """Every entry of a small list (playlists, a playlist's items), page by page: Plex
-        refuses, or will, list requests that name no page. A page shorter than asked is
-        followed by the next one from where it ended, so no entry is skipped."""
+        refuses, or will, list requests that name no page. A page may hold fewer than asked
+        and the total may move between pages: the next page starts after what the last one
+        held, and the list ends at the total or an empty page."""
         entries: list[Item] = []
         while True:
             start = len(entries)
             container = self._get(
-                path, params=params, headers=_page_headers(start, LIST_PAGE), doing=doing
+                path,
+                params=params,
+                headers=_page_headers(start, page_size),
+                doing=f"{doing} {start + 1:,}–{start + page_size:,}",
             )
             page = container.get("Metadata") or []
             if not isinstance(page, list):
                 raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
             entries.extend(page)
-            total = _number(container.get("totalSize"))
-            if not page or total is None or len(entries) >= total:
+            total = _total(container.get("totalSize", len(entries)), doing)
+            if not page or len(entries) >= total:
                 return entries
 
     # --- transport ----------------------------------------------------------------------------
@@ -351,12 +441,14 @@ class PlexClient:
         doing: str,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """One request, retried ``self.retries`` times when the failure is transient."""
+        read: Callable[[httpx.Response, bytes, str], T] | None = None,
+    ) -> Any:
+        """One request, retried ``self.retries`` times when the failure is transient. The
+        answer is its MediaContainer, or what ``read`` makes of it (say, an image)."""
         attempt = 0
         while True:
             try:
-                return self._request_once(method, path, params, headers, doing)
+                return self._request_once(method, path, params, headers, doing, read)
             except PlexError as error:
                 if not error.transient or attempt >= self.retries:
                     raise
@@ -370,15 +462,24 @@ class PlexClient:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         doing: str,
-    ) -> dict[str, Any]:
+        read: Callable[[httpx.Response, bytes, str], T] | None = None,
+    ) -> Any:
+        deadline, out_of_time = self._deadline()
         try:
-            with self._http.stream(method, path, params=params, headers=headers) as response:
+            with (
+                self._deadlines.until(deadline),
+                self._http.stream(method, path, params=params, headers=headers) as response,
+            ):
                 # The body goes into bytes of our own, not into response.content: httpx ties a
                 # response and its stream in a reference cycle, so whatever the response holds
                 # lives on until the garbage collector runs, and a sync lets it run rarely
                 # (sync/engine.py): a megabyte a page, a hundred megabytes a sync.
-                content = b"".join(response.iter_bytes())
+                content = _body(response, doing)
         except httpx.TimeoutException:
+            if out_of_time:
+                raise PlexOutOfTime(
+                    f"The time allowed ran out while {doing}.", doing=doing
+                ) from None
             raise PlexTimeout(
                 f"Plex did not answer within {_seconds(self.timeout)} while {doing}."
             ) from None
@@ -390,45 +491,66 @@ class PlexClient:
             raise PlexUnreachable(
                 f"The connection to Plex at {self.url} broke while {doing}: {self._reason(error)}."
             ) from None
-        return self._container(response, content, doing)
+        check_status(response, doing, self.url)
+        return (read or _container)(response, content, doing)
+
+    def _deadline(self) -> tuple[float, bool]:
+        """When the next request must have ended, and whether :meth:`limit_time` set that."""
+        own = time.monotonic() + self.timeout
+        finish_by = self._finish_by
+        if finish_by is not None and finish_by < own:
+            return finish_by, True
+        return own, False
 
     def _reason(self, error: httpx.TransportError) -> str:
         """:func:`_reason`, and never the token (an invalid header's error quotes its value)."""
         reason = _reason(error)
         return reason.replace(self._token, "[token]") if self._token else reason
 
-    def _container(self, response: httpx.Response, content: bytes, doing: str) -> dict[str, Any]:
-        status = response.status_code
-        if status in (401, 403):
-            raise PlexAuthError(
-                f"Plex refused the token ({status} {response.reason_phrase}) while {doing}. "
-                "Check the Plex token in the settings."
-            )
-        if 300 <= status < 400:
-            # Never followed: the token would travel to wherever the redirect points.
-            location = response.headers.get("location") or "another address"
-            raise PlexBadResponse(
-                f"{self.url} redirected to {location} while {doing}. plexcrate does not follow "
-                "redirects, so that the token only goes where you sent it: use that address "
-                "as the Plex URL if you trust it.",
-                status=status,
-            )
-        if status >= 300:
-            raise PlexBadResponse(
-                f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status
-            )
-        if not content:
-            return {}
-        try:
-            body = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            raise PlexBadResponse(
-                f"Plex sent an incomplete or unreadable answer while {doing}."
-            ) from None
-        container = body.get("MediaContainer") if isinstance(body, dict) else None
-        if not isinstance(container, dict):
-            raise PlexBadResponse(f"Plex sent an answer without a MediaContainer while {doing}.")
-        return container
+
+def check_status(response: httpx.Response, doing: str, url: str) -> None:
+    """Raise the :class:`PlexError` an error status means; nothing for a 2xx answer."""
+    status = response.status_code
+    if status in (401, 403):
+        raise PlexAuthError(
+            f"Plex refused the token ({status} {response.reason_phrase}) while {doing}. "
+            "Check the Plex token in the settings."
+        )
+    if 300 <= status < 400:
+        # Never followed: the token would travel to wherever the redirect points.
+        location = _without_tokens(response.headers.get("location") or "another address")
+        raise PlexBadResponse(
+            f"{url} redirected to {location} while {doing}. plexcrate does not follow "
+            "redirects, so that the token only goes where you sent it: use that address "
+            "as the Plex URL if you trust it.",
+            status=status,
+        )
+    if status >= 300:
+        raise PlexBadResponse(
+            f"Plex answered {status} {response.reason_phrase} while {doing}.", status=status
+        )
+
+
+def _container(response: httpx.Response, content: bytes, doing: str) -> dict[str, Any]:
+    if not content:
+        return {}
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        raise PlexBadResponse(
+            f"Plex sent an incomplete or unreadable answer while {doing}."
+        ) from None
+    container = body.get("MediaContainer") if isinstance(body, dict) else None
+    if not isinstance(container, dict):
+        raise PlexBadResponse(f"Plex sent an answer without a MediaContainer while {doing}.")
+    return container
+
+
+def _image(response: httpx.Response, content: bytes, doing: str) -> Image:
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not content or not content_type.startswith("image/"):
+        raise PlexBadResponse(f"Plex sent something other than an image while {doing}.")
+    return Image(content, content_type)
 
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
@@ -436,8 +558,6 @@ _URI_CHUNK = 200
 # Rating keys per /library/metadata/{keys} request: URLs of about 3 kB, and a full sync's page of
 # albums (a fifth of a small library's, a thousand of a big one's) in one to three requests.
 METADATA_BATCH = 400
-# Entries per page of a small list (playlists); Plex warns about pages above 1,000.
-LIST_PAGE = 1000
 # Every cut tag list reported keeps at least this many entries (python-plexapi #249, #200: 2
 # genres or collections; #409, #1194: 3 actors), so a list shorter than this is complete.
 LISTED_TAGS_AT_LEAST = 2
@@ -495,16 +615,73 @@ def _first_item(container: dict[str, Any], doing: str) -> Item:
 
 
 def _playlist_info(entry: Item) -> PlaylistInfo:
+    composite = entry.get("composite")
     return PlaylistInfo(
         id=int(entry["ratingKey"]),
         title=str(entry.get("title", "")),
         item_count=int(entry.get("leafCount", 0)),
         smart=bool(entry.get("smart", False)),
+        duration_ms=_whole_number(entry.get("duration")),  # ms; absent when it is empty
+        composite=composite if isinstance(composite, str) and composite else None,
     )
+
+
+def _whole_number(value: Any) -> int | None:
+    """An int from Plex's JSON, where counts may come as numbers or strings of digits."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _seconds(value: float) -> str:
     return f"{value:g} s"
+
+
+# No answer plexcrate asks for comes near this (a page of 1,000 tracks is about a megabyte):
+# a server sending more is broken or hostile, and would otherwise have it all held in memory.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+# More items than any listing can hold: Plex's largest reported libraries hold under 2 million
+# tracks. A count beyond this is a lie, and believing it would schedule millions of requests.
+MAX_TOTAL = 5_000_000
+
+
+def _body(response: httpx.Response, doing: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise PlexBadResponse(
+                f"Plex sent an answer of more than {MAX_ANSWER_BYTES // 2**20} MB while {doing}, "
+                "far more than it should; plexcrate stopped reading it."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _total(value: object, doing: str) -> int:
+    """A listing's ``totalSize``, if it is a count Plex could mean; PlexBadResponse if not."""
+    integral = isinstance(value, float) and value.is_integer()
+    if integral or (isinstance(value, str) and value.strip().isdigit()):
+        value = int(value)  # type: ignore[arg-type]
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOTAL:
+        return value
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+    raise PlexBadResponse(
+        f"Plex sent an impossible count ({shown}) while {doing}: plexcrate expects a whole "
+        f"number up to {MAX_TOTAL:,}."
+    )
+
+
+_TOKEN_IN_QUERY = re.compile(r"(x-plex-token=)[^&#\s]*", re.IGNORECASE)
+
+
+def _without_tokens(text: str) -> str:
+    """``text`` (a URL) with any X-Plex-Token value in it replaced: it is shown to people."""
+    return _TOKEN_IN_QUERY.sub(r"\1[token]", text)
 
 
 def _reason(error: httpx.TransportError) -> str:

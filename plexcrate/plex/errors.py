@@ -29,6 +29,15 @@ class PlexTimeout(PlexError):
     transient = True
 
 
+class PlexOutOfTime(PlexError):
+    """The time allowed for a whole piece of work (a sync) ran out; retrying would not help.
+    ``doing`` says what the request was for ("reading tracks 301–400")."""
+
+    def __init__(self, message: str, *, doing: str) -> None:
+        super().__init__(message)
+        self.doing = doing
+
+
 class PlexBadResponse(PlexError):
     """Plex answered with an error status or with a body we cannot read."""
 

@@ -74,6 +74,9 @@ class Listing:
 
 
 Complete = Callable[[list[Item], Listing], list[Item]]
+# Told a listing's type, the count it started with and a larger one a page gave; raises if that
+# is not to be believed (sync.guards.check_growth).
+OnGrowth = Callable[[LibType, int, int], None]
 
 
 @dataclass(slots=True)
@@ -94,6 +97,7 @@ class _State:
     planned: list[int]  # page starts, in order
     next_plan: int = 0  # index in ``planned`` of the next page to hand out
     known_total: bool = False  # whether the plan covers the listing's total
+    counted: int = 0  # the total it started with (its count, or its first page's)
     last_keys: list[int] = field(default_factory=list)  # the chain's latest piece
     last_position: int = -1  # where that piece's last item was when it was read
     last_start: int = 0  # where that piece began
@@ -115,8 +119,10 @@ class ListingReader:
         page_size: int,
         workers: int,
         complete: Complete | None = None,
+        on_growth: OnGrowth | None = None,
     ) -> None:
         self._client = client
+        self._on_growth = on_growth
         self._page_size = max(2, min(page_size, MAX_PAGE))
         self._workers = max(workers, 1)
         self._complete = complete
@@ -165,7 +171,7 @@ class ListingReader:
         if listing.expected is None:
             return _State(listing, page_size, [0])
         size = _page_size(listing.expected, page_size, self._workers)
-        state = _State(listing, size, [0], known_total=True)
+        state = _State(listing, size, [0], known_total=True, counted=listing.expected)
         _plan_until(state, listing.expected)
         return state
 
@@ -220,9 +226,11 @@ class ListingReader:
         read, more pages from the last item read if the end is not reached, or one to make
         sure of an end that a page beyond the first told (its offset may be wrong)."""
         if not state.known_total:
-            state.known_total = True
+            state.known_total, state.counted = True, page.total
             _plan_until(state, page.total)
         elif page.total > state.planned[-1] + state.size:
+            if self._on_growth is not None:
+                self._on_growth(state.listing.libtype, state.counted, page.total)
             _plan_until(state, page.total)
         if state.next_plan < len(state.planned):
             return

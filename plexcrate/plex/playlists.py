@@ -1,12 +1,16 @@
-"""Saving a list of tracks to Plex as a playlist: a new one, or into an existing one."""
+"""Plex playlists: save a list of tracks as a new one or into an existing one; rename or
+delete one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
+from typing import TypeVar
 
 from plexcrate.plex.client import PlaylistInfo, PlexClient
-from plexcrate.plex.errors import PlexError
+from plexcrate.plex.errors import PlexBadResponse, PlexError
+
+T = TypeVar("T")
 
 
 class SaveMode(StrEnum):
@@ -19,6 +23,21 @@ class PlaylistRefused(PlexError):
     """The playlist can't take these tracks (it is gone, or smart); the message says which."""
 
 
+class PlaylistExists(PlaylistRefused):
+    """A new playlist would have the name of one Plex already has (``existing``)."""
+
+    def __init__(self, existing: PlaylistInfo) -> None:
+        super().__init__(
+            f"Plex already has a playlist called “{existing.title}”. Save again to make a "
+            "second one with the same name, or add the tracks to that one."
+        )
+        self.existing = existing
+
+
+class PlaylistMissing(PlexError):
+    """The playlist is not on the Plex server (any more)."""
+
+
 def save_playlist(
     client: PlexClient,
     rating_keys: Sequence[int],
@@ -26,9 +45,31 @@ def save_playlist(
     mode: SaveMode,
     title: str = "",
     playlist_id: int | None = None,
+    server: str | None = None,
+    allow_duplicate: bool = False,
 ) -> PlaylistInfo:
-    """Save the tracks and return the playlist as Plex now has it."""
-    machine_identifier = client.identity().machine_identifier
+    """Save the tracks and return the playlist as Plex now has it.
+
+    ``server``: the machineIdentifier of the server the tracks came from. Their keys mean
+    other tracks, or nothing, on another server, so a save there is refused.
+
+    A new playlist whose name an audio playlist already has (case aside) is refused with
+    :class:`PlaylistExists`, unless ``allow_duplicate``: two playlists of one name are rarely
+    what someone meant.
+    """
+    identity = client.identity()
+    if server is not None and identity.machine_identifier != server:
+        name = f"“{identity.name}”" if identity.name else "another server"
+        raise PlaylistRefused(
+            f"The Plex server at {client.url} is now {name}, not the server these tracks came "
+            "from, so the playlist was not saved: there they would be other tracks. Let the "
+            "library sync with the new server, then pick the tracks again."
+        )
+    machine_identifier = identity.machine_identifier
+    if mode is SaveMode.NEW and not allow_duplicate:
+        existing = named(client, title)
+        if existing is not None:
+            raise PlaylistExists(existing)
     if mode is SaveMode.NEW:
         playlist = client.create_playlist(title, rating_keys, machine_identifier)
     else:
@@ -41,7 +82,7 @@ def save_playlist(
 
 
 def _existing(client: PlexClient, playlist_id: int | None) -> PlaylistInfo:
-    playlist = next((p for p in client.playlists() if p.id == playlist_id), None)
+    playlist = next((p for p in client.audio_playlists() if p.id == playlist_id), None)
     if playlist is None:
         raise PlaylistRefused("That playlist is no longer on the Plex server.")
     if playlist.smart:
@@ -50,3 +91,35 @@ def _existing(client: PlexClient, playlist_id: int | None) -> PlaylistInfo:
             "cannot be added to it."
         )
     return playlist
+
+
+def named(client: PlexClient, title: str) -> PlaylistInfo | None:
+    """The audio playlist called ``title`` (case and surrounding spaces aside), if any."""
+    wanted = title.strip().casefold()
+    # Plex's title filter finds names that contain it; the exact match is ours to pick.
+    matches = client.audio_playlists(title=title.strip())
+    return next((p for p in matches if p.title.strip().casefold() == wanted), None)
+
+
+def rename_playlist(client: PlexClient, playlist_id: int, title: str) -> PlaylistInfo:
+    """Rename the playlist; returns it as Plex now has it."""
+
+    def rename() -> PlaylistInfo:
+        client.rename_playlist(playlist_id, title)
+        return client.playlist(playlist_id)
+
+    return _known(rename)
+
+
+def delete_playlist(client: PlexClient, playlist_id: int) -> None:
+    _known(lambda: client.delete_playlist(playlist_id))
+
+
+def _known(work: Callable[[], T]) -> T:
+    """``work()``, with Plex's 404 for a playlist that is gone said as such."""
+    try:
+        return work()
+    except PlexBadResponse as error:
+        if error.status == 404:
+            raise PlaylistMissing("That playlist is no longer on the Plex server.") from None
+        raise

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-FAULT_KINDS = ("status", "reset", "truncate", "hang", "short", "repeat")
+FAULT_KINDS = ("status", "reset", "truncate", "hang", "trickle", "total", "swap", "short", "repeat")
+# Kinds that change the answer (or what answers) rather than replace it.
+ANSWERING_KINDS = frozenset({"truncate", "trickle", "total", "swap"})
 # Faults in what a listing's page holds rather than in the transport (see listing._chunk).
 PAGE_FAULTS = frozenset({"short", "repeat"})
 # inject()'s default target: the track listing of section 1, i.e. a sync's page requests.
@@ -67,9 +69,18 @@ class Fault:
     times: int | None = 1
     status: int = 500
     hang_seconds: float = 60.0
+    trickle_bytes: int = 16  # "trickle": this many bytes at a time...
+    trickle_every: float = 0.1  # ...then this long a pause
+    total_size: Any = None  # "total": the totalSize the answer claims
+    library: Any = None  # "swap": the SimLibrary that answers from this request on
     count: int = 1  # items a "short" page lacks, or a "repeat" page starts early
     seen: int = 0
     fired: int = 0
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """End the hangs of this fault now (and make later ones end at once)."""
+        self.released.set()
 
     def matches(
         self, path: str, params: Mapping[str, str], header: Callable[[str], str | None]
@@ -114,11 +125,20 @@ class FaultPlan:
         times: int | None = 1,
         status: int = 500,
         hang_seconds: float = 60.0,
+        trickle_bytes: int = 16,
+        trickle_every: float = 0.1,
+        total_size: Any = None,
+        library: Any = None,
         count: int = 1,
     ) -> Fault:
         """Add a fault: ``kind`` is "status" (answer ``status``), "reset" (TCP RST), "truncate"
         (advertise the full Content-Length, send half, close), "hang" (answer nothing for
-        ``hang_seconds`` or until the simulator stops, then close), "short" (a listing's page
+        ``hang_seconds``, until :meth:`Fault.release` or until the simulator stops, then
+        close), "trickle" (send the whole
+        answer, head and body, ``trickle_bytes`` at a time every ``trickle_every`` seconds),
+        "total" (claim ``total_size`` as the container's totalSize: 5000000000, "abc", 0),
+        "swap" (another server now answers at this address: ``library``, a SimLibrary, serves
+        this request and every one after it; in-process only), "short" (a listing's page
         holds ``count`` items fewer than asked, though more follow) or "repeat" (a page starts
         ``count`` items before the offset asked, which its container still names: keys of the
         page before come again, and as many at its end are left out).
@@ -131,10 +151,17 @@ class FaultPlan:
             raise ValueError("nth and times must be >= 1")
         if kind == "status" and not 100 <= status <= 599:
             raise ValueError("status must be an HTTP status code")
+        if kind == "trickle" and (trickle_bytes < 1 or trickle_every < 0):
+            raise ValueError("trickle_bytes must be >= 1 and trickle_every >= 0")
+        if kind == "swap" and library is None:
+            raise ValueError("a swap needs the library to swap in")
         if count < 1:
             raise ValueError("count must be >= 1")
         values = {str(k): str(v) for k, v in (params or {}).items()}
-        fault = Fault(kind, path, values, nth, times, status, float(hang_seconds), count)
+        fault = Fault(
+            kind, path, values, nth, times, status, float(hang_seconds),
+            int(trickle_bytes), float(trickle_every), total_size, library, count,
+        )  # fmt: skip
         with self._lock:
             self._faults.append(fault)
         return fault

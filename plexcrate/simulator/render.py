@@ -19,6 +19,7 @@ from xml.sax.saxutils import quoteattr
 import orjson
 
 from plexcrate.simulator import names
+from plexcrate.simulator.images import has_art
 from plexcrate.simulator.library import (
     MUSIC,
     TAG_LISTS,
@@ -49,6 +50,12 @@ _UNLISTED = frozenset({"format", "subformat"})
 def guid(kind: str, rating_key: int) -> str:
     """A stable plex:// GUID (24 hex digits like the real ones)."""
     return f"plex://{kind}/5d07{rating_key:020x}"
+
+
+def thumb_path(rating_key: int, updated_at: int) -> str | None:
+    """An album's or artist's art path (the timestamp changes with the art), or None for the
+    few items without art (``images.has_art``): PMS then leaves ``thumb`` out."""
+    return f"/library/metadata/{rating_key}/thumb/{updated_at}" if has_art(rating_key) else None
 
 
 class Renderer:
@@ -113,9 +120,13 @@ class Renderer:
                 "grandparentTitle": artist.title,
                 "parentTitle": album.title,
             }
-            thumb = f"/library/metadata/{ak}/thumb/{album.updated_at}"
             tail: dict[str, Any] = {} if album.year is None else {"parentYear": album.year}
-            tail.update(thumb=thumb, parentThumb=thumb)
+            thumb = thumb_path(ak, album.updated_at)
+            if thumb:  # a track shows its album's art
+                tail.update(thumb=thumb, parentThumb=thumb)
+            artist_thumb = thumb_path(rk, artist.updated_at)
+            if artist_thumb:
+                tail["grandparentThumb"] = artist_thumb
             folder = f"/data/music/{artist.title}/{album.title}/"
             context = self._albums[album_key] = (head, tail, folder)
         return context
@@ -208,7 +219,9 @@ class Renderer:
         if a.year is not None:
             d["year"] = a.year
             d["originallyAvailableAt"] = f"{a.year}-01-01"
-        d["thumb"] = f"/library/metadata/{rk}/thumb/{a.updated_at}"
+        thumb = thumb_path(rk, a.updated_at)
+        if thumb:
+            d["thumb"] = thumb
         d["leafCount"] = len(track_keys)
         d["viewedLeafCount"] = sum(1 for k in track_keys if tracks[k].view_count)
         d["addedAt"] = a.added_at
@@ -227,11 +240,13 @@ class Renderer:
             **self._section_fields(a.section_id),
             "summary": "",
             "index": 1,
-            "thumb": f"/library/metadata/{rk}/thumb/{a.updated_at}",
-            "childCount": len(self.lib.artist_albums.get(rk, [])),
-            "addedAt": a.added_at,
-            "updatedAt": a.updated_at,
         }
+        thumb = thumb_path(rk, a.updated_at)
+        if thumb:
+            d["thumb"] = thumb
+        d["childCount"] = len(self.lib.artist_albums.get(rk, []))
+        d["addedAt"] = a.added_at
+        d["updatedAt"] = a.updated_at
         self._tag_lists(d, a, "artist")
         return d
 

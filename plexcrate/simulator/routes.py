@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 
+from plexcrate.simulator import routes_art as art
 from plexcrate.simulator import routes_library as lib_routes
 from plexcrate.simulator import routes_playlists as playlists
 from plexcrate.simulator.library import SimLibrary
@@ -33,6 +34,9 @@ _TABLE: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"DELETE"}), r"/library/metadata/(\d+)", lib_routes.metadata_delete),
     (frozenset({"GET"}), r"/library/metadata/(\d+)/children", lib_routes.children),
     (frozenset({"GET"}), r"/library/metadata/(\d+)/allLeaves", lib_routes.all_leaves),
+    (frozenset({"GET"}), r"/library/metadata/(\d+)/thumb/(\d+)", art.thumb),
+    (frozenset({"GET"}), r"/playlists/(\d+)/composite/(\d+)", art.composite),
+    (frozenset({"GET"}), r"/photo/:/transcode", art.transcode),
     (frozenset({"GET", "PUT"}), r"/:/rate", lib_routes.rate),
     (frozenset({"GET", "PUT"}), r"/:/scrobble", lib_routes.scrobble),
     (frozenset({"GET", "PUT"}), r"/:/unscrobble", lib_routes.unscrobble),

@@ -24,10 +24,19 @@ from typing import Any
 from urllib.parse import unquote
 
 from plexcrate.simulator import admin, routes
-from plexcrate.simulator.faults import PAGE_FAULTS, Fault, FaultPlan, Gate, Hooks, Latency
+from plexcrate.simulator.faults import (
+    ANSWERING_KINDS,
+    PAGE_FAULTS,
+    Fault,
+    FaultPlan,
+    Gate,
+    Hooks,
+    Latency,
+)
 from plexcrate.simulator.library import SimLibrary
 from plexcrate.simulator.listing import parse_int
 from plexcrate.simulator.messages import Request, Response, ServerMode, error
+from plexcrate.simulator.misbehave import with_total
 from plexcrate.simulator.query import parse_query
 from plexcrate.simulator.records import RequestLog, RequestRecord
 
@@ -97,13 +106,24 @@ class PlexSimulator:
         """The list requests that named no page (what PMS warns about)."""
         return [record for record in self.requests if record.unpaged]
 
+    def swap_library(self, lib: SimLibrary) -> None:
+        """Another server now answers at this address (its own machineIdentifier and library):
+        a Plex reinstalled, or another machine given this one's address. Requests already
+        being answered finish from the library they started with."""
+        self.lib = lib
+
     def authorized(self, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(token.encode(), self.token.encode())
 
-    def pause(self, seconds: float) -> None:
-        """Sleep, but wake up at once when the simulator stops."""
-        if seconds > 0:
-            self._stopping.wait(seconds)
+    def pause(self, seconds: float, until: threading.Event | None = None) -> None:
+        """Sleep, but wake up at once when the simulator stops (or ``until`` is set)."""
+        if until is None:
+            if seconds > 0:
+                self._stopping.wait(seconds)
+            return
+        end = time.monotonic() + seconds
+        while not (until.is_set() or self._stopping.is_set()) and time.monotonic() < end:
+            until.wait(min(0.05, max(end - time.monotonic(), 0)))
 
     @property
     def stopping(self) -> bool:
@@ -242,18 +262,24 @@ class _Handler(BaseHTTPRequestHandler):
         fault = sim.faults.pick(req.path, req.params, req.header)
         if fault is not None and fault.kind in PAGE_FAULTS:
             req.page_fault, fault = fault, None
-        if fault is not None and fault.kind != "truncate":
+        if fault is not None and fault.kind not in ANSWERING_KINDS:
             self._misbehave(fault, req, token_in_query, started)
             return
+        if fault is not None and fault.kind == "swap":
+            sim.swap_library(fault.library)
         response, started, finished = self._respond(req)
+        if fault is not None and fault.kind == "total":
+            response = with_total(response, fault.total_size)
         self._record(
             req, response.status, token_in_query, started, finished, response.items,
             response.unpaged,
         )  # fmt: skip
         for action in sim.hooks.due(req.path, req.params, req.header):
             action()
-        if fault is not None:
+        if fault is not None and fault.kind == "truncate":
             self._send_truncated(response)
+        elif fault is not None and fault.kind == "trickle":
+            self._send_trickled(response, fault)
         else:
             self._send(response)
 
@@ -315,7 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(req, fault.status, token_in_query, started)
             self._send(error(fault.status))
         elif fault.kind == "hang":
-            self.server.simulator.pause(fault.hang_seconds)
+            self.server.simulator.pause(fault.hang_seconds, until=fault.released)
             self._record(req, 0, token_in_query, started)
             self.close_connection = True  # then close without a word
         else:
@@ -337,8 +363,23 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response, body=body[: len(body) // 2], length=advertised)
         self.close_connection = True
 
+    def _send_trickled(self, response: Response, fault: Fault) -> None:
+        """The whole answer, head included, a few bytes at a time: a server (or a network) so
+        slow that no single read waits long, while the answer takes minutes."""
+        self.close_connection = True
+        data = self._encode(response)
+        sim = self.server.simulator
+        for start in range(0, len(data), fault.trickle_bytes):
+            if sim.stopping:
+                break
+            self.wfile.write(data[start : start + fault.trickle_bytes])
+            sim.pause(fault.trickle_every)
+
     # ----------------------------------------------------------------------------- output
     def _send(self, response: Response, body: bytes | None = None, length: int = -1) -> None:
+        self.wfile.write(self._encode(response, body, length))  # one write: no Nagle stall
+
+    def _encode(self, response: Response, body: bytes | None = None, length: int = -1) -> bytes:
         payload = response.body if body is None else body
         phrase = HTTPStatus(response.status).phrase if response.status in _STATUSES else ""
         lines = [
@@ -353,7 +394,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + payload)  # one write: no Nagle/delayed-ACK stall
+        return head + payload
 
 
 _STATUSES = frozenset(s.value for s in HTTPStatus)

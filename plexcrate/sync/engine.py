@@ -29,7 +29,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.patch import LibraryPatch
@@ -44,8 +45,15 @@ from plexcrate.plex.client import (
     PlexClient,
     ServerIdentity,
 )
-from plexcrate.plex.errors import PlexError
-from plexcrate.plex.paging import Listing, ListingReader
+from plexcrate.plex.errors import PlexError, PlexOutOfTime
+from plexcrate.plex.paging import Listing, ListingChanged, ListingReader
+from plexcrate.sync.guards import (
+    ServerChanged,
+    ShrinkRefused,
+    check_growth,
+    check_same_server,
+    check_shrink,
+)
 from plexcrate.sync.incremental import (
     MARGIN_S,
     NeedsFullSync,
@@ -55,6 +63,7 @@ from plexcrate.sync.incremental import (
 )
 from plexcrate.sync.mapping import MAPPING_VERSION, album_row, artist_row, track_row
 from plexcrate.sync.progress import Phase, SyncProgress
+from plexcrate.sync.timelimit import SyncTimer, TimeLimit
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +95,7 @@ class SyncOptions:
     # A full sync at least this often, even when refreshes would do: it bounds how long anything
     # a refresh cannot see (a back-dated rating, a server clock set back) stays wrong.
     full_sync_every_days: float | None = 7.0
+    time_limit: TimeLimit = field(default_factory=TimeLimit)  # a whole sync's (timelimit.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,10 @@ class _Run:
     options: SyncOptions
     clock: Callable[[], float]
     started: float  # time.monotonic() when the sync began: its reads are all after this
+    timer: SyncTimer
+    cached_tracks: int  # what the cache held when the sync began (after a server change: 0)
+    allow_shrink: bool  # publish even if most of the cached tracks would go (guards.py)
+    on_commit: Callable[[SyncState], None] | None
 
     @property
     def section_ids(self) -> str:
@@ -106,6 +120,19 @@ class _Run:
 
     def cursor(self, watermark: int | None) -> SyncCursor:
         return SyncCursor(watermark, time.monotonic() - self.started, self.section_ids)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def before_commit(self, tracks: int) -> None:
+        """The last checks, everything read: still the same server, and not most tracks gone."""
+        check_same_server(self.client, self.identity)
+        check_shrink(self.cached_tracks, tracks, allow=self.allow_shrink)
+
+    def committed(self, conn: sqlite3.Connection) -> None:
+        """Tell whoever shows the status, on the writer thread, the moment readers see it."""
+        if self.on_commit is not None:
+            self.on_commit(read_sync_state(conn))
 
 
 def sync_library(
@@ -117,23 +144,45 @@ def sync_library(
     full: bool = False,
     clock: Callable[[], float] = time.time,
     on_server_replaced: Callable[[ServerIdentity], None] | None = None,
+    allow_shrink: bool = False,
+    on_commit: Callable[[SyncState], None] | None = None,
 ) -> SyncResult:
     """Bring the cache up to date with Plex: the one entry point for the web app and the CLI.
 
     Refreshes incrementally when it can; ``full=True`` asks for a complete rebuild even then.
     ``on_server_replaced`` is called (on this thread) as soon as the cache of a different server
     has been cleared, before the new library is read: the UI can say why the library is empty.
+    ``on_commit`` is called (on the writer thread) with the new state right after the commit.
+    ``allow_shrink`` publishes a library that lost most of its tracks (refused otherwise).
+
+    When the server turns out to have changed under the sync, nothing is saved and the sync
+    starts over once, as the new server's (which clears the old server's cache first).
     """
     progress = progress or SyncProgress()
     options = options or SyncOptions()
     started = time.monotonic()
+    timer = SyncTimer(client, options.time_limit, started)
+    sync = partial(_sync, db, client, progress, options, full, clock, on_server_replaced)
     try:
         with _syncing_process():
-            return _sync(db, client, progress, options, full, clock, on_server_replaced, started)
+            try:
+                return sync(started, timer, allow_shrink, on_commit)
+            except ServerChanged:
+                log.warning("The Plex server changed during the sync; syncing the new one.")
+                progress.new_pass()
+                return sync(started, timer, allow_shrink, on_commit)
+    except ServerChanged as change:
+        raise SyncFailed(server_changed_again(client.url, change.identity)) from change
+    except ShrinkRefused as refusal:
+        raise SyncFailed(str(refusal)) from refusal
+    except PlexOutOfTime as error:
+        raise SyncFailed(timer.explain(error)) from error
     except PlexError as error:
         raise SyncFailed(error.message) from error
     except sqlite3.Error as error:
         raise SyncFailed(explain_storage_error(error, db)) from error
+    finally:
+        timer.stop()
 
 
 def _sync(
@@ -145,15 +194,23 @@ def _sync(
     clock: Callable[[], float],
     on_server_replaced: Callable[[ServerIdentity], None] | None,
     started: float,
+    timer: SyncTimer,
+    allow_shrink: bool,
+    on_commit: Callable[[SyncState], None] | None,
 ) -> SyncResult:
     progress.set_phase(Phase.CONNECTING)
     identity = client.identity()
+    progress.set_server(identity.machine_identifier)
     replaced = forget_other_server(db, identity)
     if replaced and on_server_replaced is not None:
         on_server_replaced(identity)
     sections = choose_sections(client.music_sections(), options.libraries)
-    run = _Run(client, identity, sections, progress, options, clock, started)
     state = db.read(read_sync_state)
+    timer.allow_for(state.track_count)
+    run = _Run(
+        client, identity, sections, progress, options, clock, started,
+        timer, state.track_count, allow_shrink, on_commit,
+    )  # fmt: skip
     reason = "a full sync was asked for" if full else full_sync_reason(state, run)
     kind = "incremental"
     if reason is None:
@@ -169,7 +226,8 @@ def _sync(
         track_count = _full(db, run)
     return SyncResult(
         track_count=track_count,
-        duration_s=time.monotonic() - started,
+        # As recorded in the cache (and shown in the status), so the log says the same.
+        duration_s=db.read(read_sync_state).sync_duration_s or run.elapsed(),
         machine_identifier=identity.machine_identifier,
         server_name=identity.name,
         replaced_server=replaced,
@@ -280,15 +338,18 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
     try:
         _read_changes(patch, run, since)
         run.progress.set_phase(Phase.SAVING)
+        run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
         newest = capped_watermark(patch.newest, run.clock())
-        return patch.finish(
+        track_count = patch.finish(
             machine_identifier=run.identity.machine_identifier,
             server_name=run.identity.name,
             synced_at=run.clock(),
-            duration_s=time.monotonic() - run.started,
+            duration_s=run.elapsed,
             cursor=run.cursor(max(state.watermark, newest or 0)),
             mapping_version=MAPPING_VERSION,
         )
+        run.committed(conn)
+        return track_count
     except BaseException:
         patch.abort()
         raise
@@ -297,30 +358,48 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
 def _full(db: Database, run: _Run) -> int:
     client, progress, options = run.client, run.progress, run.options
     listings = _count_listings(client, run.sections, options.workers)
-    progress.set_total(sum(x.expected or 0 for x in listings if x.libtype is LibType.TRACK))
+    tracks = sum(x.expected or 0 for x in listings if x.libtype is LibType.TRACK)
+    progress.set_total(tracks)
+    run.timer.allow_for(tracks)
 
     def build(conn: sqlite3.Connection) -> int:
         builder = SnapshotBuilder(conn)
         try:
-            with ListingReader(
-                client,
-                page_size=options.page_size,
-                workers=options.workers,
-                # Every album and any item whose listed tags may be cut is read again in full.
-                complete=lambda items, listing: client.complete(items, listing.libtype),
-            ) as reader:
+            with (
+                _unless_another_server(run),
+                ListingReader(
+                    client,
+                    page_size=options.page_size,
+                    workers=options.workers,
+                    # Every album and any item whose listed tags may be cut is read again in full.
+                    complete=lambda items, listing: client.complete(items, listing.libtype),
+                    on_growth=check_growth,
+                ) as reader,
+            ):
                 for listing, pages in reader.listings(listings):
                     progress.set_phase(_PHASES[listing.libtype])
                     _add_pages(builder, listing, pages, progress)
             newest = builder.newest_timestamp()
             _give_back_freed_memory()
             builder.swap()
-            return _check_and_commit(conn, run, newest)
+            with _unless_another_server(run):
+                return _check_and_commit(conn, run, newest)
         except BaseException:
             builder.abort()
             raise
 
     return db.write(build)
+
+
+@contextmanager
+def _unless_another_server(run: _Run) -> Iterator[None]:
+    """A listing that moved beyond belief, or counts that never agree: first, is it another
+    server now answering at the URL? Then the sync starts over as its (ServerChanged)."""
+    try:
+        yield
+    except (ListingChanged, SyncFailed):
+        check_same_server(run.client, run.identity)
+        raise
 
 
 def _give_back_freed_memory() -> None:
@@ -354,19 +433,22 @@ def _check_and_commit(conn: sqlite3.Connection, run: _Run, newest: int | None) -
     (plex/paging.py); this brings in what was added and drops what was deleted meanwhile."""
     # What Plex stamped after this may have changed after the pages read it (as a refresh's
     # cursor, see sync/incremental.py): its tags are read again if it is listed again.
-    since = max(0, (newest or 0) - math.ceil(time.monotonic() - run.started) - MARGIN_S)
+    since = max(0, (newest or 0) - math.ceil(run.elapsed()) - MARGIN_S)
     patch = _checked(conn, run, since)
     run.progress.set_phase(Phase.SAVING)
+    run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
     newest = max(newest or 0, patch.newest or 0) or None
-    return patch.finish(
+    track_count = patch.finish(
         machine_identifier=run.identity.machine_identifier,
         server_name=run.identity.name,
         synced_at=run.clock(),
-        duration_s=time.monotonic() - run.started,
+        duration_s=run.elapsed,
         cursor=run.cursor(capped_watermark(newest, run.clock())),
         kind="full",
         mapping_version=MAPPING_VERSION,
     )
+    run.committed(conn)
+    return track_count
 
 
 def _read_changes(patch: LibraryPatch, run: _Run, since: int, counts_only: bool = False) -> None:
@@ -453,6 +535,14 @@ def choose_sections(sections: Sequence[MusicSection], wanted: Sequence[str]) -> 
             f"server. Its music libraries are: {found}."
         )
     return [by_title[title.casefold()] for title in wanted]
+
+
+def server_changed_again(url: str, identity: ServerIdentity) -> str:
+    name = f"“{identity.name}”" if identity.name else "another server"
+    return (
+        f"The Plex server at {url} changed while it was read, twice (it is now {name}), so "
+        "nothing was saved. Sync again once it has settled."
+    )
 
 
 def explain_storage_error(error: sqlite3.Error, db: Database) -> str:

@@ -69,6 +69,7 @@ from plexcrate.cache.rows import AlbumRow, ArtistRow
 from plexcrate.cache.state import SyncState
 from plexcrate.plex.client import Item, LibType, MusicSection, Page, PlexClient
 from plexcrate.plex.paging import Listing, ListingReader
+from plexcrate.sync.guards import check_growth
 from plexcrate.sync.mapping import (
     album_played_tracks,
     album_row,
@@ -166,7 +167,11 @@ class _ChangeReader:
         # writer's connection is not the workers') before the first album or artist listing.
         self._known: dict[int, int | None] = {}
         self._reader = ListingReader(
-            client, page_size=page_size, workers=workers, complete=self._complete
+            client,
+            page_size=page_size,
+            workers=workers,
+            complete=self._complete,
+            on_growth=check_growth,
         )
         self._expected = 0  # tracks the listings so far said they hold, for progress
 

@@ -5,7 +5,8 @@
 - album artist: ``grandparentTitle``; album: ``parentTitle``;
 - year: the album's (``parentYear`` on track listings; the album row fills gaps);
 - user rating: ``userRating`` (0–10, half stars as odd numbers) rounded half up to an int;
-- genres: the album's, else the artist's — joined in SQL when the snapshot is published.
+- genres: the album's, else the artist's — joined in SQL when the snapshot is published;
+- art: an album's and an artist's ``thumb`` path (a track shows its album's).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def artist_row(item: Item, section_id: int) -> ArtistRow:
         title=_text(item.get("title")),
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
+        thumb=_text(item.get("thumb")) or None,
         genres=tags(item, "Genre"),
     )
 
@@ -52,6 +54,7 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
         track_count=_int(item.get("leafCount")),
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
+        thumb=_text(item.get("thumb")) or None,
         genres=tags(item, "Genre"),
     )
 

@@ -33,6 +33,15 @@ class SyncProgress:
         self._current = 0
         self._total = 0
         self._pass_start = 0  # tracks counted before the current pass began
+        self._server: str | None = None  # the machineIdentifier of the server being read
+
+    @property
+    def server(self) -> str | None:
+        """The machineIdentifier of the server this sync reads; None until it has asked."""
+        return self._server
+
+    def set_server(self, machine_identifier: str) -> None:
+        self._server = machine_identifier
 
     def new_pass(self) -> None:
         with self._lock:

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from plexcrate import __version__
 from plexcrate.cache.queries import Order, TrackFilter
 from plexcrate.web import reads
-from plexcrate.web.errors import BODY_RESPONSES, VALIDATION_RESPONSES, error_response
+from plexcrate.web.errors import (
+    BODY_RESPONSES,
+    BUSY_RESPONSES,
+    VALIDATION_RESPONSES,
+    error_response,
+)
 from plexcrate.web.models import (
     ErrorBody,
     Health,
@@ -59,14 +64,21 @@ async def get_status(service: Library) -> LibraryStatus:
 async def post_sync(service: Library, body: SyncRequest | None = None) -> SyncStarted | Response:
     """Start a sync in the background; follow it in the status."""
     try:
-        blocking = service.start_sync(SyncReason.MANUAL, full=bool(body and body.full))
+        blocking = service.start_sync(
+            SyncReason.MANUAL,
+            full=bool(body and body.full),
+            allow_shrink=bool(body and body.allow_shrink),
+        )
     except SyncNotStarted as refusal:
         return error_response(409, str(refusal))
     return SyncStarted(blocking=blocking)
 
 
 @router.get(
-    "/tracks", response_model=TrackPageBody, tags=["tracks"], responses=VALIDATION_RESPONSES
+    "/tracks",
+    response_model=TrackPageBody,
+    tags=["tracks"],
+    responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
 )
 async def get_tracks(
     service: Library,
@@ -87,7 +99,7 @@ async def get_tracks(
 ) -> Response:
     """One page of the cached tracks matching the filters, and how many match in all."""
     body = await reads.track_page_json(
-        service.db, flt, order=order, limit=limit, offset=offset, seed=seed
+        service.reads, flt, order=order, limit=limit, offset=offset, seed=seed
     )
     return json_bytes(body)
 
@@ -96,14 +108,20 @@ async def get_tracks(
     "/library/stats",
     response_model=LibraryStatsBody,
     tags=["library"],
-    responses=VALIDATION_RESPONSES,
+    responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
 )
 async def get_stats(service: Library, flt: Filter) -> Response:
     """Track counts per genre and per decade for the filters, as /api/tracks would total them."""
-    return json_bytes(await reads.stats_json(service.db, flt))
+    return json_bytes(await reads.stats_json(service.reads, flt))
 
 
 @router.get("/health", response_model=Health, tags=["service"])
 async def get_health() -> Health:
     """For container health checks and monitors: answers whenever the app runs."""
     return Health(status="ok", version=__version__)
+
+
+# HEAD answers like GET, for monitors that only look at the status; one operation in the document.
+router.add_api_route(
+    "/health", get_health, methods=["HEAD"], response_model=Health, include_in_schema=False
+)

@@ -20,9 +20,11 @@ from plexcrate import __version__
 from plexcrate.cache.database import open_or_replace
 from plexcrate.config import Settings
 from plexcrate.sync.engine import SyncOptions
-from plexcrate.web import playlists, setup
+from plexcrate.web import art, playlists, setup
 from plexcrate.web.api import router
+from plexcrate.web.art_store import ArtStore
 from plexcrate.web.errors import install_error_handlers
+from plexcrate.web.limits import READ_BUDGET_S
 from plexcrate.web.security import protect
 from plexcrate.web.service import LibraryService
 from plexcrate.web.watch import Watching
@@ -38,11 +40,13 @@ def create_app(
     probe_interval: float | None = None,
     sync_options: SyncOptions | None = None,
     clock: Callable[[], float] = time.time,
+    read_budget_s: float = READ_BUDGET_S,
 ) -> FastAPI:
     """The web app for ``settings``.
 
-    ``probe_interval`` (seconds; default ``settings.probe_interval``) and ``sync_options``
-    (page size, workers) are there for tests; ``clock`` decides what "now" is for staleness.
+    ``probe_interval`` (seconds; default ``settings.probe_interval``), ``sync_options``
+    (page size, workers) and ``read_budget_s`` (``limits.py``) are there for tests; ``clock``
+    decides what "now" is for staleness.
     """
     interval = probe_interval if probe_interval is not None else settings.probe_interval
 
@@ -51,15 +55,25 @@ def create_app(
         db, note = open_or_replace(settings.cache_path)
         if note:
             log.warning("%s", note)
-        service = LibraryService(settings, db, options=sync_options, clock=clock, notice=note)
+        service = LibraryService(
+            settings,
+            db,
+            options=sync_options,
+            clock=clock,
+            notice=note,
+            read_budget_s=read_budget_s,
+        )
         await service.reload_state()
         watching = Watching(service, interval=interval)
         app.state.library, app.state.watching = service, watching
+        store = ArtStore(settings.art_path, max_bytes=int(settings.art_cache_mb * 2**20))
+        app.state.art = art.ArtService(service, store)
         watching.start()
         try:
             yield
         finally:
             await watching.stop()
+            app.state.art.close()
             await service.close()
 
     app = FastAPI(
@@ -76,6 +90,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(playlists.router)
+    app.include_router(art.router)
     app.include_router(setup.router)
     # Last, so the API comes first; the UI adds its modules and CSS to this folder.
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

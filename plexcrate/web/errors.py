@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from plexcrate.cache.database import ReadOverBudget
+from plexcrate.web.limits import TooBusy
 from plexcrate.web.models import ErrorBody
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,18 @@ BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **VALIDATION_RESPONSES,
 }
 
+# For routes that read the cache on behalf of a client: the limits of ``limits.py``.
+BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorBody,
+        "description": "Too many costly reads at once, or this one took too long; try again.",
+    }
+}
+OVER_BUDGET = (
+    "This request took more than {budget} of work, so it was stopped. Narrow it down: fewer "
+    "or longer search words, or a genre or decade."
+)
+
 # FastAPI's words for an undecodable body, and ours.
 _UNPARSABLE_BODY = "There was an error parsing the body"
 NOT_JSON = "The request body is not valid JSON."
@@ -46,6 +60,8 @@ def error_response(status_code: int, message: str) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(TooBusy, _too_busy)
+    app.add_exception_handler(ReadOverBudget, _over_budget)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -64,6 +80,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.headers:
         response.headers.update(exc.headers)  # e.g. Allow on a 405
     return response
+
+
+async def _too_busy(request: Request, exc: Exception) -> JSONResponse:
+    response = error_response(503, str(exc))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+async def _over_budget(request: Request, exc: Exception) -> JSONResponse:
+    budget = f"{request.app.state.library.reads.budget_s:g} s"
+    return error_response(503, OVER_BUDGET.format(budget=budget))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -65,6 +65,14 @@ class LibraryStatus(ApiModel):
         "null in the moment after start, before the first probe has answered."
     )
     server_name: str | None = Field(description="The Plex server the cache mirrors.")
+    machine_identifier: str | None = Field(
+        default=None,
+        description="That server's id, for links that open an item in the Plex web app.",
+    )
+    plex_error: str | None = Field(
+        default=None,
+        description="Why Plex did not answer the last probe, naming its URL; null when it did.",
+    )
     is_stale: bool = Field(
         description="The cache holds tracks older than PLEXCRATE_STALE_AFTER_HOURS."
     )
@@ -79,6 +87,11 @@ class LibraryStatus(ApiModel):
         description="How the cache was last brought up to date: `full` or `incremental`."
     )
     last_sync_duration_s: float | None = Field(description="How long the last sync took.")
+    shrink_refused: bool = Field(
+        description="The last sync was not published because it would have removed all the "
+        "cached tracks, or more than half of them (`error` says how many); start one with "
+        "`allow_shrink` to publish it anyway."
+    )
 
 
 class SyncRequest(BaseModel):
@@ -86,6 +99,12 @@ class SyncRequest(BaseModel):
         default=False,
         strict=True,  # JSON's true or false, not 0 or "yes"
         description="Rebuild the whole cache instead of refreshing what changed.",
+    )
+    allow_shrink: bool = Field(
+        default=False,
+        strict=True,
+        description="Publish the sync even if it removes all the cached tracks or more than "
+        "half of them (refused otherwise, see `shrink_refused` in the status).",
     )
 
 

@@ -12,6 +12,8 @@ from fastapi import Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from plexcrate.cache.queries import MAX_RATING, TrackFilter, parse_decade
+from plexcrate.cache.text import fold
+from plexcrate.web.limits import MAX_SEARCH_WORDS
 
 MAX_PAGE = 1000
 MAX_OFFSET = 1_000_000_000  # far beyond any library; keeps values inside SQLite's integers
@@ -23,6 +25,19 @@ MAX_SEARCH = 200  # characters
 def _check_decade(text: str) -> str:
     parse_decade(text)  # raises ValueError with a message that says how to write one
     return text
+
+
+def _check_search(text: str) -> str:
+    words = len(fold(text).split())
+    if words > MAX_SEARCH_WORDS:
+        raise ValueError(
+            f"a search takes at most {MAX_SEARCH_WORDS} words (each must appear), not {words}"
+        )
+    return text
+
+
+# Words to find: at most MAX_SEARCH characters and MAX_SEARCH_WORDS words (see limits.py).
+SearchText = Annotated[str, Field(max_length=MAX_SEARCH), AfterValidator(_check_search)]
 
 
 def _not_a_boolean(value: object) -> object:
@@ -79,8 +94,9 @@ def track_filter(
         Query(
             max_length=MAX_SEARCH,
             description="Words to find in the title, artist, album artist or album; "
-            "each word must appear. Case and accents don't matter.",
+            f"each word must appear (at most {MAX_SEARCH_WORDS}). Case and accents don't matter.",
         ),
+        AfterValidator(_check_search),
     ] = "",
 ) -> TrackFilter:
     return make_filter(genre, decade, min_rating, exclude_live, q)
@@ -93,7 +109,7 @@ class FilterBody(BaseModel):
     decade: list[Decade] = Field(default_factory=list, max_length=MAX_VALUES)
     min_rating: Rating = 0
     exclude_live: JsonBool = True
-    q: str = Field(default="", max_length=MAX_SEARCH)
+    q: SearchText = ""
 
     def to_filter(self) -> TrackFilter:
         return make_filter(self.genre, self.decade, self.min_rating, self.exclude_live, self.q)

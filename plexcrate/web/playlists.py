@@ -1,8 +1,10 @@
-"""The playlist builder's API: pick tracks from the cache, list Plex's playlists, save to Plex.
+"""The playlist builder's API: pick tracks from the cache; list, save, rename and delete Plex's
+playlists.
 
-Picking reads the cache only (so it works with Plex offline); listing and saving talk to Plex on
-a daemon thread, and a Plex failure comes back as a plain-words error: 503 when Plex can't be
-reached, 502 when it answered wrongly, 409 when the playlist can't take the tracks.
+Picking reads the cache only (so it works with Plex offline); the rest talks to Plex on a daemon
+thread, and a Plex failure comes back as a plain-words error: 503 when Plex can't be reached, 502
+when it answered wrongly, 409 when the playlist can't take the tracks (or a new one would repeat
+a name), 404 when the playlist is gone.
 """
 
 from __future__ import annotations
@@ -13,14 +15,23 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import orjson
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from plexcrate.cache.picker import MAX_PICK, PickOptions, pick_tracks
 from plexcrate.plex.client import PlaylistInfo, PlexClient
 from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
-from plexcrate.plex.playlists import PlaylistRefused, SaveMode, save_playlist
-from plexcrate.web.errors import BODY_RESPONSES
+from plexcrate.plex.playlists import (
+    PlaylistExists,
+    PlaylistMissing,
+    PlaylistRefused,
+    SaveMode,
+    delete_playlist,
+    rename_playlist,
+    save_playlist,
+)
+from plexcrate.web.errors import BODY_RESPONSES, BUSY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
 from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int, json_number
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
@@ -43,6 +54,11 @@ PLEX_ERRORS: dict[int | str, dict] = {
     502: {"model": ErrorBody, "description": "Plex answered with an error."},
     503: {"model": ErrorBody, "description": "Plex could not be reached."},
 }
+GONE: dict[int | str, dict] = {
+    404: {"model": ErrorBody, "description": "The playlist is not on the Plex server."}
+}
+PlaylistId = Annotated[int, Path(ge=1, le=2**53 - 1, description="Plex's id for the playlist.")]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class PreviewRequest(BaseModel):
@@ -78,6 +94,19 @@ class PlaylistBody(ApiModel):
     title: str
     item_count: int
     smart: bool
+    duration_ms: int | None = Field(default=None, description="Its length; null when unknown.")
+
+
+class SaveConflict(ErrorBody):
+    duplicate_of: int | None = Field(
+        default=None,
+        description="A new playlist's name is taken: the playlist that has it. Send the save "
+        "again with `allow_duplicate` to make a second one anyway.",
+    )
+
+
+class RenameRequest(BaseModel):
+    title: Title
 
 
 class Playlists(ApiModel):
@@ -89,6 +118,10 @@ class SaveRequest(BaseModel):
     rating_keys: list[RatingKey] = Field(min_length=1, max_length=MAX_PLAYLIST)
     mode: SaveMode = SaveMode.NEW
     playlist_id: RatingKey | None = Field(default=None, description="For `replace` and `append`.")
+    allow_duplicate: JsonBool = Field(
+        default=False,
+        description="Make a new playlist even if one already has that name (otherwise a 409).",
+    )
 
     def incomplete(self) -> str | None:
         """What the request lacks for its mode, naming the field; None when complete."""
@@ -103,7 +136,7 @@ def _service(request: Request) -> LibraryService:
     return request.app.state.library
 
 
-@router.post("/preview", response_model=Preview, responses=BODY_RESPONSES)
+@router.post("/preview", response_model=Preview, responses={**BODY_RESPONSES, **BUSY_RESPONSES})
 async def preview(body: PreviewRequest, request: Request) -> Response:
     """Pick tracks from the cache for a playlist (Plex is not asked)."""
     seed = body.seed if body.seed is not None else secrets.randbelow(MAX_SEED + 1)
@@ -123,19 +156,61 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         total_ms = sum(track.duration_ms or 0 for track in tracks)
         return orjson.dumps({"seed": seed, "tracks": tracks, "total_duration_ms": total_ms})
 
-    return Response(await _service(request).db.aread(read), media_type="application/json")
+    reads = _service(request).reads
+    return Response(await reads.read(read, search=bool(flt.words)), media_type="application/json")
 
 
 @router.get("", response_model=Playlists, responses=PLEX_ERRORS)
 async def list_playlists(request: Request) -> Playlists:
-    """The audio playlists on the Plex server, to append to or replace."""
-    playlists = await _with_plex(_service(request), lambda client: client.playlists())
+    """The audio playlists on the Plex server (their art: `/api/playlists/{id}/art`)."""
+    playlists = await _with_plex(_service(request), lambda client: client.audio_playlists())
+    request.app.state.art.know_playlists([(p.id, p.title, p.composite) for p in playlists])
     return Playlists(playlists=[_body(p) for p in playlists])
 
 
-@router.post("", response_model=PlaylistBody, responses={**PLEX_ERRORS, **BODY_RESPONSES})
-async def save(body: SaveRequest, request: Request) -> PlaylistBody:
-    """Save tracks to Plex: as a new playlist, or replacing or appending to an existing one."""
+@router.patch(
+    "/{playlist_id}",
+    response_model=PlaylistBody,
+    responses={**PLEX_ERRORS, **GONE, **BODY_RESPONSES},
+)
+async def rename(playlist_id: PlaylistId, body: RenameRequest, request: Request) -> PlaylistBody:
+    """Rename a playlist on Plex."""
+    title = body.title.strip()
+    if not title:
+        raise HTTPException(422, "title: a playlist needs a name")
+    renamed = await _with_plex(
+        _service(request), lambda client: rename_playlist(client, playlist_id, title)
+    )
+    return _body(renamed)
+
+
+@router.delete(
+    "/{playlist_id}", status_code=204, response_class=Response, responses={**PLEX_ERRORS, **GONE}
+)
+async def delete(playlist_id: PlaylistId, request: Request) -> Response:
+    """Delete a playlist from Plex (its tracks stay in the library)."""
+    await _with_plex(_service(request), lambda client: delete_playlist(client, playlist_id))
+    return Response(status_code=204)
+
+
+@router.post(
+    "",
+    response_model=PlaylistBody,
+    responses={
+        **PLEX_ERRORS,
+        409: {
+            "model": SaveConflict,
+            "description": "The name is taken (`duplicate_of` says by which playlist), the "
+            "playlist can't take the tracks, or no Plex server is configured.",
+        },
+        **BODY_RESPONSES,
+    },
+)
+async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONResponse:
+    """Save tracks to Plex: as a new playlist, or replacing or appending to an existing one.
+
+    A new playlist with the name of one Plex has is refused (409, `duplicate_of`) unless
+    `allow_duplicate` says a second one is wanted."""
     problem = body.incomplete()
     if problem:
         raise HTTPException(422, problem)
@@ -145,16 +220,22 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody:
         raise HTTPException(
             409, f"{missing} of these tracks are no longer in the library; preview again."
         )
-    saved = await _with_plex(
-        service,
-        lambda client: save_playlist(
-            client,
-            body.rating_keys,
-            mode=body.mode,
-            title=body.title.strip(),
-            playlist_id=body.playlist_id,
-        ),
-    )
+    try:
+        saved = await _with_plex(
+            service,
+            lambda client: save_playlist(
+                client,
+                body.rating_keys,
+                mode=body.mode,
+                title=body.title.strip(),
+                playlist_id=body.playlist_id,
+                server=service.state.machine_identifier,
+                allow_duplicate=body.allow_duplicate,
+            ),
+        )
+    except PlaylistExists as taken:
+        conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
+        return JSONResponse(conflict.model_dump(), status_code=409)
     return _body(saved)
 
 
@@ -170,6 +251,10 @@ async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -
 
     try:
         return await in_daemon_thread(run, name="plex-playlists")
+    except PlaylistExists:
+        raise
+    except PlaylistMissing as error:
+        raise HTTPException(404, error.message) from None
     except PlaylistRefused as error:
         raise HTTPException(409, error.message) from None
     except (PlexUnreachable, PlexTimeout) as error:
@@ -188,5 +273,9 @@ def _missing_tracks(conn: sqlite3.Connection, rating_keys: list[int]) -> int:
 
 def _body(playlist: PlaylistInfo) -> PlaylistBody:
     return PlaylistBody(
-        id=playlist.id, title=playlist.title, item_count=playlist.item_count, smart=playlist.smart
+        id=playlist.id,
+        title=playlist.title,
+        item_count=playlist.item_count,
+        smart=playlist.smart,
+        duration_ms=playlist.duration_ms,
     )

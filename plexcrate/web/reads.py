@@ -19,7 +19,6 @@ from typing import TypeVar
 
 import orjson
 
-from plexcrate.cache.database import Database
 from plexcrate.cache.queries import (
     Order,
     TrackFilter,
@@ -27,6 +26,7 @@ from plexcrate.cache.queries import (
     find_tracks,
     library_stats,
 )
+from plexcrate.web.limits import ReadLimits
 from plexcrate.web.params import MAX_SEED
 
 T = TypeVar("T")
@@ -35,7 +35,13 @@ MEMO_SIZE = 256  # answers remembered per reader thread
 
 
 async def track_page_json(
-    db: Database, flt: TrackFilter, *, order: Order, limit: int, offset: int, seed: int | None
+    reads: ReadLimits,
+    flt: TrackFilter,
+    *,
+    order: Order,
+    limit: int,
+    offset: int,
+    seed: int | None,
 ) -> bytes:
     if order is Order.RANDOM and seed is None:
         seed = secrets.randbelow(MAX_SEED + 1)  # a new shuffle; the client pages it by its seed
@@ -49,10 +55,10 @@ async def track_page_json(
         )
         return orjson.dumps({"total": page.total, "seed": seed, "tracks": page.tracks})
 
-    return await db.aread(read)
+    return await reads.read(read, search=bool(flt.words))
 
 
-async def stats_json(db: Database, flt: TrackFilter) -> bytes:
+async def stats_json(reads: ReadLimits, flt: TrackFilter) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         def stats() -> bytes:
             if flt.words:
@@ -67,7 +73,7 @@ async def stats_json(db: Database, flt: TrackFilter) -> bytes:
 
         return memoized(conn, ("stats", flt), stats)
 
-    return await db.aread(read)
+    return await reads.read(read, search=bool(flt.words))
 
 
 class _Memo(threading.local):

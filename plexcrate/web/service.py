@@ -29,7 +29,10 @@ from plexcrate.sync.engine import (
     SyncResult,
     sync_library,
 )
+from plexcrate.sync.guards import ShrinkRefused
 from plexcrate.sync.progress import SyncProgress
+from plexcrate.sync.timelimit import TimeLimit
+from plexcrate.web.limits import READ_BUDGET_S, ReadLimits
 from plexcrate.web.models import LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
 from plexcrate.web.threads import DaemonCall
 
@@ -60,16 +63,21 @@ class LibraryService:
         options: SyncOptions | None = None,
         clock: Callable[[], float] = time.time,
         notice: str | None = None,
+        read_budget_s: float = READ_BUDGET_S,
     ) -> None:
         self.settings = settings
         self.db = db
-        self.options = replace(options or SyncOptions(), libraries=settings.music_libraries)
+        self.reads = ReadLimits(db, budget_s=read_budget_s)  # what clients may make it read
+        defaults = SyncOptions(time_limit=TimeLimit.from_settings(settings))
+        self.options = replace(options or defaults, libraries=settings.music_libraries)
         self.clock = clock
         # Set by the PlexWatcher's probe; None until its first answer, which is not "offline".
         self.plex_connected: bool | None = None
+        self.plex_error: str | None = None  # why the last probe got no answer
         self._state = SyncState()
         self._state_version = 0  # bumped on every change, so a slow reload can't undo a newer one
         self._syncing = False
+        self._shrink_refused = False  # the last sync would have removed most tracks
         self._progress: SyncProgress | None = None
         self._reason: SyncReason | None = None
         self._error: str | None = None
@@ -107,6 +115,26 @@ class LibraryService:
 
     # --- status -----------------------------------------------------------------------------
 
+    def mirrors_another(self, machine_identifier: str) -> bool:
+        """Whether the cache holds tracks of a server other than ``machine_identifier``."""
+        cached = self._state.machine_identifier
+        return not self._state.is_empty and cached not in (None, machine_identifier)
+
+    def server_answering(self, machine_identifier: str) -> None:
+        """The probe found ``machine_identifier`` at the Plex URL, and the cache holds another
+        server's tracks. A sync that follows clears them (``watch.py``), but one running now,
+        still reading the previous server, only notices before its commit: until then the
+        status says that the tracks shown are the previous server's (saves are refused)."""
+        reading = self._progress.server if self._progress and self._syncing else None
+        if reading in (None, machine_identifier) or self._server_changed is not None:
+            return  # no sync, or one of this server's: it clears the cache itself
+        self._server_changed = (
+            f"The Plex server at {self.settings.plex_url} now answers as another server. The "
+            "tracks shown are the previous server's, and playlists can't be saved to it: they "
+            "will be cleared and the new server's library synced in their place."
+        )
+        log.warning("%s", self._server_changed)
+
     def status(self) -> LibraryStatus:
         state = self._state
         progress = self._progress.snapshot() if self._progress and self._syncing else None
@@ -125,17 +153,23 @@ class LibraryService:
             plex_configured=self.settings.plex_configured,
             plex_connected=self.plex_connected if self.settings.plex_configured else False,
             server_name=state.server_name or None,
+            machine_identifier=state.machine_identifier or None,
+            plex_error=self.plex_error if self.settings.plex_configured else None,
             is_stale=self.is_stale(),
             server_changed=self._server_changed,
             notice=self._notice,
             last_sync_kind=state.sync_kind,
             last_sync_duration_s=state.sync_duration_s,
+            shrink_refused=self._shrink_refused and not self._syncing,
         )
 
     # --- syncing ----------------------------------------------------------------------------
 
-    def start_sync(self, reason: SyncReason, *, full: bool = False) -> bool:
+    def start_sync(
+        self, reason: SyncReason, *, full: bool = False, allow_shrink: bool = False
+    ) -> bool:
         """Start a sync in the background. Returns whether it blocks (the cache is empty).
+        ``allow_shrink``: publish it even if most of the cached tracks would go.
 
         No await between the check and the set of the flag: that is what makes the 409
         race-free.
@@ -149,15 +183,22 @@ class LibraryService:
         self._sync_client, self._reason = client, reason
         self._progress = SyncProgress()
         self._server_changed = None  # set again by this sync if the server changed once more
-        self._sync_task = asyncio.create_task(self._run_sync(client, self._progress, full))
+        self._sync_task = asyncio.create_task(
+            self._run_sync(client, self._progress, full, allow_shrink)
+        )
         log.info("Sync started (%s).", reason.value)
         return self._state.is_empty
 
-    async def _run_sync(self, client: PlexClient, progress: SyncProgress, full: bool) -> None:
+    async def _run_sync(
+        self, client: PlexClient, progress: SyncProgress, full: bool, allow_shrink: bool
+    ) -> None:
         loop = asyncio.get_running_loop()
 
         def on_server_replaced(identity: ServerIdentity) -> None:
             loop.call_soon_threadsafe(self._server_replaced, identity)
+
+        def on_commit(state: SyncState) -> None:
+            loop.call_soon_threadsafe(self._committed, state)
 
         def sync() -> tuple[SyncResult, SyncState]:
             result = sync_library(
@@ -167,6 +208,8 @@ class LibraryService:
                 self.options,
                 full=full,
                 on_server_replaced=on_server_replaced,
+                allow_shrink=allow_shrink,
+                on_commit=on_commit,
             )
             return result, self.db.read(read_sync_state)
 
@@ -178,6 +221,7 @@ class LibraryService:
             outcome = await call.result()
         except SyncFailed as error:
             self._error = explain_failure(error)
+            self._shrink_refused = isinstance(error.__cause__, ShrinkRefused)
             log.warning("Sync failed: %s", self._error)
         except Exception:
             if self._closing:
@@ -191,13 +235,20 @@ class LibraryService:
                 await self._reload_after_sync()
             self._finish_sync(outcome)
 
+    def _committed(self, state: SyncState) -> None:
+        """The sync has committed (on the event loop, scheduled by the writer thread right after
+        the commit): the status counts what the readers now see at once, while the sync's
+        thread tidies up (the WAL checkpoint); it says "syncing" until that ends, as a new sync
+        must wait for it."""
+        self._set_state(state)
+        self._error = self._notice = None
+        self._shrink_refused = False
+
     def _finish_sync(self, outcome: tuple[SyncResult, SyncState] | None) -> None:
-        """The new state and the end of the sync, in one step: no await in between, so the
-        status never says "syncing" with the old count once the new library is served."""
+        """The new state and the end of the sync, in one step: no await in between."""
         if outcome is not None:
             result, state = outcome
-            self._set_state(state)
-            self._error = self._notice = None
+            self._committed(state)
             log.info("Synced %d tracks in %.1f s.", result.track_count, result.duration_s)
         self._syncing, self._progress, self._sync_client = False, None, None
 
@@ -233,6 +284,7 @@ class LibraryService:
         self.settings = settings
         self.options = replace(self.options, libraries=settings.music_libraries)
         self.plex_connected = None  # until the new server's first probe answers
+        self.plex_error = None
         self._error = None
 
     # --- shutdown ---------------------------------------------------------------------------

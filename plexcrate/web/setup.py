@@ -7,12 +7,17 @@ http or https, and redirects are never followed, so the token only goes where th
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import AfterValidator, BaseModel, Field
 
-from plexcrate.config import Settings, check_plex_token, save_plex_settings
+from plexcrate.config import (
+    PlexSource,
+    Settings,
+    check_plex_token,
+    check_plex_url,
+    save_plex_settings,
+)
 from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError
 from plexcrate.web.errors import BODY_RESPONSES
@@ -23,18 +28,10 @@ from plexcrate.web.watch import Watching
 
 router = APIRouter(prefix="/api/setup", tags=["setup"])
 
-CHECK_TIMEOUT = 15.0  # seconds; a person is waiting for the answer
+# Seconds for each of the check's two requests (identity, music libraries), at most: a person is
+# waiting for the answer. PLEXCRATE_PLEX_TIMEOUT when it is shorter.
+CHECK_TIMEOUT = 15.0
 MAX_LIBRARIES = 100
-
-
-def _plex_url(text: str) -> str:
-    url = text.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// address, like http://192.168.1.10:32400")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("must be just the server's address, without a login, query or fragment")
-    return url
 
 
 # The patterns tell clients (and fuzzers) the rules in the document; the validators enforce
@@ -46,7 +43,7 @@ PlexUrl = Annotated[
         examples=["http://192.168.1.10:32400"],
         json_schema_extra={"pattern": "^https?://[^/?#@]+(/[^?#]*)?$"},
     ),
-    AfterValidator(_plex_url),
+    AfterValidator(check_plex_url),
 ]
 Token = Annotated[
     str,
@@ -75,6 +72,11 @@ class SetupState(ApiModel):
     editable: bool = Field(
         description="False when the server comes from PLEX_URL/PLEX_TOKEN or the demo: change "
         "it there."
+    )
+    source: PlexSource | None = Field(
+        default=None,
+        description="Where the server comes from: `env` (PLEX_URL and PLEX_TOKEN), `file` (this "
+        "screen), `demo`; null when none is configured.",
     )
 
 
@@ -106,6 +108,7 @@ async def get_setup(request: Request) -> SetupState:
         plex_url=settings.plex_url,
         music_libraries=list(settings.music_libraries),
         editable=settings.plex_source not in ("env", "demo"),
+        source=settings.plex_source if settings.plex_configured else None,
     )
 
 
@@ -114,9 +117,9 @@ async def get_setup(request: Request) -> SetupState:
     response_model=CheckedServer,
     responses={**BODY_RESPONSES, 400: {"model": ErrorBody, "description": "Plex failed."}},
 )
-async def check_server(credentials: Credentials) -> CheckedServer:
+async def check_server(credentials: Credentials, request: Request) -> CheckedServer:
     """Connect to a Plex server with a token, and list its music libraries."""
-    identity, sections = await _ask_plex(credentials)
+    identity, sections = await _ask_plex(credentials, _service(request).settings)
     return CheckedServer(
         server_name=identity.name,
         machine_identifier=identity.machine_identifier,
@@ -138,7 +141,7 @@ async def save_setup(body: SetupRequest, request: Request) -> Configured:
     service = _service(request)
     if service.settings.plex_source in ("env", "demo"):
         raise HTTPException(409, _not_editable(service.settings))
-    _, sections = await _ask_plex(body)
+    _, sections = await _ask_plex(body, service.settings)
     unknown = _unknown_libraries(body.music_libraries, sections)
     if unknown:
         raise HTTPException(
@@ -161,12 +164,15 @@ async def save_setup(body: SetupRequest, request: Request) -> Configured:
     return Configured()
 
 
-async def _ask_plex(credentials: Credentials) -> tuple[ServerIdentity, list[MusicSection]]:
+async def _ask_plex(
+    credentials: Credentials, settings: Settings
+) -> tuple[ServerIdentity, list[MusicSection]]:
     """The server's identity and music libraries; a 400 saying what is wrong if Plex fails."""
+    timeout = min(CHECK_TIMEOUT, settings.plex_timeout)
 
     def ask() -> tuple[ServerIdentity, list[MusicSection]]:
-        candidate = Settings().with_plex(credentials.plex_url, credentials.plex_token)
-        with PlexClient.from_settings(candidate, timeout=CHECK_TIMEOUT, retries=0) as client:
+        candidate = settings.with_plex(credentials.plex_url, credentials.plex_token)
+        with PlexClient.from_settings(candidate, timeout=timeout, retries=0) as client:
             return client.identity(), client.music_sections()
 
     try:

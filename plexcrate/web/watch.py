@@ -1,12 +1,15 @@
 """Watching Plex from the background: is it there, is it still the same server, is the cache stale.
 
 Every ``interval`` seconds a probe asks Plex's ``/identity`` (on a thread, with a short timeout),
-so ``plex_connected`` turns false within ``interval + timeout`` of Plex going away.
+so ``plex_connected`` turns false within ``interval + timeout`` of Plex going away, and a server
+that now answers with another machineIdentifier than the cache's is noticed within ``interval``.
 
 The library checks (a changed server clears the cache and resyncs; a stale cache resyncs) run at
-start, and again whenever Plex comes back after being unreachable: a NAS that boots plexcrate
-before Plex, or a server swapped while Plex was down, are handled once Plex answers, instead of
-failing once at start. They never run while a sync runs, since a sync checks the server itself.
+start, again whenever Plex comes back after being unreachable (a NAS that boots plexcrate before
+Plex, or a server swapped while Plex was down), and whenever the probe finds another server. They
+never start a sync while one runs: a sync checks the server itself before it commits (and starts
+over as the new server's when it changed), and meanwhile the status says that the tracks shown
+are the previous server's, and playlist saves are refused (``plex/playlists.py``).
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from plexcrate.web.threads import in_daemon_thread
 
 log = logging.getLogger(__name__)
 
+# The probe's timeout follows its interval, within these: never so short that a busy machine
+# (or a NAS with its disks spun down) reads as Plex being away.
 MAX_PROBE_TIMEOUT = 5.0
-MIN_PROBE_TIMEOUT = 1.0
+MIN_PROBE_TIMEOUT = 2.5
 
 
 class PlexWatcher:
@@ -49,13 +54,16 @@ class PlexWatcher:
     async def tick(self) -> None:
         if not self.service.is_syncing:  # a sync updates the state itself when it ends
             await self.service.reload_state()  # notices a `plexcrate sync` run elsewhere
-        connected = await in_daemon_thread(self._ping, name="plex-probe")
+        answer = await in_daemon_thread(self._client.check_identity, name="plex-probe")
+        machine_identifier = answer.machine_identifier
+        self.service.plex_error = answer.problem
+        connected = machine_identifier is not None
         self._set_connected(connected)
+        if machine_identifier is not None and self.service.mirrors_another(machine_identifier):
+            self.service.server_answering(machine_identifier)
+            self._checks_due = True
         if connected and self._checks_due:
             self._checks_due = not await self.check_library()
-
-    def _ping(self) -> bool:
-        return self._client.ping(timeout=self.timeout)
 
     def _set_connected(self, connected: bool) -> None:
         if connected != self.service.plex_connected:

@@ -117,3 +117,44 @@ def fill_cache(cache_path: Path, plex_url: str, token: str) -> None:
     """Sync a cache before the app starts, in as few requests as the engine likes."""
     with Database(cache_path) as db, PlexClient(plex_url, token, retry_delay=0) as client:
         sync_library(db, client)
+
+
+# WCAG 2 contrast of every piece of visible text against what is behind it (the nearest
+# background colour up the tree, blended when translucent).
+CONTRASTS = """() => {
+    const rgba = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+    const linear = (c) => {
+        c /= 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
+    const luminance = ([r, g, b]) => 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+    const over = ([r, g, b, a = 1], [R, G, B]) =>
+        [r * a + R * (1 - a), g * a + G * (1 - a), b * a + B * (1 - a)];
+    function background(el) {
+        const layers = [];
+        for (let node = el; node; node = node.parentElement) {
+            const [r, g, b, a = 1] = rgba(getComputedStyle(node).backgroundColor);
+            if (a > 0) layers.push([r, g, b, a]);
+            if (a >= 1) break;
+        }
+        let colour = [15, 17, 21];
+        for (const layer of layers.reverse()) colour = over(layer, colour);
+        return colour;
+    }
+    const found = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!node.textContent.trim() || !el) continue;
+        if (el.closest("[hidden], .visually-hidden, [inert]")) continue;
+        if (!el.getClientRects().length) continue;
+        const style = getComputedStyle(el);
+        if (style.visibility === "hidden" || style.opacity === "0") continue;
+        const bg = background(el);
+        const fg = over(rgba(style.color), bg);
+        const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+        const ratio = (hi + 0.05) / (lo + 0.05);
+        found.push({ text: node.textContent.trim().slice(0, 40), ratio });
+    }
+    return found;
+}"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
+from web_harness import closed_port
 
 from browser.harness import StartUi
 from plexcrate.simulator import Latency, PlexSimulator, SimLibrary
@@ -115,3 +116,40 @@ def test_closing_a_failed_first_sync_leaves_retry_in_the_footer(
     footer.get_by_role("button", name="Retry").click()
     expect(footer).to_contain_text("600 tracks · Synced just now · Refresh", timeout=20_000)
     assert ui.server.status()["track_count"] == 600
+
+
+def test_a_plex_that_does_not_answer_shows_its_address_and_the_error_at_once(
+    start_ui: StartUi, page: Page
+) -> None:
+    """PLEX_URL set in the environment, and wrong: the page says where it asked, what went
+    wrong, and which variable to change, without waiting for a sync to fail."""
+    port = closed_port()
+    ui = start_ui(plex_url=f"http://127.0.0.1:{port}", plex_source="env")
+    page.goto(ui.url)
+    message = page.locator("#results-message")
+    expect(message).to_contain_text("Your library hasn't been synced yet: Plex isn't answering.")
+    url = f"http://127.0.0.1:{port}"
+    expect(message).to_contain_text(
+        f"Cannot reach Plex at {url}: connection refused (while asking who it is)."
+    )
+    expect(message).to_contain_text(
+        "PLEX_URL is set in the environment: change it there (and PLEX_TOKEN, if that is wrong "
+        "too) and restart plexcrate."
+    )
+    expect(message.get_by_role("button", name="Change the Plex server")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)  # no sync was started to find out
+
+
+def test_a_saved_plex_that_does_not_answer_can_be_changed_from_the_message(
+    start_ui: StartUi, page: Page, plex: PlexSimulator
+) -> None:
+    port = closed_port()
+    ui = start_ui(plex_url=f"http://127.0.0.1:{port}", plex_source="file")
+    page.goto(ui.url)
+    message = page.locator("#results-message")
+    expect(message).to_contain_text(f"Cannot reach Plex at http://127.0.0.1:{port}")
+    message.get_by_role("button", name="Change the Plex server").click()
+    expect(page.get_by_role("heading", name="Change the Plex server")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Plex server address")).to_have_value(
+        f"http://127.0.0.1:{port}"
+    )

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from web_harness import set_synced_at
 
-from browser.harness import Clock, StartUi, fill_cache
+from browser.harness import Clock, StartUi, UiApp, fill_cache
 from plexcrate.config import Settings
 from plexcrate.simulator import Latency, PlexSimulator, SimLibrary
 
@@ -89,14 +89,23 @@ def test_the_footer_counts_tracks_and_says_when_they_were_synced_and_keeps_it_cu
     assert sync_runs(plex) == 1  # only fill_cache's
 
 
-def test_refresh_syncs_in_the_background_while_the_page_stays_usable(
-    start_ui: StartUi, page: Page, app_settings: Settings, plex: PlexSimulator
-) -> None:
-    filled(app_settings, plex)
+def synced_page(
+    start_ui: StartUi, page: Page, settings: Settings, plex: PlexSimulator
+) -> tuple[UiApp, Locator]:
+    """The app over a freshly synced cache, open in ``page``; its status bar."""
+    filled(settings, plex)
     ui = start_ui()
     page.goto(ui.url)
     footer = page.locator("#statusbar")
     expect(footer).to_have_text("600 tracks · Synced just now · Refresh")
+    return ui, footer
+
+
+def test_refresh_syncs_in_the_background_while_the_page_stays_usable(
+    start_ui: StartUi, page: Page, app_settings: Settings, plex: PlexSimulator
+) -> None:
+    ui, footer = synced_page(start_ui, page, app_settings, plex)
+    expect(page.locator("#tracks .track").first).to_be_visible()  # the list has its rows
     page.evaluate("window.firstRow = document.querySelector('#tracks .track')")
 
     plex.latency = SLOW
@@ -140,6 +149,26 @@ def test_a_failed_sync_says_so_and_retry_recovers(
     footer.get_by_role("button", name="Retry").click()
     expect(footer).to_have_text("600 tracks · Synced just now · Refresh", timeout=20_000)
     assert ui.server.status()["error"] is None
+
+
+def test_a_sync_that_would_empty_the_library_is_held_back_until_confirmed(
+    start_ui: StartUi, page: Page, app_settings: Settings, plex: PlexSimulator
+) -> None:
+    ui, footer = synced_page(start_ui, page, app_settings, plex)
+
+    empty = SimLibrary.generate(tracks=0, seed=3)  # the same server, its music folder gone
+    empty.set_machine_identifier(plex.lib.machine_identifier)
+    plex.swap_library(empty)
+    footer.get_by_role("button", name="Refresh").click()
+    expect(footer.locator(".status-line")).to_have_text("600 tracks · Sync held back · Sync anyway")
+    expect(footer.locator(".status-detail")).to_contain_text(
+        "Plex now lists 0 tracks where the cache holds 600"
+    )
+    expect(page.locator("#tracks .track").first).to_be_visible()  # the library is still there
+
+    footer.get_by_role("button", name="Sync anyway").click()
+    expect(footer).to_have_text("No tracks · Synced just now · Refresh", timeout=20_000)
+    assert ui.server.status()["track_count"] == 0
 
 
 def test_plex_offline_shows_the_cached_library_with_a_warning(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from conftest import restartable
 from playwright.sync_api import Locator, Page, expect
 
 from browser.harness import PHONE, OpenPage, UiApp
@@ -28,7 +29,7 @@ def open_builder(page: Page, ui: UiApp, query: str = "") -> Locator:
 
 
 def pick(builder: Locator, count: int) -> None:
-    builder.get_by_role("spinbutton", name="Number of tracks").fill(str(count))
+    builder.get_by_role("textbox", name="Number of tracks").fill(str(count))
     builder.get_by_role("button", name=re.compile("^Pick")).click()
     expect(builder.locator(".preview-track")).to_have_count(count)
 
@@ -48,7 +49,7 @@ def test_a_picked_and_edited_playlist_arrives_in_plex(
     allowed = {t["rating_key"]: t for t in api.tracks(genre=genre, limit=1000)["tracks"]}
     builder = open_builder(page, synced_ui, f"?genre={genre}")
     expect(builder).to_contain_text(f"From {len(allowed):,} matching tracks: {genre}")
-    expect(builder.get_by_role("spinbutton", name="Number of tracks")).to_be_focused()
+    expect(builder.get_by_role("textbox", name="Number of tracks")).to_be_focused()
 
     builder.get_by_role("checkbox", name="At most 2 tracks per artist").check()
     pick(builder, 12)
@@ -119,14 +120,14 @@ def test_a_picked_and_edited_playlist_arrives_in_plex(
 def test_a_target_length_picks_about_that_many_minutes(page: Page, synced_ui: UiApp) -> None:
     builder = open_builder(page, synced_ui)
     builder.get_by_role("radio", name="About this many minutes").check()
-    builder.get_by_role("spinbutton", name="Minutes").fill("30")
+    builder.get_by_role("textbox", name="Minutes").fill("30")
     builder.get_by_role("checkbox", name="Favour higher ratings").check()
     builder.get_by_role("button", name="Pick tracks").click()
     summary = builder.locator("#preview-summary")
     expect(summary).to_have_text(re.compile(r"^\d+ tracks · (3\d|4\d) min$"))
 
 
-def test_saving_needs_a_name_and_says_when_plex_is_unreachable(
+def test_saving_needs_a_name_and_is_off_while_plex_is_offline(
     page: Page, synced_ui: UiApp, plex: PlexSimulator
 ) -> None:
     builder = open_builder(page, synced_ui)
@@ -138,12 +139,26 @@ def test_saving_needs_a_name_and_says_when_plex_is_unreachable(
     expect(name).to_be_focused()
     expect(name).to_have_attribute("aria-invalid", "true")
 
-    plex.stop()
+    # Plex goes away: saving turns off and says why (the preview stays), and comes back with it.
     name.fill("Offline mix")
-    builder.get_by_role("button", name="Save to Plex").click()
-    expect(builder.get_by_role("alert")).to_contain_text("Plex")
+    restartable(plex)
+    plex.stop()
+    save = builder.get_by_role("button", name="Save to Plex")
+    expect(save).to_be_disabled()
+    reason = builder.locator("#save-offline")
+    expect(reason).to_have_text(
+        "Plex is offline, so saving is paused until it answers again. The preview stays here."
+    )
+    expect(save).to_have_accessible_description(re.compile("^Plex is offline"))
+    expect(builder.locator(".preview-track")).to_have_count(3)
     builder.get_by_role("radio", name="Add to one").check()
-    expect(builder.locator("#playlist-target ~ .hint")).to_contain_text("Plex")
+    expect(builder.locator("#playlist-target ~ .hint")).to_contain_text("Cannot reach Plex at")
+    builder.get_by_role("radio", name="New playlist").check()
+    plex.start()
+    expect(save).to_be_enabled()
+    expect(reason).to_be_hidden()
+    save.click()
+    expect(builder.get_by_role("status")).to_have_text("Saved “Offline mix” to Plex: 3 tracks.")
 
 
 def test_the_builder_fits_a_phone(new_page: OpenPage, synced_ui: UiApp) -> None:

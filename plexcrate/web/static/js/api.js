@@ -5,10 +5,11 @@ const NOT_ANSWERING = "plexcrate is not answering. Is it still running?";
 const INTERNAL = "Something went wrong inside plexcrate; its log has the details.";
 
 export class ApiError extends Error {
-  constructor(message, status = 0) {
+  constructor(message, status = 0, body = null) {
     super(message);
     this.name = "ApiError";
     this.status = status; // 0 when the app could not be reached at all
+    this.body = body; // the error's JSON, e.g. a save's `duplicate_of`
   }
 }
 
@@ -34,7 +35,7 @@ async function request(method, path, { params, body, signal } = {}) {
   } catch (error) {
     if (isAbort(error)) throw error;
   }
-  if (!response.ok) throw new ApiError(messageFor(response.status, data), response.status);
+  if (!response.ok) throw new ApiError(messageFor(response.status, data), response.status, data);
   return data;
 }
 
@@ -72,8 +73,13 @@ export function filterBody(filters) {
 
 export const getStatus = (signal) => request("GET", "/api/library/status", { signal });
 
-export const startSync = ({ full = false } = {}) =>
-  request("POST", "/api/library/sync", { body: full ? { full: true } : {} });
+/** `allowShrink`: publish it even if it removes most of the cached tracks ("Sync anyway"). */
+export function startSync({ full = false, allowShrink = false } = {}) {
+  const body = {};
+  if (full) body.full = true;
+  if (allowShrink) body.allow_shrink = true;
+  return request("POST", "/api/library/sync", { body });
+}
 
 export function getTracks(filters, { limit = 100, offset = 0, signal } = {}) {
   const params = filterParams(filters);
@@ -93,6 +99,10 @@ export const previewPlaylist = (body, { signal } = {}) =>
 export const listPlaylists = () => request("GET", "/api/playlists");
 
 export const savePlaylist = (body) => request("POST", "/api/playlists", { body });
+
+export const renamePlaylist = (id, title) => request("PATCH", `/api/playlists/${id}`, { body: { title } });
+
+export const deletePlaylist = (id) => request("DELETE", `/api/playlists/${id}`);
 
 // --- setup ---------------------------------------------------------------------------------
 

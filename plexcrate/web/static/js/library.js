@@ -10,7 +10,7 @@ import { activeFilterCount, store } from "./state.js";
 import { createFilters } from "./views/filters.js";
 import { PAGE_SIZE, createTrackList } from "./views/tracklist.js";
 
-export function createLibrary({ requestSync }) {
+export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
   const results = $("#results");
   const tracks = $("#tracks");
   const count = $("#match-count");
@@ -19,6 +19,7 @@ export function createLibrary({ requestSync }) {
   const list = createTrackList(tracks, {
     fetchPage: (query, page, signal) =>
       getTracks(query, { offset: page * PAGE_SIZE, limit: PAGE_SIZE, signal }).then((body) => body.tracks),
+    onAdd: (track) => addToPlaylist(track),
   });
 
   let controller = null;
@@ -66,7 +67,7 @@ export function createLibrary({ requestSync }) {
     const filtered = activeFilterCount(store.filters) > 0 || Boolean(store.filters.q);
     if (total == null) {
       setText(count, loaded ? count.textContent : "Tracks");
-      showMessage(`Couldn't load the tracks: ${lastError.message}`, "Try again", () => load());
+      showMessage(`Couldn't load the tracks: ${lastError.message}`, [["Try again", () => load()]]);
       return;
     }
     setText(count, filtered ? `${plural(total, "matching track")}` : plural(total, "track"));
@@ -78,13 +79,9 @@ export function createLibrary({ requestSync }) {
       } else if (status.is_syncing) {
         showMessage("Your library is being synced…");
       } else if (status.plex_connected === false) {
-        showMessage(
-          "Your library hasn't been synced yet. Plex isn't answering right now; it will sync once Plex is back.",
-          "Sync now",
-          requestSync,
-        );
+        showUnreachable(status);
       } else {
-        showMessage("Your library hasn't been synced yet.", "Sync now", requestSync);
+        showMessage("Your library hasn't been synced yet.", [["Sync now", requestSync]]);
       }
     } else if (status && status.track_count === 0) {
       showMessage("Your Plex music library is empty.");
@@ -92,25 +89,52 @@ export function createLibrary({ requestSync }) {
       const searching = Boolean(store.filters.q);
       showMessage(
         searching ? "No tracks match this search and these filters." : "No tracks match these filters.",
-        searching ? "Clear the search and filters" : "Clear the filters",
-        () => store.resetFilters(),
+        [[searching ? "Clear the search and filters" : "Clear the filters", () => store.resetFilters()]],
       );
     } else {
       showMessage("No tracks to show.");
     }
   }
 
-  function showMessage(text, actionLabel, action) {
+  /** Plex doesn't answer and there is nothing cached: say where it was asked, what went wrong,
+   * and how to fix the address — here, or where it was set (the environment). */
+  function showUnreachable(status) {
+    const setup = store.setup;
+    const fix =
+      setup?.source === "env"
+        ? "PLEX_URL is set in the environment: change it there (and PLEX_TOKEN, if that is wrong " +
+          "too) and restart plexcrate."
+        : setup?.source === "demo"
+          ? "The demo's simulated Plex server stopped: restart `plexcrate demo`."
+          : "If the address is wrong, change it in the Plex server settings.";
+    const actions = [["Try again", requestSync]];
+    if (setup?.editable) actions.unshift(["Change the Plex server", openSettings]);
+    showMessage(
+      "Your library hasn't been synced yet: Plex isn't answering.",
+      actions,
+      [status.plex_error || `Plex at ${setup?.plex_url || "its address"} isn't answering.`, fix],
+    );
+  }
+
+  /** `actions`: [label, fn] pairs, as buttons; `notes`: lines under the text. */
+  function showMessage(text, actions = [], notes = []) {
     if (!text) {
       show(message, false);
       return;
     }
-    const key = `${text}|${actionLabel || ""}`;
+    const key = [text, ...notes, ...actions.map(([label]) => label)].join("|");
     if (message.dataset.key !== key) {
       message.dataset.key = key;
       message.replaceChildren(
-        h("p", {}, text),
-        actionLabel ? h("button", { type: "button", class: "btn", onclick: () => action() }, actionLabel) : null,
+        h("p", { class: "results-message-text" }, text),
+        ...notes.map((line) => h("p", { class: "results-message-note" }, line)),
+        actions.length
+          ? h(
+              "div",
+              { class: "form-actions" },
+              actions.map(([label, fn]) => h("button", { type: "button", class: "btn", onclick: () => fn() }, label)),
+            )
+          : null,
       );
     }
     show(message, true);

@@ -3,26 +3,45 @@
 
 import { getSetup, getStatus } from "./api.js";
 import { autoSyncReason, newMemory, remember } from "./autosync.js";
-import { $, debounce, show } from "./dom.js";
+import { $, debounce, setText, show } from "./dom.js";
+import { formatCount, plural } from "./format.js";
 import { createLibrary } from "./library.js";
 import { pollNow, startPolling } from "./poller.js";
 import { store } from "./state.js";
 import { requestSync } from "./sync.js";
+import { createFiltersDrawer } from "./views/filtersdrawer.js";
 import { createFooter } from "./views/footer.js";
 import { createSyncModal } from "./views/modal.js";
 import { createPlaylistBuilder } from "./views/playlist.js";
+import { createPlaylistsPanel } from "./views/playlists.js";
 import { createSetup } from "./views/setup.js";
 
 const statusRequest = getStatus().catch(() => null);
 const setupRequest = getSetup().catch(() => null);
 const memory = newMemory(); // the syncs this page started by itself
 
-const library = createLibrary({ requestSync: () => syncNow() });
+const library = createLibrary({
+  requestSync: () => syncNow(),
+  addToPlaylist: (track) => builder.addTracks([track]),
+  openSettings: () => openSetup(Boolean(store.status?.plex_configured)),
+});
 library.load(); // the counts and the first page, in parallel with the status
 
 const modal = createSyncModal({ retry: () => requestSync(), openSettings: () => openSetup(true) });
 const footer = createFooter($("#statusbar"), { openSettings: () => openSetup(Boolean(store.status?.plex_configured)) });
-const builder = createPlaylistBuilder({ matchingCount: () => library.matching });
+const builder = createPlaylistBuilder({
+  matchingCount: () => library.matching,
+  onChange: (count) => {
+    setText($("#builder-count-number"), count ? formatCount(count) : "");
+    setText($("#builder-count-label"), count ? `${plural(count, "track")} in the preview` : "");
+    show($("#builder-count"), count > 0);
+  },
+});
+const playlistsPanel = createPlaylistsPanel({
+  previewTracks: () => builder.tracks,
+  onChanged: () => builder.forgetPlaylists(),
+});
+builder.onSaved(() => playlistsPanel.refresh());
 const setup = createSetup($("#setup"), {
   onSaved: async () => {
     store.setup = await getSetup().catch(() => store.setup);
@@ -51,6 +70,7 @@ function showScreen(name) {
   show($("#library"), !onSetup);
   show($("#search-box"), !onSetup);
   show($("#open-builder"), !onSetup);
+  show($("#open-playlists"), !onSetup);
   show($("#open-settings"), !onSetup && Boolean(store.setup?.editable));
   footer.render();
   if (onSetup) setup.focus();
@@ -75,14 +95,10 @@ store.on("filters", ({ filters }) => {
 });
 
 $("#open-builder").addEventListener("click", () => builder.open());
+$("#open-playlists").addEventListener("click", () => playlistsPanel.open());
 $("#open-settings").addEventListener("click", () => openSetup(Boolean(store.status?.plex_configured)));
 
-const filtersToggle = $("#filters-toggle");
-filtersToggle.addEventListener("click", () => {
-  const open = filtersToggle.getAttribute("aria-expanded") !== "true";
-  filtersToggle.setAttribute("aria-expanded", String(open));
-  $("#filters").classList.toggle("is-open", open);
-});
+createFiltersDrawer({ panel: $("#filters"), toggle: $("#filters-toggle") });
 
 // --- the page starts a sync by itself on a first run and when the cache is stale ---
 

@@ -1,6 +1,7 @@
 // The status bar, always at the bottom: how many tracks, when they were synced, and the one
-// action that fits ("Refresh", "Sync now", "Retry"); "Syncing… 42%" while a sync runs; a warning
-// when Plex is offline; the notices the server sends (e.g. that the Plex server changed).
+// action that fits ("Refresh", "Sync now", "Retry", or "Sync anyway" when a sync that would have
+// removed most tracks was held back); "Syncing… 42%" while a sync runs; a warning when Plex is
+// offline; the notices the server sends (e.g. that the Plex server changed).
 
 import { announce, h, setText, show } from "../dom.js";
 import { formatCount, percent, plural, relativeTime } from "../format.js";
@@ -11,6 +12,7 @@ const ACTIONS = {
   refresh: "Refresh",
   sync: "Sync now",
   retry: "Retry",
+  confirm: "Sync anyway",
   setup: "Set up Plex",
 };
 
@@ -50,6 +52,10 @@ export function footerModel(status, options = {}) {
   }
   if (pending) return { ...model, kind: "starting", parts: [...count, "Starting sync…"], action: null };
   if (status.error) {
+    if (status.shrink_refused) {
+      const parts = [...count, "Sync held back"];
+      return { ...model, kind: "held", parts, action: "confirm", tone: "error", detail: status.error };
+    }
     const parts = [...count, "Sync failed"];
     return { ...model, kind: "failed", parts, action: "retry", tone: "error", detail: status.error };
   }
@@ -95,7 +101,7 @@ export function createFooter(root, { openSettings }) {
     startError = "";
     render();
     try {
-      await requestSync();
+      await requestSync(actionKind === "confirm" ? { allowShrink: true } : {});
     } catch (error) {
       startError = `Could not start a sync: ${error.message}`;
     }
@@ -152,7 +158,7 @@ export function createFooter(root, { openSettings }) {
       if (after.kind === "synced" && before.kind === "syncing" && status.track_count > 0) {
         announce(`Sync finished: ${formatCount(status.track_count)} tracks.`);
       }
-      if (after.kind === "failed") announce(`Sync failed: ${status.error}`);
+      if (after.kind === "failed" || after.kind === "held") announce(`Sync failed: ${status.error}`);
       if (after.kind === "unreachable") announce("plexcrate is not answering.");
     }
     if (Boolean(before.offline) !== Boolean(after.offline)) {

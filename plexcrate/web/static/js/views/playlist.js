@@ -1,15 +1,23 @@
 // The playlist builder, a side panel over the library: pick N random tracks from the current
 // filters (or about M minutes of them), optionally favouring higher ratings and capping tracks
-// per artist; preview them, swap or remove some, top the list up again; then save it to Plex as
-// a new playlist, or replace or add to an existing one.
+// per artist; preview them, swap or remove some, top the list up again, add tracks from the
+// list by hand; then save it to Plex as a new playlist, or replace or add to an existing one.
+//
+// Numbers are read as typed: a value out of range, or no number at all, gets a message beside
+// its field (never a silent correction). Saving needs Plex: with Plex offline the button is
+// off and says why. A new playlist with a name Plex already has asks before making a second.
 
-import { filterBody, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
-import { $, h, setText, show } from "../dom.js";
+import { ApiError, filterBody, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
+import { $, announce, h, setText, show } from "../dom.js";
 import { formatCount, formatDuration, formatLength, minRatingLabel, plural } from "../format.js";
 import { openModal } from "../focus.js";
+import { setArt, trackArt } from "../plex.js";
 import { sameFilters, store } from "../state.js";
 
 const MAX_PICK = 1000;
+const MAX_MINUTES = 6000;
+const MAX_PER_ARTIST = 100;
+const OFFLINE = "Plex is offline, so saving is paused until it answers again. The preview stays here.";
 
 /** A name that says what the playlist holds: "Rock & Jazz · 1990s · 4 stars or more". */
 export function suggestName(filters) {
@@ -34,7 +42,7 @@ function describeFilters(filters) {
   return parts.join(" · ");
 }
 
-export function createPlaylistBuilder({ matchingCount }) {
+export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
   // --- state ---
   let tracks = []; // the preview
   let excluded = new Set(); // removed or swapped out: never picked again for this preview
@@ -42,6 +50,7 @@ export function createPlaylistBuilder({ matchingCount }) {
   let playlists = null; // Plex's playlists, once asked for
   let lastSuggestion = "";
   let exhausted = false; // the filters hold no more tracks than the preview has (or had)
+  let available = 0; // how many the filters and options gave, when that was fewer than asked
   let close = null;
   let busy = false;
 
@@ -53,9 +62,12 @@ export function createPlaylistBuilder({ matchingCount }) {
     "The filters changed since this preview; pick again to use them.",
   );
 
-  const countInput = numberInput("pick-count", "Number of tracks", { max: MAX_PICK, value: 50 });
-  const minutesInput = numberInput("pick-minutes", "Minutes", { max: 6000, value: 60, disabled: true });
-  const perArtist = numberInput("per-artist", "Tracks per artist, at most", { max: 100, value: 2, disabled: true });
+  const countInput = numberInput("pick-count", "Number of tracks", { value: 50 });
+  const minutesInput = numberInput("pick-minutes", "Minutes", { value: 60, disabled: true });
+  const perArtist = numberInput("per-artist", "Tracks per artist, at most", { value: 2, disabled: true });
+  const countError = fieldError(countInput);
+  const minutesError = fieldError(minutesInput);
+  const perArtistError = fieldError(perArtist);
   const byCount = h("input", { type: "radio", name: "length", id: "length-count", checked: true });
   const byMinutes = h("input", { type: "radio", name: "length", id: "length-minutes" });
   const favour = h("input", { type: "checkbox", id: "favour-rating" });
@@ -75,8 +87,8 @@ export function createPlaylistBuilder({ matchingCount }) {
       "fieldset",
       { class: "field-group" },
       h("legend", {}, "How long"),
-      choiceRow(byCount, "Number of tracks", countInput),
-      choiceRow(byMinutes, "About this many minutes", minutesInput),
+      choiceRow(byCount, "Number of tracks", countInput, countError),
+      choiceRow(byMinutes, "About this many minutes", minutesInput, minutesError),
     ),
     choiceRow(favour, "Favour higher ratings"),
     h(
@@ -86,6 +98,7 @@ export function createPlaylistBuilder({ matchingCount }) {
       h("label", { for: "cap-artists", id: "cap-before" }, "At most"),
       perArtist,
       h("label", { for: "cap-artists", id: "cap-after" }, "tracks per artist"),
+      perArtistError,
     ),
     h("div", { class: "form-actions" }, pickButton),
     pickError,
@@ -128,9 +141,28 @@ export function createPlaylistBuilder({ matchingCount }) {
     playlistSelect,
     playlistHint,
   );
-  const saveButton = h("button", { type: "submit", class: "btn btn-primary" }, "Save to Plex");
+  const saveButton = h(
+    "button",
+    { type: "submit", class: "btn btn-primary", "aria-describedby": "save-offline" },
+    "Save to Plex",
+  );
+  const saveOffline = h("p", { class: "builder-note", id: "save-offline", hidden: true }, OFFLINE);
   const saveResult = h("p", { class: "form-success", role: "status" });
   const saveError = h("p", { class: "form-error", role: "alert", hidden: true });
+  const duplicateText = h("p", {});
+  const duplicateBox = h(
+    "div",
+    { class: "confirm-box", role: "group", "aria-labelledby": "duplicate-text", hidden: true },
+    duplicateText,
+    h(
+      "div",
+      { class: "form-actions" },
+      h("button", { type: "button", class: "btn btn-primary", onclick: () => saveDuplicate() }, "Save a second one"),
+      h("button", { type: "button", class: "btn", onclick: () => appendToDuplicate() }, "Add to that one"),
+      h("button", { type: "button", class: "btn btn-quiet", onclick: () => closeDuplicate() }, "Cancel"),
+    ),
+  );
+  duplicateText.id = "duplicate-text";
   const saveForm = h(
     "form",
     {
@@ -153,7 +185,9 @@ export function createPlaylistBuilder({ matchingCount }) {
     nameField,
     targetField,
     h("div", { class: "form-actions" }, saveButton),
+    saveOffline,
     saveError,
+    duplicateBox,
     saveResult,
   );
 
@@ -188,23 +222,32 @@ export function createPlaylistBuilder({ matchingCount }) {
   }
   capArtists.addEventListener("change", () => {
     perArtist.disabled = !capArtists.checked;
+    if (perArtist.disabled) clearFieldError(perArtist, perArtistError);
   });
+  for (const [input, error] of [[countInput, countError], [minutesInput, minutesError], [perArtist, perArtistError]]) {
+    input.addEventListener("input", () => clearFieldError(input, error));
+  }
   for (const radio of [modeNew, modeReplace, modeAppend]) radio.addEventListener("change", onMode);
   nameInput.addEventListener("input", () => nameInput.removeAttribute("aria-invalid"));
 
+  /** The options as typed, or null when a field needs fixing (its message says how). */
   function options() {
-    const count = clampInt(countInput.value, 1, MAX_PICK, 50);
-    const minutes = clampInt(minutesInput.value, 1, 6000, 60);
-    const cap = capArtists.checked ? clampInt(perArtist.value, 1, 100, 2) : null;
-    countInput.value = String(count);
-    minutesInput.value = String(minutes);
-    if (cap) perArtist.value = String(cap);
+    const checks = [
+      byCount.checked && [countInput, countError, MAX_PICK, "track"],
+      byMinutes.checked && [minutesInput, minutesError, MAX_MINUTES, "minute"],
+      capArtists.checked && [perArtist, perArtistError, MAX_PER_ARTIST, "track per artist", "tracks per artist"],
+    ].filter(Boolean);
+    const invalid = checks.filter(([input, error, max, one, many]) => !checkField(input, error, max, one, many));
+    if (invalid.length) {
+      invalid[0][0].focus();
+      return null;
+    }
     return {
       byMinutes: byMinutes.checked,
-      count,
-      minutes,
+      count: byCount.checked ? Number(countInput.value.trim()) : 50,
+      minutes: byMinutes.checked ? Number(minutesInput.value.trim()) : 60,
       favour_rating: favour.checked,
-      max_per_artist: cap,
+      max_per_artist: capArtists.checked ? Number(perArtist.value.trim()) : null,
     };
   }
 
@@ -226,6 +269,7 @@ export function createPlaylistBuilder({ matchingCount }) {
   async function pick() {
     if (busy) return;
     const opts = options();
+    if (!opts) return;
     await run(pickButton, "Picking…", pickError, async () => {
       const body = await request(opts, {
         count: opts.byMinutes ? MAX_PICK : opts.count,
@@ -236,6 +280,7 @@ export function createPlaylistBuilder({ matchingCount }) {
       excluded = new Set();
       pickedFor = { filters: store.filters, opts };
       exhausted = opts.byMinutes ? totalMs() < opts.minutes * 60000 : tracks.length < opts.count;
+      available = exhausted ? (opts.byMinutes ? totalMs() : tracks.length) : 0;
       renderPreview();
       setText(pickButton, "Pick again");
       if (!nameInput.value || nameInput.value === lastSuggestion) {
@@ -260,7 +305,10 @@ export function createPlaylistBuilder({ matchingCount }) {
         keep: tracks.map((t) => t.rating_key),
       });
       const added = opts.byMinutes ? body.tracks : body.tracks.slice(0, missing);
-      if (!opts.byMinutes && added.length < missing) exhausted = true;
+      if (!opts.byMinutes && added.length < missing) {
+        exhausted = true;
+        available = tracks.length + added.length;
+      }
       if (!added.length) {
         exhausted = true;
         renderPreview();
@@ -306,10 +354,14 @@ export function createPlaylistBuilder({ matchingCount }) {
   function previewRow(track, index) {
     const meta = [track.artist, track.album, track.year].filter(Boolean).join(" · ");
     const live = track.is_live ? h("span", { class: "badge badge-live" }, "Live") : null;
+    const art = h("img", { alt: "", width: "40", height: "40", loading: "lazy", decoding: "async" });
+    art.addEventListener("load", () => art.classList.add("is-loaded"));
+    setArt(art, trackArt(track, 64));
     return h(
       "li",
       { class: "preview-track", dataset: { ratingKey: String(track.rating_key) } },
       h("span", { class: "preview-index", "aria-hidden": "true" }, String(index + 1)),
+      h("span", { class: "track-art" }, art),
       h(
         "span",
         { class: "track-text" },
@@ -363,10 +415,24 @@ export function createPlaylistBuilder({ matchingCount }) {
     if (short > 0 && tracks.length > 0) setText(topUp, `Add ${plural(short, "more track")}`);
     else if (shortMinutes >= 2 && tracks.length > 0) setText(topUp, `Add about ${shortMinutes} more minutes`);
     show(topUp, (short > 0 || shortMinutes >= 2) && tracks.length > 0 && !exhausted);
-    const fewer = exhausted && opts && tracks.length > 0 && !excluded.size;
-    setText(shortNote, fewer ? "That is every track these filters and options allow." : "");
+    const fewer = exhausted && opts && !opts.manual ? fewerThanAsked(opts) : "";
+    setText(shortNote, fewer);
     show(shortNote, Boolean(fewer));
-    show(staleNote, Boolean(pickedFor) && !sameFilters(pickedFor.filters, store.filters));
+    const picked = pickedFor && !pickedFor.opts.manual;
+    show(staleNote, Boolean(picked) && !sameFilters(pickedFor.filters, store.filters));
+    onChange(tracks.length);
+  }
+
+  /** Why the preview is shorter than asked, in words; "" when the filters had nothing at all. */
+  function fewerThanAsked(opts) {
+    if (!available) return "";
+    const options = opts.max_per_artist || opts.favour_rating ? "filters and options" : "filters";
+    if (opts.byMinutes) {
+      return `Only ${formatLength(available)} of tracks match these ${options}, ` +
+        `not the ${formatCount(opts.minutes)} minutes asked for.`;
+    }
+    return `Only ${plural(available, "track")} ${available === 1 ? "matches" : "match"} these ` +
+      `${options}, not the ${formatCount(opts.count)} asked for.`;
   }
 
   // --- saving ---
@@ -417,10 +483,11 @@ export function createPlaylistBuilder({ matchingCount }) {
     }
   }
 
-  async function save() {
-    if (busy || !tracks.length) return;
+  async function save({ allowDuplicate = false } = {}) {
+    if (busy || !tracks.length || plexOffline()) return;
     const m = mode();
     hideMessage(saveError);
+    closeDuplicate();
     setText(saveResult, "");
     let title = nameInput.value.trim();
     let playlistId = null;
@@ -440,26 +507,106 @@ export function createPlaylistBuilder({ matchingCount }) {
       }
       title = target.title;
     }
+    await send({ title, mode: m, playlist_id: playlistId, allow_duplicate: allowDuplicate }, playlistId);
+  }
+
+  /** Save the preview as `request` says; a new playlist's name that Plex has asks first. */
+  async function send(request, selectedId = null) {
     const count = tracks.length;
     await run(saveButton, "Saving…", saveError, async () => {
       const keys = tracks.map((t) => t.rating_key);
-      const saved = await savePlaylist({ title, rating_keys: keys, mode: m, playlist_id: playlistId });
+      let saved;
+      try {
+        saved = await savePlaylist({ ...request, rating_keys: keys });
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 409 && error.body?.duplicate_of) {
+          askDuplicate(request.title, error.body.duplicate_of);
+          return;
+        }
+        throw error;
+      }
       const message =
-        m === "append"
+        request.mode === "append"
           ? `Added ${plural(count, "track")} to “${saved.title}” on Plex ` +
             `(${plural(saved.item_count, "track")} now).`
-          : m === "replace"
+          : request.mode === "replace"
             ? `Replaced “${saved.title}” on Plex: ${plural(saved.item_count, "track")}.`
             : `Saved “${saved.title}” to Plex: ${plural(saved.item_count, "track")}.`;
       setText(saveResult, message);
       if (playlists !== null) {
         const others = playlists.filter((p) => p.id !== saved.id);
-        playlists = [...others, { id: saved.id, title: saved.title, item_count: saved.item_count, smart: false }]
-          .sort((a, b) => a.title.localeCompare(b.title));
-        renderPlaylists(playlistId);
+        playlists = [...others, { ...saved, smart: false }].sort((a, b) => a.title.localeCompare(b.title));
+        renderPlaylists(selectedId);
       }
+      savedListeners.forEach((listener) => listener(saved));
     });
   }
+
+  // --- a name Plex already has ---
+  let duplicate = null; // { title, id }
+
+  function askDuplicate(title, id) {
+    duplicate = { title, id };
+    setText(duplicateText, `Plex already has a playlist called “${title}”. Make a second one with the same name?`);
+    show(duplicateBox, true);
+    duplicateBox.querySelector("button")?.focus();
+  }
+
+  function closeDuplicate() {
+    duplicate = null;
+    show(duplicateBox, false);
+  }
+
+  async function saveDuplicate() {
+    const wanted = duplicate;
+    closeDuplicate();
+    if (wanted) await send({ title: wanted.title, mode: "new", playlist_id: null, allow_duplicate: true });
+  }
+
+  async function appendToDuplicate() {
+    const wanted = duplicate;
+    closeDuplicate();
+    if (wanted) await send({ title: wanted.title, mode: "append", playlist_id: wanted.id }, wanted.id);
+  }
+
+  // --- Plex offline: saving is off, and says why ---
+  function plexOffline() {
+    return store.status?.plex_connected === false;
+  }
+
+  function renderOffline() {
+    const offline = plexOffline();
+    saveButton.disabled = offline;
+    show(saveOffline, offline);
+  }
+
+  store.on("status", renderOffline);
+
+  // --- tracks added from the list, one by one ---
+  function addTracks(chosen) {
+    const held = new Set(tracks.map((t) => t.rating_key));
+    const fresh = chosen.filter((t) => !held.has(t.rating_key));
+    if (!fresh.length) {
+      announce(`“${chosen[0]?.title}” is already in the playlist preview.`);
+      return;
+    }
+    for (const track of fresh) excluded.delete(track.rating_key);
+    tracks = [...tracks, ...fresh];
+    if (!pickedFor) {
+      const opts = { manual: true, byMinutes: false, count: 0, minutes: 60, favour_rating: false, max_per_artist: null };
+      pickedFor = { filters: store.filters, opts };
+    }
+    if (pickedFor.opts.manual) pickedFor.opts.count = tracks.length;
+    renderPreview();
+    if (!nameInput.value) {
+      lastSuggestion = suggestName(store.filters);
+      nameInput.value = lastSuggestion;
+    }
+    const what = fresh.length === 1 ? `“${fresh[0].title}”` : plural(fresh.length, "track");
+    announce(`Added ${what} to the playlist preview: ${plural(tracks.length, "track")}.`);
+  }
+
+  const savedListeners = [];
 
   // --- helpers ---
   async function run(button, busyLabel, errorEl, work) {
@@ -496,6 +643,7 @@ export function createPlaylistBuilder({ matchingCount }) {
       lastSuggestion = suggestName(store.filters);
       nameInput.value = lastSuggestion;
     }
+    renderOffline();
     const first = countInput.disabled ? minutesInput : countInput;
     close = openModal(backdrop, drawer, { onEscape: hide, initialFocus: first });
   }
@@ -508,32 +656,71 @@ export function createPlaylistBuilder({ matchingCount }) {
   return {
     open: show_,
     close: hide,
+    addTracks,
+    /** The preview's tracks, in order (a copy). */
+    get tracks() {
+      return [...tracks];
+    },
+    /** Call `listener(playlist)` whenever the builder saved to Plex. */
+    onSaved(listener) {
+      savedListeners.push(listener);
+    },
+    /** Plex's playlists changed elsewhere: list them again before offering them. */
+    forgetPlaylists() {
+      playlists = null;
+      if (mode() !== "new") loadPlaylists();
+    },
   };
 }
 
-function numberInput(id, label, { min = 1, max, value, disabled = false }) {
+// A text field, not type="number": what was typed is what gets checked (a number field hides
+// "abc" and turns "1e3" into a number), with the phone's digit keyboard all the same.
+function numberInput(id, label, { value, disabled = false }) {
   return h("input", {
-    type: "number",
+    type: "text",
     id,
     class: "input input-number",
     "aria-label": label,
     inputmode: "numeric",
-    min: String(min),
-    max: String(max),
+    autocomplete: "off",
     value: String(value),
     disabled,
   });
+}
+
+/** The message beside a number field, tied to it for screen readers. */
+function fieldError(input) {
+  const error = h("span", { class: "field-error", id: `${input.id}-error`, hidden: true });
+  input.setAttribute("aria-describedby", error.id);
+  return error;
+}
+
+/** Whether the field holds a whole number from 1 to `max`; if not, say so beside it. */
+function checkField(input, error, max, one, many = `${one}s`) {
+  const text = input.value.trim();
+  const range = `from 1 to ${formatCount(max)}`;
+  let problem = "";
+  if (!text) problem = `Type a number ${range}.`;
+  else if (!/^\d+$/.test(text)) problem = `“${text.slice(0, 24)}” is not a whole number: type one ${range}.`;
+  else if (Number(text) < 1) problem = `At least 1 ${one}.`;
+  else if (Number(text) > max) problem = `At most ${formatCount(max)} ${many}.`;
+  if (problem) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  setText(error, problem);
+  show(error, Boolean(problem));
+  return !problem;
+}
+
+function clearFieldError(input, error) {
+  input.removeAttribute("aria-invalid");
+  setText(error, "");
+  show(error, false);
 }
 
 function choiceRow(input, label, ...rest) {
   return h("div", { class: "choice-row" }, input, h("label", { for: input.id }, label), ...rest);
 }
 
-function clampInt(text, min, max, fallback) {
-  const n = Number.parseInt(text, 10);
-  if (!Number.isFinite(n)) return fallback;
-  return Math.min(max, Math.max(min, n));
-}
 
 function showMessage(el, text) {
   setText(el, text);
