@@ -21,6 +21,13 @@ from plexcrate.sync.live import is_live_album, is_live_title
 
 Item = dict[str, Any]
 
+# The version of the rules above (and of what they read). Bump it whenever a change makes the
+# same Plex items map to other rows (a new live rule, another genre precedence, another field
+# read): the next start then does a full sync (sync.engine.full_sync_reason) rather than
+# leaving rows mapped the old way until the weekly one.
+# 2: tags are read complete (metadata) instead of from listings, which cut them short.
+MAPPING_VERSION = 2
+
 
 def artist_row(item: Item, section_id: int) -> ArtistRow:
     return ArtistRow(
@@ -50,6 +57,11 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
         thumb=_text(item.get("thumb")) or None,
         genres=tags(item, "Genre"),
     )
+
+
+def updated_at(item: Item) -> int | None:
+    """When Plex last changed the item (its ``updatedAt``), if it says."""
+    return _int(item.get("updatedAt"))
 
 
 def album_played_tracks(item: Item) -> int | None:
