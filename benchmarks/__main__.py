@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, str] = {
     "start": "benchmarks.cold_start",
     "large": "benchmarks.large",
     "incremental": "benchmarks.incremental",
+    "tags": "benchmarks.tags",
 }
 
 

@@ -402,8 +402,7 @@ def _database(settings: Settings, *, replace_unreadable: bool = False) -> Iterat
 
 @contextmanager
 def _client(settings: Settings) -> Iterator[PlexClient]:
-    assert settings.plex_url and settings.plex_token
-    client = PlexClient(settings.plex_url, settings.plex_token, timeout=settings.plex_timeout)
+    client = PlexClient.from_settings(settings)
     try:
         yield client
     finally:

@@ -64,7 +64,8 @@ def sim_library() -> SimLibrary:
 
 @pytest.fixture
 def plex(sim_library: SimLibrary) -> Iterator[PlexSimulator]:
-    with PlexSimulator(sim_library, token=TOKEN) as simulator:
+    # Strict: a list request without paging fails the test (PMS says it will refuse those).
+    with PlexSimulator(sim_library, token=TOKEN, strict=True) as simulator:
         yield simulator
 
 

@@ -385,7 +385,8 @@ def test_a_refused_token_is_reported_without_the_token(
     tmp_path_factory: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with PlexSimulator(SimLibrary.generate(tracks=10, seed=1), token="the-right-one") as plex:
+    lib = SimLibrary.generate(tracks=10, seed=1)
+    with PlexSimulator(lib, token="the-right-one", strict=True) as plex:
         settings = Settings(
             plex_url=plex.url, plex_token=TOKEN, data_dir=tmp_path_factory.mktemp("refused")
         )

@@ -37,6 +37,7 @@ class SyncReason(StrEnum):
     MANUAL = "manual"  # POST /api/library/sync
     STALE = "stale"  # the cache was older than PLEXCRATE_STALE_AFTER_HOURS at start
     SERVER_CHANGED = "server_changed"  # Plex now has another machineIdentifier
+    OUTDATED = "outdated"  # the cache was built by an older plexcrate (schema, mapping rules)
 
 
 class SyncProgressBody(ApiModel):

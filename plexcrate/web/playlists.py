@@ -252,10 +252,9 @@ async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -
     settings = service.settings
     if not (settings.plex_url and settings.plex_token):
         raise HTTPException(409, NOT_CONFIGURED)
-    url, token = settings.plex_url, settings.plex_token
 
     def run() -> T:
-        with PlexClient(url, token, timeout=settings.plex_timeout) as client:
+        with PlexClient.from_settings(settings) as client:
             return work(client)
 
     try:

@@ -179,10 +179,7 @@ class LibraryService:
         if self._syncing or self._closing:
             raise SyncNotStarted(SYNC_IN_PROGRESS)
         self._syncing = True
-        assert self.settings.plex_url and self.settings.plex_token
-        client = PlexClient(
-            self.settings.plex_url, self.settings.plex_token, timeout=self.settings.plex_timeout
-        )
+        client = PlexClient.from_settings(self.settings)
         self._sync_client, self._reason = client, reason
         self._progress = SyncProgress()
         self._server_changed = None  # set again by this sync if the server changed once more

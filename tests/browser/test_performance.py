@@ -25,7 +25,7 @@ def big_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("big")
     lib = SimLibrary.generate(tracks=TRACKS, seed=1)
     with (
-        PlexSimulator(lib, token="big") as sim,
+        PlexSimulator(lib, token="big", strict=True) as sim,
         Database(data_dir / "library_cache.db") as db,
         PlexClient(sim.url, "big") as client,
     ):
