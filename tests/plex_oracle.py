@@ -47,7 +47,9 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
             "mood_tags": _tag_set(track.moods or album.moods or album_artist.moods),
             "album_type_tags": _tag_set([*album.formats, *album.subformats]),
             "label_tags": _tag_set([album.studio] if album.studio else []),
-            "artist_tags": _tag_set([track.original_title or album_artist.title, album_artist.title]),
+            "artist_tags": _tag_set(
+                [track.original_title or album_artist.title, album_artist.title]
+            ),
         }
     return expected
 

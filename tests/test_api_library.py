@@ -64,7 +64,7 @@ def all_keys(app: AppServer, **params: Any) -> list[int]:
 def matches(track: dict[str, Any], params: dict[str, Any]) -> bool:
     """What a filter means, written independently of the SQL."""
     genres = [g.lower() for g in params.get("genre", [])]
-    if genres and not track["genres"] & set(genres):
+    if genres and not track["genre_tags"] & set(genres):
         return False
     decades = [int(d[:4]) for d in params.get("decade", [])]
     year = track["year"]
@@ -94,7 +94,7 @@ def common_words(expected: Expected) -> list[str]:
 def filter_cases(expected: Expected) -> dict[str, dict[str, Any]]:
     by_genre: dict[str, int] = {}
     for track in expected.values():
-        for genre in track["genres"]:
+        for genre in track["genre_tags"]:
             by_genre[genre] = by_genre.get(genre, 0) + 1
     top = sorted(by_genre, key=lambda g: -by_genre[g])
     word, other_word = common_words(expected)
