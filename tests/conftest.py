@@ -48,7 +48,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-
 @pytest.fixture
 def sim_library() -> SimLibrary:
     return SimLibrary.generate(tracks=600, seed=3)
