@@ -11,9 +11,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import orjson
@@ -24,9 +23,11 @@ from plexcrate.cache.database import (
     Database,
     open_or_replace,
 )
-from plexcrate.cache.queries import Order, TrackFilter, find_tracks, parse_decade
+from plexcrate.cache.filters import FILTERS, FilterSpec, TrackFilter, ValueType
+from plexcrate.cache.queries import SORTS, Order, Sort, find_tracks
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import ConfigError, Settings
+from plexcrate.isotime import iso_utc
 from plexcrate.plex.client import PlexClient
 from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
 from plexcrate.sync.progress import SyncProgress
@@ -127,13 +128,13 @@ def status(as_json: bool) -> None:
         click.echo("Not synced yet. Run `plexcrate sync`.")
         return
     click.echo(f"{state.track_count:,} tracks from “{state.server_name or 'Plex'}”")
-    click.echo(f"Synced {_iso(state.synced_at)}" + (" (stale)" if stale else ""))
+    click.echo(f"Synced {iso_utc(state.synced_at)}" + (" (stale)" if stale else ""))
 
 
 def _status_json(state: SyncState, stale: bool) -> dict[str, Any]:
     return {
         "track_count": state.track_count,
-        "synced_at": _iso(state.synced_at),
+        "synced_at": iso_utc(state.synced_at),
         "server_name": state.server_name,
         "machine_identifier": state.machine_identifier,
         "sync_duration_s": state.sync_duration_s,
@@ -144,43 +145,54 @@ def _status_json(state: SyncState, stale: bool) -> dict[str, Any]:
 # --- tracks ----------------------------------------------------------------------------------
 
 
+# The filters' options, one per declaration (cache/filters.py); the CLI spells "q" --search.
+_CLI_NAMES = {"q": "search"}
+
+
+def _filter_option(spec: FilterSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    flag = "--" + _CLI_NAMES.get(spec.name, spec.name).replace("_", "-")
+    minimum, maximum = spec.bounds()
+    options: dict[str, Any] = {"help": spec.help.replace("`", ""), "show_default": False}
+    if spec.type in (ValueType.NAMES, ValueType.DECADES):
+        options["multiple"] = True
+    elif spec.type is ValueType.INT:
+        options.update(type=click.IntRange(minimum, maximum), default=spec.default)
+    elif spec.type is ValueType.BOOL:
+        negated = flag.replace("--exclude-", "--include-")
+        return click.option(f"{flag}/{negated}", spec.name, default=spec.default, **options)
+    elif spec.type is ValueType.CHOICE:
+        options.update(type=click.Choice(spec.choices()), default=spec.default)
+    else:
+        options["default"] = spec.default
+    return click.option(flag, spec.name, **options)
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for spec in reversed(FILTERS):
+        command = _filter_option(spec)(command)
+    return command
+
+
 @main.command()
-@click.option("--genre", "genres", multiple=True, help="A genre; repeat for several (OR).")
-@click.option("--decade", "decades", multiple=True, help="A decade like 1990s; repeat (OR).")
-@click.option("--min-rating", type=click.IntRange(0, 10), default=0, help="Minimum rating, 0–10.")
-@click.option("--exclude-live/--include-live", default=True, help="Leave out live recordings.")
-@click.option("--search", "text", default="", help="Words to find in title, artist or album.")
+@filter_options
+@click.option("--sort", type=click.Choice(SORTS), default=None, help="How to order the tracks.")
 @click.option("--order", type=click.Choice([o.value for o in Order]), default=Order.DEFAULT.value)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def tracks(
-    genres: tuple[str, ...],
-    decades: tuple[str, ...],
-    min_rating: int,
-    exclude_live: bool,
-    text: str,
-    order: str,
-    limit: int,
-    offset: int,
-    as_json: bool,
+    sort: str | None, order: str, limit: int, offset: int, as_json: bool, **filters: Any
 ) -> None:
     """List cached tracks matching filters."""
     try:
-        decade_starts = tuple(parse_decade(decade) for decade in decades)
+        flt = TrackFilter.of(filters, now=time.time())
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--decade") from None
-    flt = TrackFilter(
-        genres=genres,
-        decades=decade_starts,
-        min_rating=min_rating,
-        exclude_live=exclude_live,
-        text=text,
-    )
+        raise click.BadParameter(str(error)) from None
+    chosen = Sort(sort or order)
     with _database(_settings()) as db:
         page = db.read(
             lambda conn: find_tracks(
-                conn, flt, order=Order(order), limit=limit, offset=offset, seed=time.time_ns()
+                conn, flt, sort=chosen, limit=limit, offset=offset, seed=time.time_ns() & 0x7FFFFFFF
             )
         )
     if as_json:
@@ -397,14 +409,6 @@ def _client(settings: Settings) -> Iterator[PlexClient]:
         client.close()
 
 
-def _iso(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    return (
-        datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    )
-
-
-def _fail(message: str) -> Any:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)

@@ -6,19 +6,40 @@ import sqlite3
 from pathlib import Path
 
 from plexcrate.cache.database import Database
-from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
+from plexcrate.cache.rows import AlbumRow, ArtistRow, Tags, TrackRow
 from plexcrate.cache.snapshot import SnapshotBuilder
-from plexcrate.cache.text import search_text
 
 
-def artist(key: int, title: str, *genres: str) -> ArtistRow:
-    return ArtistRow(key, 1, title, 100, 100, None, genres)
+def tags(**kinds: tuple[str, ...] | list[str] | str | None) -> Tags:
+    """``tags(genre=("Rock",), label="Sub Pop")`` as (kind, name) pairs."""
+    pairs: list[tuple[str, str]] = []
+    for kind, names in kinds.items():
+        if isinstance(names, str):
+            names = (names,)
+        pairs.extend((kind, name) for name in names or ())
+    return tuple(pairs)
+
+
+def artist(
+    key: int, title: str, *genres: str, styles: tuple[str, ...] = (), moods: tuple[str, ...] = ()
+) -> ArtistRow:
+    return ArtistRow(key, 1, title, 100, 100, None, tags(genre=genres, style=styles, mood=moods))
 
 
 def album(
-    key: int, artist_key: int, title: str, *genres: str, year: int | None = None, live=False
+    key: int,
+    artist_key: int,
+    title: str,
+    *genres: str,
+    year: int | None = None,
+    live: bool = False,
+    styles: tuple[str, ...] = (),
+    moods: tuple[str, ...] = (),
+    types: tuple[str, ...] = (),
+    label: str | None = None,
 ) -> AlbumRow:
-    return AlbumRow(key, 1, artist_key, title, "?", year, live, None, 100, 100, None, genres)
+    album_tags = tags(genre=genres, style=styles, mood=moods, album_type=types, label=label)
+    return AlbumRow(key, 1, artist_key, title, "?", year, live, None, 100, 100, None, album_tags)
 
 
 def track(
@@ -35,6 +56,12 @@ def track(
     live: bool = False,
     disc: int | None = 1,
     number: int | None = None,
+    genres: tuple[str, ...] = (),
+    moods: tuple[str, ...] = (),
+    added_at: int = 100,
+    plays: int = 0,
+    last_played: int | None = None,
+    duration_ms: int | None = 200_000,
 ) -> TrackRow:
     album_artist = album_artist or artist
     return TrackRow(
@@ -47,17 +74,17 @@ def track(
         album_artist=album_artist,
         album=album_title,
         year=year,
-        duration_ms=200_000,
+        duration_ms=duration_ms,
         user_rating=rating,
         disc_number=disc,
         track_number=number if number is not None else key,
         is_live=live,
-        view_count=0,
-        added_at=100,
+        view_count=plays,
+        added_at=added_at,
         updated_at=100,
         last_rated_at=None,
-        last_viewed_at=None,
-        search_text=search_text(title, artist, album_artist, album_title),
+        last_viewed_at=last_played,
+        tags=tags(genre=genres, mood=moods),
     )
 
 

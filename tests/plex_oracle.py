@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import string
 from typing import Any
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.tags import TRACK_TAG_COPIES
 from plexcrate.simulator import SimLibrary
 from plexcrate.simulator.images import has_art
 from plexcrate.sync.live import is_live_track
@@ -21,7 +23,6 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
     for track in lib.tracks.values():
         album = lib.albums[track.album_key]
         album_artist = lib.artists[track.artist_key]
-        genres = album.genres or album_artist.genres
         expected[track.rating_key] = {
             "title": track.title,
             "artist": track.original_title or album_artist.title,
@@ -40,18 +41,30 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
             "updated_at": track.updated_at,
             "last_rated_at": track.last_rated_at,
             "last_viewed_at": track.last_viewed_at,
-            "genres": _genre_set(genres),
+            # Each kind from the first of its sources that has any (docs/architecture.md).
+            "genre_tags": _tag_set(track.genres or album.genres or album_artist.genres),
+            "style_tags": _tag_set(album.styles or album_artist.styles),
+            "mood_tags": _tag_set(track.moods or album.moods or album_artist.moods),
+            "album_type_tags": _tag_set([*album.formats, *album.subformats]),
+            "label_tags": _tag_set([album.studio] if album.studio else []),
+            "artist_tags": _tag_set(
+                [track.original_title or album_artist.title, album_artist.title]
+            ),
         }
     return expected
 
 
+TAG_KINDS = ("genre", "style", "mood", "album_type", "label", "artist")
+
+
 def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:
     def read(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
-        genres: dict[int, list[str]] = {}
-        for key, name in conn.execute(
-            "SELECT tg.rating_key, g.name FROM track_genres tg JOIN genres g ON g.id = tg.genre_id"
+        tags: dict[tuple[int, str], list[str]] = {}
+        for key, kind, name in conn.execute(
+            """SELECT tt.rating_key, g.kind, g.name FROM track_tags tt
+               JOIN tags g ON g.id = tt.tag_id"""
         ):
-            genres.setdefault(key, []).append(name)
+            tags.setdefault((key, kind), []).append(name)
         rows = conn.execute(
             """SELECT rating_key, title, artist, album_artist, album, year, duration_ms,
                       user_rating, disc_number, track_number, is_live, view_count, added_at,
@@ -63,16 +76,21 @@ def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:
             record = dict(zip(columns, row, strict=True))
             key = record.pop("rating_key")
             record["is_live"] = bool(record["is_live"])
-            record["genres"] = _genre_set(genres.get(key, []))
+            for kind in TAG_KINDS:
+                record[f"{kind}_tags"] = _tag_set(tags.get((key, kind), []))
             result[key] = record
         return result
 
     return db.read(read)
 
 
-def _genre_set(names: list[str]) -> frozenset[str]:
-    # Genre names are one genre whatever their case, like the cache's NOCASE column.
-    return frozenset(name.strip().lower() for name in names if name.strip())
+def _tag_set(names: list[str]) -> frozenset[str]:
+    # Tag names are one tag whatever their ASCII case, like the cache's NOCASE column.
+    return frozenset(_nocase(name.strip()) for name in names if name.strip())
+
+
+def _nocase(name: str) -> str:
+    return name.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
 
 
 def expected_art(lib: SimLibrary) -> dict[str, dict[int, str | None]]:
@@ -109,20 +127,23 @@ def assert_cache_matches(db: Database, lib: SimLibrary) -> None:
 
 
 def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
-    """Every row of the library tables, keyed by rating key, with genre ids replaced by names.
+    """Every row of the library tables, keyed by rating key, with tag ids replaced by names.
 
-    Two caches of the same library compare equal whichever ids their genres were given (a full
-    sync numbers genres afresh; a refresh keeps the numbers it has).
+    Two caches of the same library compare equal whichever ids their tags were given (a full
+    sync numbers tags afresh; a refresh keeps the numbers it has).
     """
 
     def read(conn: sqlite3.Connection) -> dict[str, dict[Any, Any]]:
-        names = {gid: name.lower() for gid, name in conn.execute("SELECT id, name FROM genres")}
+        names = {
+            tag_id: (kind, name.lower())
+            for tag_id, kind, name in conn.execute("SELECT id, kind, name FROM tags")
+        }
 
         def links(table: str, owner: str) -> dict[Any, Any]:
-            found: dict[int, set[str]] = {}
-            for key, genre_id in conn.execute(f"SELECT {owner}, genre_id FROM {table}"):
-                found.setdefault(key, set()).add(names[genre_id])
-            return {key: frozenset(genres) for key, genres in found.items()}
+            found: dict[int, set[tuple[str, str]]] = {}
+            for key, tag_id in conn.execute(f"SELECT {owner}, tag_id FROM {table}"):
+                found.setdefault(key, set()).add(names[tag_id])
+            return {key: frozenset(tags) for key, tags in found.items()}
 
         def rows(table: str) -> dict[Any, Any]:
             return {row[0]: row for row in conn.execute(f"SELECT * FROM {table}")}
@@ -131,18 +152,21 @@ def library_contents(db: Database) -> dict[str, dict[Any, Any]]:
             "artists": rows("artists"),
             "albums": rows("albums"),
             "tracks": rows("tracks"),
-            "artist_genres": links("artist_genres", "artist_key"),
-            "album_genres": links("album_genres", "album_key"),
-            "track_genres": links("track_genres", "rating_key"),
-            "genres": {name: True for name in names.values()},
-            # track_genres carries copies of its track's filter columns: none may be stale.
-            "stale_track_genre_copies": {
+            "artist_tags": links("artist_tags", "artist_key"),
+            "album_tags": links("album_tags", "album_key"),
+            "track_own_tags": links("track_own_tags", "rating_key"),
+            "track_tags": links("track_tags", "rating_key"),
+            "tags": {name: True for name in names.values()},
+            "tag_totals": {
+                names[tag_id]: (tracks, studio)
+                for tag_id, tracks, studio in conn.execute("SELECT * FROM tag_totals")
+            },
+            # track_tags carries copies of its track's filter columns: none may be stale.
+            "stale_track_tag_copies": {
                 row[0]: row
                 for row in conn.execute(
-                    """SELECT tg.rating_key, tg.is_live, tg.year, tg.user_rating
-                       FROM track_genres tg JOIN tracks t USING (rating_key)
-                       WHERE tg.is_live IS NOT t.is_live OR tg.year IS NOT t.year
-                          OR tg.user_rating IS NOT t.user_rating"""
+                    f"""SELECT tt.rating_key FROM track_tags tt JOIN tracks t USING (rating_key)
+                        WHERE {" OR ".join(f"tt.{c} IS NOT t.{c}" for c in TRACK_TAG_COPIES)}"""
                 )
             },
         }

@@ -19,6 +19,8 @@ from plex_oracle import expected_tracks
 from web_harness import PROBE_INTERVAL, AppServer, response_to_a_bug, synced_app
 
 from plexcrate import __version__
+from plexcrate.cache.filters import FILTERS
+from plexcrate.cache.text import search_words
 from plexcrate.config import Settings
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.web.app import create_app
@@ -62,7 +64,7 @@ def all_keys(app: AppServer, **params: Any) -> list[int]:
 def matches(track: dict[str, Any], params: dict[str, Any]) -> bool:
     """What a filter means, written independently of the SQL."""
     genres = [g.lower() for g in params.get("genre", [])]
-    if genres and not track["genres"] & set(genres):
+    if genres and not track["genre_tags"] & set(genres):
         return False
     decades = [int(d[:4]) for d in params.get("decade", [])]
     year = track["year"]
@@ -73,8 +75,13 @@ def matches(track: dict[str, Any], params: dict[str, Any]) -> bool:
         return False
     if params.get("exclude_live", "true") == "true" and track["is_live"]:
         return False
-    text = " | ".join([track["title"], track["artist"], track["album_artist"], track["album"]])
-    return all(word.lower() in text.lower() for word in params.get("q", "").split())
+    # Each word of the search begins a word of the title, artist, album artist or album.
+    fields = (track["title"], track["artist"], track["album_artist"], track["album"])
+    tokens = [token for text in fields for token in search_words(text)]
+    return all(
+        any(token.startswith(word) for token in tokens)
+        for word in search_words(params.get("q", ""))
+    )
 
 
 def common_words(expected: Expected) -> list[str]:
@@ -87,7 +94,7 @@ def common_words(expected: Expected) -> list[str]:
 def filter_cases(expected: Expected) -> dict[str, dict[str, Any]]:
     by_genre: dict[str, int] = {}
     for track in expected.values():
-        for genre in track["genres"]:
+        for genre in track["genre_tags"]:
             by_genre[genre] = by_genre.get(genre, 0) + 1
     top = sorted(by_genre, key=lambda g: -by_genre[g])
     word, other_word = common_words(expected)
@@ -313,12 +320,17 @@ def test_the_openapi_document_describes_every_endpoint(app: AppServer) -> None:
         "/api/art/{rating_key}",
         "/api/setup",
         "/api/setup/check",
+        "/api/library/facets/{kind}",
+        "/api/filters",
+        "/api/albums",
+        "/api/artists",
+        "/api/albums/{rating_key}",
+        "/api/artists/{rating_key}",
     }
     tracks = paths["/api/tracks"]["get"]
     names = {param["name"] for param in tracks["parameters"]}
-    assert names == {
-        "genre", "decade", "min_rating", "exclude_live", "q", "order", "limit", "offset", "seed"
-    }  # fmt: skip
+    # Every declared filter, then the paging and ordering of the list.
+    assert names == {spec.name for spec in FILTERS} | {"sort", "order", "limit", "offset", "seed"}
     limit = next(p for p in tracks["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}

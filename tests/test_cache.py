@@ -9,13 +9,12 @@ import pytest
 from library_factory import album, artist, dump, publish, track
 
 from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
+from plexcrate.cache.facets import library_stats
+from plexcrate.cache.filters import TrackFilter, parse_decade
 from plexcrate.cache.queries import (
     Order,
-    TrackFilter,
     count_tracks,
     find_tracks,
-    library_stats,
-    parse_decade,
 )
 from plexcrate.cache.schema import SCHEMA_VERSION
 from plexcrate.cache.snapshot import SnapshotBuilder
@@ -206,17 +205,19 @@ def keys(db: Database, flt: TrackFilter, **kwargs) -> list[int]:
     ("flt", "expected"),
     [
         (TrackFilter(), [100, 101, 102, 103, 104]),
-        (TrackFilter(genres=("rock",)), [100, 101, 103]),  # genre names ignore case
-        (TrackFilter(genres=("Jazz", "Pop")), [100, 101, 102]),  # OR
-        (TrackFilter(decades=(1990,)), [100, 101]),
-        (TrackFilter(decades=(1970, 2000)), [102, 103]),
-        (TrackFilter(min_rating=9), [100, 102]),
-        (TrackFilter(exclude_live=True), [100, 101, 102]),
-        (TrackFilter(genres=("Rock",), exclude_live=True, min_rating=7), [100]),
-        (TrackFilter(text="bjork"), [104]),  # accents don't matter
-        (TrackFilter(text="ana green"), [102]),  # every word must match
-        (TrackFilter(text="100%"), []),  # LIKE wildcards are literal
-        (TrackFilter(genres=("Nope",)), []),
+        (TrackFilter.of(genre=("rock",)), [100, 101, 103]),  # genre names ignore case
+        (TrackFilter.of(genre=("Jazz", "Pop")), [100, 101, 102]),  # OR
+        (TrackFilter.of(decade=["1990s"]), [100, 101]),
+        (TrackFilter.of(decade=["1970s", "2000s"]), [102, 103]),
+        (TrackFilter.of(min_rating=9), [100, 102]),
+        (TrackFilter.of(exclude_live=True), [100, 101, 102]),
+        (TrackFilter.of(genre=("Rock",), exclude_live=True, min_rating=7), [100]),
+        (TrackFilter.of(q="bjork"), [104]),  # accents don't matter
+        (TrackFilter.of(q="ana green"), [102]),  # every word must match
+        (TrackFilter.of(q="alp"), [100]),  # words match from their start
+        (TrackFilter.of(q="lpha"), []),  # ...not from the middle
+        (TrackFilter.of(q='100% "al" OR *'), []),  # nothing typed is query syntax
+        (TrackFilter.of(genre=("Nope",)), []),
     ],
 )
 def test_filters(library: Database, flt: TrackFilter, expected: list[int]) -> None:
@@ -237,19 +238,19 @@ def test_pages_cover_every_track_once(library: Database) -> None:
 
 
 def test_random_order_is_a_stable_shuffle_per_seed(library: Database) -> None:
-    first = keys(library, TrackFilter(), order=Order.RANDOM, seed=7)
-    assert keys(library, TrackFilter(), order=Order.RANDOM, seed=7) == first
+    first = keys(library, TrackFilter(), sort=Order.RANDOM, seed=7)
+    assert keys(library, TrackFilter(), sort=Order.RANDOM, seed=7) == first
     assert sorted(first) == [100, 101, 102, 103, 104]
-    orders = {tuple(keys(library, TrackFilter(), order=Order.RANDOM, seed=s)) for s in range(20)}
+    orders = {tuple(keys(library, TrackFilter(), sort=Order.RANDOM, seed=s)) for s in range(20)}
     assert len(orders) > 5
 
 
 def test_stats_facets_match_the_track_counts(library: Database) -> None:
-    flt = TrackFilter(exclude_live=True)
+    flt = TrackFilter.of(exclude_live=True)
     stats = library.read(lambda c: library_stats(c, flt))
     assert stats.total_tracks == 3
     for facet in stats.genres:
-        with_genre = TrackFilter(genres=(facet.name,), exclude_live=True)
+        with_genre = TrackFilter.of(genre=(facet.name,), exclude_live=True)
         assert facet.count == library.read(lambda c, f=with_genre: count_tracks(c, f))
     assert {f.name: f.count for f in stats.decades} == {"1990s": 2, "2000s": 1}
 

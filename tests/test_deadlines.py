@@ -175,10 +175,11 @@ def test_a_sync_that_outlasts_its_time_limit_is_stopped_and_the_cache_kept(
         sync_library(cache, quick_client, options=tight, full=True)
     assert time.monotonic() - started < 0.3 + SLACK  # stopped, not carried on to the end
     message = str(failure.value)
-    assert message.startswith(
-        "The sync took longer than the 0.3 s allowed for a library of 603 tracks, so it "
-        "was stopped while "
-    ), message
+    assert message.startswith("The sync took longer than the 0.3 s allowed for a library of "), (
+        message
+    )
+    # (Of the cache's 600 tracks, or Plex's 603 once counted: that depends on the machine.)
+    assert "tracks, so it was stopped while " in message
     assert message.endswith(
         "the previous library is kept. Plex may be overloaded; if it is just slow, allow "
         "more time with PLEXCRATE_SYNC_TIME_PER_1000_TRACKS."

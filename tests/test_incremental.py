@@ -20,7 +20,8 @@ from library_factory import dump
 from plex_oracle import assert_cache_matches, assert_same_library, cached_art
 
 from plexcrate.cache.database import Database
-from plexcrate.cache.queries import TrackFilter, count_tracks
+from plexcrate.cache.filters import TrackFilter
+from plexcrate.cache.queries import count_tracks
 from plexcrate.cache.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from plexcrate.cache.state import read_sync_state
 from plexcrate.plex.client import LibType, PlexClient
@@ -194,7 +195,9 @@ def test_a_genre_nothing_uses_any_more_is_forgotten(
     sync(cache, client)
     sim_library.edit_album(album, genres=["Jazz"])
     assert sync(cache, client).kind == "incremental"
-    names = cache.read(lambda c: [n.lower() for (n,) in c.execute("SELECT name FROM genres")])
+    names = cache.read(
+        lambda c: [n.lower() for (n,) in c.execute("SELECT name FROM tags WHERE kind = 'genre'")]
+    )
     assert "vaporwave" not in names and "jazz" in names
     assert_exact(cache, sim_library, client, tmp_path / "fresh.db")
 
@@ -443,7 +446,7 @@ def test_a_cache_mapped_by_other_rules_gets_a_full_sync(
     sync(cache, client)
     cache.write(lambda c: c.execute("UPDATE sync_state SET mapping_version = 1"))
     result = sync(cache, client)
-    assert result.kind == "full" and "rules of version 1, now 2" in result.reason
+    assert result.kind == "full" and f"rules of version 1, now {MAPPING_VERSION}" in result.reason
     assert cache.read(read_sync_state).mapping_version == MAPPING_VERSION
     assert sync(cache, client).kind == "incremental"
     assert_cache_matches(cache, sim_library)
@@ -483,21 +486,77 @@ def synced_then_downgraded(
     return path
 
 
-def test_a_version_3_cache_s_search_text_is_rewritten_then_fully_synced(
+# The library tables as schema 4 left them: genres alone in tables of their own, and a search
+# text column scanned with LIKE. (Frozen here: the code that wrote them is gone.)
+_SCHEMA_4_LIBRARY = [
+    "CREATE TABLE genres (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE)",
+    """CREATE TABLE artists (rating_key INTEGER PRIMARY KEY, section_id INTEGER NOT NULL,
+        title TEXT NOT NULL, added_at INTEGER, updated_at INTEGER)""",
+    """CREATE TABLE artist_genres (artist_key INTEGER NOT NULL, genre_id INTEGER NOT NULL,
+        PRIMARY KEY (artist_key, genre_id)) WITHOUT ROWID""",
+    """CREATE TABLE albums (rating_key INTEGER PRIMARY KEY, section_id INTEGER NOT NULL,
+        artist_key INTEGER, title TEXT NOT NULL, album_artist TEXT NOT NULL, year INTEGER,
+        is_live INTEGER NOT NULL DEFAULT 0, track_count INTEGER, added_at INTEGER,
+        updated_at INTEGER)""",
+    """CREATE TABLE album_genres (album_key INTEGER NOT NULL, genre_id INTEGER NOT NULL,
+        PRIMARY KEY (album_key, genre_id)) WITHOUT ROWID""",
+    """CREATE TABLE tracks (rating_key INTEGER PRIMARY KEY, section_id INTEGER NOT NULL,
+        album_key INTEGER, artist_key INTEGER, title TEXT NOT NULL, artist TEXT NOT NULL,
+        album_artist TEXT NOT NULL, album TEXT NOT NULL, year INTEGER, duration_ms INTEGER,
+        user_rating INTEGER, disc_number INTEGER, track_number INTEGER,
+        is_live INTEGER NOT NULL DEFAULT 0, view_count INTEGER NOT NULL DEFAULT 0,
+        added_at INTEGER, updated_at INTEGER, last_rated_at INTEGER, last_viewed_at INTEGER,
+        search_text TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE track_genres (genre_id INTEGER NOT NULL, rating_key INTEGER NOT NULL,
+        is_live INTEGER NOT NULL DEFAULT 0, year INTEGER, user_rating INTEGER,
+        PRIMARY KEY (genre_id, rating_key)) WITHOUT ROWID""",
+    """CREATE INDEX idx_tracks_filter ON tracks (is_live, year, user_rating, search_text)""",
+    """CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), machine_identifier TEXT,
+        server_name TEXT, synced_at REAL, track_count INTEGER NOT NULL DEFAULT 0,
+        sync_duration_s REAL, sync_kind TEXT, schema_version INTEGER, watermark INTEGER,
+        read_window_s REAL, section_ids TEXT, full_synced_at REAL)""",
+    """INSERT INTO sync_state (id, machine_identifier, track_count, synced_at, schema_version)
+       VALUES (1, :machine, 2, 1, 4)""",
+    "INSERT INTO genres VALUES (1, 'Jazz'), (2, 'Rock')",
+    "INSERT INTO artists VALUES (10, 1, 'Björk', 1, 1)",
+    "INSERT INTO artist_genres VALUES (10, 1)",
+    "INSERT INTO albums VALUES (20, 1, 10, 'Debut', 'Björk', 1993, 0, 2, 1, 1)",
+    "INSERT INTO album_genres VALUES (20, 2)",
+    """INSERT INTO tracks VALUES
+        (30, 1, 20, 10, 'Human Behaviour', 'Björk', 'Björk', 'Debut', 1993, 1, 8, 1, 1, 0, 0,
+         1, 1, NULL, NULL, 'human behaviour' || char(31) || 'bjork'),
+        (31, 1, 20, 10, 'Venus as a Boy', 'Björk', 'Björk', 'Debut', 1993, 1, NULL, 1, 2, 0, 3,
+         1, 1, NULL, NULL, 'venus as a boy' || char(31) || 'bjork')""",
+    "INSERT INTO track_genres VALUES (2, 30, 0, 1993, 8), (2, 31, 0, 1993, NULL)",
+]
+
+
+def test_a_schema_4_cache_is_converted_and_answers_until_its_full_sync(
     tmp_path: Path, client: PlexClient, sim_library: SimLibrary
 ) -> None:
-    """Version 3 joined a track's fields with " | ", so searching "|" found every track."""
-    path = synced_then_downgraded(
-        tmp_path, client, 3, "UPDATE tracks SET search_text = replace(search_text, char(31), ' | ')"
-    )
+    """Schema 6 keeps every kind of tag in one table and searches an FTS5 index: a cache made
+    before answers genre filters, artists and searches at once, and gets a full sync next."""
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _SCHEMA_4_LIBRARY:
+        conn.execute(statement, {"machine": client.identity().machine_identifier})
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
     with Database(path) as db:
-        # Searchable as it should be before any sync: "|" finds nothing, names still match.
-        assert count_tracks_matching(db, "|") == 0
-        some = next(iter(sim_library.tracks.values()))
-        assert count_tracks_matching(db, some.title) >= 1
+        assert count_matching(db, genre=["rock"]) == 2
+        assert count_matching(db, genre=["Jazz"]) == 0  # the album's genre wins
+        assert count_matching(db, q="bjork ven") == 1
+        assert count_matching(db, artist=["björk"]) == 2  # NOCASE folds ASCII letters
+        assert count_matching(db, artist=["BJÖRK"]) == 0  # ...only
+        assert count_matching(db, artist=["Björk"], played="ever") == 1
         result = sync(db, client)
-        assert result.kind == "full" and "schema 3" in result.reason
+        assert result.kind == "full" and "schema 4" in result.reason
         assert_cache_matches(db, sim_library)
+
+
+def count_matching(db: Database, **values: object) -> int:
+    return db.read(lambda conn: count_tracks(conn, TrackFilter.of(values)))
 
 
 def test_a_version_4_cache_gains_art_paths_then_a_full_sync_fills_them(
@@ -518,10 +577,6 @@ def test_a_version_4_cache_gains_art_paths_then_a_full_sync_fills_them(
         assert result.kind == "full" and "schema 4" in result.reason
         assert_cache_matches(db, sim_library)  # the art paths included
         assert sync(db, client).kind == "incremental"
-
-
-def count_tracks_matching(db: Database, text: str) -> int:
-    return db.read(lambda conn: count_tracks(conn, TrackFilter(text=text)))
 
 
 def test_other_music_libraries_get_a_full_sync(tmp_path: Path) -> None:
@@ -606,7 +661,7 @@ def test_counts_the_refresh_cannot_explain_lead_to_a_full_sync_that_checks_them_
 
 _COPY_TRACK = """INSERT INTO tracks SELECT ?, section_id, ?, artist_key, title, artist,
     album_artist, album, year, duration_ms, user_rating, disc_number, track_number, is_live,
-    view_count, added_at, updated_at, last_rated_at, last_viewed_at, search_text
+    view_count, added_at, updated_at, last_rated_at, last_viewed_at
     FROM tracks WHERE rating_key = ?"""
 
 DAMAGE = {

@@ -10,8 +10,8 @@ import pytest
 from library_factory import album, artist, publish, track
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.filters import TrackFilter
 from plexcrate.cache.picker import MAX_PICK, PickOptions, pick_tracks
-from plexcrate.cache.queries import TrackFilter
 
 ARTISTS = 10
 TRACKS_PER_ARTIST = 40
@@ -52,7 +52,7 @@ def test_picks_the_number_asked_for_without_repeats(library: Database) -> None:
 
 
 def test_every_pick_matches_the_filter(library: Database) -> None:
-    picked = pick(library, TrackFilter(exclude_live=True, min_rating=8), count=500, seed=2)
+    picked = pick(library, TrackFilter.of(exclude_live=True, min_rating=8), count=500, seed=2)
     assert picked
     assert all(not t.is_live and t.user_rating >= 8 for t in picked)
 

@@ -30,6 +30,8 @@ import pytest
 from plex_oracle import cached_tracks
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.rows import AlbumRow, ArtistRow
+from plexcrate.cache.tags import TagKind
 from plexcrate.plex.client import LibType, PlexClient, listing_may_cut, of_type
 from plexcrate.plex.errors import PlexBadResponse
 from plexcrate.simulator import PlexSimulator, SimLibrary
@@ -279,6 +281,15 @@ def client(server: _FixtureServer) -> Iterator[PlexClient]:
         yield plex
 
 
+def names(row: ArtistRow | AlbumRow, kind: TagKind) -> tuple[str, ...]:
+    """A row's tags of one kind, in Plex's order."""
+    return tuple(name for tag_kind, name in row.tags if tag_kind == kind)
+
+
+def genres(row: ArtistRow | AlbumRow) -> tuple[str, ...]:
+    return names(row, TagKind.GENRE)
+
+
 # --- JSON: read and mapped -----------------------------------------------------------------------
 
 
@@ -288,13 +299,15 @@ def test_a_listing_s_cut_tags_are_completed_from_the_metadata(client: PlexClient
     albums = of_type(page.items, LibType.ALBUM)
     assert [a["ratingKey"] for a in albums] == ["157", "170"]
     listed = album_row(albums[0], SECTION)
-    assert listed.genres == ("Dubstep", "Electronic") and not listed.is_live  # what was cut
+    assert genres(listed) == ("Dubstep", "Electronic") and not listed.is_live  # what was cut
     complete = client.complete(albums, LibType.ALBUM)
     live, ep = (album_row(item, SECTION) for item in complete)
-    assert live.genres == ("Dubstep", "Electronic", "Festival")
+    assert genres(live) == ("Dubstep", "Electronic", "Festival")
     assert live.is_live, "its release type says Live, though its title doesn't"
+    assert names(live, TagKind.ALBUM_TYPE) == ("Album", "Live")
+    assert names(live, TagKind.LABEL) == ("Big Beat",)
     assert (live.track_count, live.year, live.album_artist) == (2, 2011, "Skrillex")
-    assert (ep.genres, ep.is_live) == (("Dubstep",), False)
+    assert (genres(ep), ep.is_live) == (("Dubstep",), False)
     assert complete[0]["Format"] == [{"tag": "Album"}] and complete[0]["studio"] == "Big Beat"
 
 
@@ -305,7 +318,7 @@ def test_which_listed_items_may_have_been_cut(client: PlexClient) -> None:
     assert listing_may_cut(ARTIST, LibType.ARTIST)
     assert [listing_may_cut(t, LibType.TRACK) for t in TRACKS] == [False, True, False]
     artist = client.complete([ARTIST], LibType.ARTIST)[0]
-    assert artist_row(artist, SECTION).genres == ("Dubstep", "Electronic", "Brostep")
+    assert genres(artist_row(artist, SECTION)) == ("Dubstep", "Electronic", "Brostep")
     tracks = client.complete(TRACKS, LibType.TRACK)
     assert [t["tag"] for t in tracks[1]["Genre"]] == ["Dubstep", "Rave", "Live"]
 
@@ -351,14 +364,17 @@ def test_a_full_sync_of_this_server_maps_every_field(
         result = full_sync(db, client, options=SyncOptions(page_size=2, workers=2))
         tracks = cached_tracks(db)
     assert result.track_count == 3
-    assert tracks[158]["genres"] == {"dubstep", "electronic", "festival"}  # the album's, all
+    assert tracks[158]["genre_tags"] == {"dubstep", "electronic", "festival"}  # the album's, all
+    assert tracks[159]["genre_tags"] == {"dubstep", "rave", "live"}  # its own, all of them
+    assert tracks[158]["label_tags"] == {"big beat"}
+    assert tracks[158]["album_type_tags"] == {"album", "live"}
     assert tracks[158]["is_live"] and tracks[159]["is_live"] and not tracks[171]["is_live"]
     assert (tracks[158]["user_rating"], tracks[158]["view_count"], tracks[158]["year"]) == (
         9,
         3,
         2011,
     )
-    assert tracks[171]["genres"] == {"dubstep"}
+    assert tracks[171]["genre_tags"] == {"dubstep"}
     assert all(paging["X-Plex-Container-Size"] is not None for path, _, paging in server.seen
                if path.endswith("/all"))  # fmt: skip
 

@@ -10,12 +10,12 @@ compared with the cached ones in SQL, so that only what differs is written: list
 unchanged track, album or artist again costs no write. What changed is noted as it is written:
 
 - temp triggers on ``tracks`` note every track written (its derived fields are recomputed at the
-  end), every track removed (its genres go), and the albums they left or joined (their
+  end), every track removed (its tags go), and the albums they left or joined (their
   ``track_count`` is recounted), whichever code path wrote the row;
 - an album whose track-facing fields changed (title, artist, year, live) or whose track counts
   disagree with Plex's must have its tracks read again (:meth:`next_rereads`; a re-read
   between :meth:`forget_seen` and :meth:`drop_unseen` also removes what Plex no longer lists);
-  an album or artist whose genres changed, or whose tracks take a changed field from it, has
+  an album or artist whose tags changed, or whose tracks take a changed field from it, has
   its tracks' derived fields recomputed.
 """
 
@@ -25,10 +25,10 @@ import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
+from plexcrate.cache.rows import AlbumRow, ArtistRow, Row, TrackRow, insert_sql, values
 from plexcrate.cache.schema import LIBRARY_TABLES, library_tables_sql
-from plexcrate.cache.snapshot import GenreIds, derive_sql, row_marks
 from plexcrate.cache.state import Duration, SyncCursor, record_sync
+from plexcrate.cache.tags import TagIds, derive_sql
 
 # Staged rows have the library tables' own columns, so they compare with cached rows by EXCEPT.
 _STAGED = dict(zip(LIBRARY_TABLES, library_tables_sql("temp.inc_"), strict=True))
@@ -37,15 +37,20 @@ _BOOKKEEPING = {
     "inc_changed": "rating_key INTEGER PRIMARY KEY",  # staged rows that differ from the cache
     "inc_seen": "rating_key INTEGER PRIMARY KEY",  # tracks listed since a re-read began
     "inc_scope": "rating_key INTEGER PRIMARY KEY",  # tracks whose derived fields to recompute
-    "inc_gone": "rating_key INTEGER PRIMARY KEY",  # tracks removed (their genres go)
+    "inc_gone": "rating_key INTEGER PRIMARY KEY",  # tracks removed (their tags go)
     "inc_recount": "album_key INTEGER PRIMARY KEY",  # albums whose tracks came or went
     "inc_reread": "album_key INTEGER PRIMARY KEY, section_id INTEGER NOT NULL",
-    # Albums and artists whose tracks' derived fields (genres, live, year) must be recomputed.
+    # Albums and artists whose tracks' derived fields (tags, live, year) must be recomputed.
     "inc_rederive_albums": "album_key INTEGER PRIMARY KEY",
     "inc_rederive_artists": "artist_key INTEGER PRIMARY KEY",
+    "inc_unlinked": "tag_id INTEGER PRIMARY KEY",  # tags that lost a link: still used?
 }
 _TEMP_TABLES = {
-    **{f"inc_{table}": _STAGED[table] for table in LIBRARY_TABLES if table != "genres"},
+    **{
+        f"inc_{table}": _STAGED[table]
+        for table in LIBRARY_TABLES
+        if table not in ("tags", "track_tags", "tag_totals")
+    },
     **{name: f"CREATE TEMP TABLE {name} ({columns})" for name, columns in _BOOKKEEPING.items()},
 }
 _TEMP_TRIGGERS = {
@@ -57,20 +62,30 @@ _TEMP_TRIGGERS = {
         INSERT OR IGNORE INTO inc_gone VALUES (old.rating_key);
         INSERT OR IGNORE INTO inc_recount SELECT old.album_key WHERE old.album_key IS NOT NULL;
     END""",
+    # A tag whose last link goes is dropped at the end (see finish).
+    **{
+        f"inc_unlinked_{links}": f"""CREATE TEMP TRIGGER inc_unlinked_{links}
+            AFTER DELETE ON main.{links} BEGIN
+                INSERT OR IGNORE INTO inc_unlinked VALUES (old.tag_id);
+            END"""
+        for links in ("artist_tags", "album_tags", "track_own_tags", "track_tags")
+    },
 }
 
-_STAGE_TRACK = f"INSERT OR REPLACE INTO inc_tracks VALUES ({row_marks(TrackRow._fields)})"
+_STAGE_TRACK = insert_sql("INSERT OR REPLACE", "inc_tracks", TrackRow)
+_STAGE_ALBUM = insert_sql("INSERT OR REPLACE", "inc_albums", AlbumRow)
+_STAGE_ARTIST = insert_sql("INSERT OR REPLACE", "inc_artists", ArtistRow)
 
 
-def _differing_genres(owner: str, candidates: str) -> str:
-    """Staged rows of ``owner`` ("artist" or "album") among ``candidates`` (a table or a
-    subquery of staged rows) whose genres differ from the cached ones."""
-    staged, live = f"inc_{owner}_genres", f"{owner}_genres"
+def _differing_tags(links: str, owner: str, candidates: str) -> str:
+    """Staged rows among ``candidates`` (a table or a subquery of staged rows) whose tags in
+    ``links`` (owned by column ``owner``) differ from the cached ones."""
+    staged = f"inc_{links}"
     return f"""SELECT s.rating_key FROM {candidates} s WHERE
-        EXISTS (SELECT genre_id FROM {staged} WHERE {owner}_key = s.rating_key
-                EXCEPT SELECT genre_id FROM {live} WHERE {owner}_key = s.rating_key)
-        OR EXISTS (SELECT genre_id FROM {live} WHERE {owner}_key = s.rating_key
-                EXCEPT SELECT genre_id FROM {staged} WHERE {owner}_key = s.rating_key)"""
+        EXISTS (SELECT tag_id FROM {staged} WHERE {owner} = s.rating_key
+                EXCEPT SELECT tag_id FROM {links} WHERE {owner} = s.rating_key)
+        OR EXISTS (SELECT tag_id FROM {links} WHERE {owner} = s.rating_key
+                EXCEPT SELECT tag_id FROM {staged} WHERE {owner} = s.rating_key)"""
 
 
 # Cached albums whose tracks carry a stale copy of an album field (parentTitle,
@@ -111,6 +126,27 @@ _MARK_MISCOUNTED_ALL = _miscounted_albums(
 )
 
 
+# The totals of the tags that lost a link or have a track derived again (its links are new).
+_TOUCHED_TAGS = """SELECT tag_id FROM inc_unlinked UNION
+    SELECT tag_id FROM track_tags WHERE rating_key IN (SELECT rating_key FROM inc_scope)"""
+_RECOUNT_TAGS = [
+    f"DELETE FROM tag_totals WHERE tag_id IN ({_TOUCHED_TAGS})",
+    f"""INSERT INTO tag_totals (tag_id, tracks, studio)
+        SELECT tag_id, count(*), sum(is_live = 0) FROM track_tags
+        WHERE tag_id IN ({_TOUCHED_TAGS}) GROUP BY tag_id""",
+]
+
+# Tags that lost a link in this patch and have none left. Each candidate is looked up in
+# track_tags by its primary key; the source links have no index by tag, so they are read once
+# (only when a candidate is still unused by tracks).
+_DROP_UNUSED_TAGS = """DELETE FROM tags WHERE id IN (
+    SELECT u.tag_id FROM inc_unlinked u
+    WHERE NOT EXISTS (SELECT 1 FROM track_tags WHERE tag_id = u.tag_id)
+      AND u.tag_id NOT IN (SELECT tag_id FROM album_tags)
+      AND u.tag_id NOT IN (SELECT tag_id FROM artist_tags)
+      AND u.tag_id NOT IN (SELECT tag_id FROM track_own_tags))"""
+
+
 @dataclass(frozen=True, slots=True)
 class LibraryCounts:
     """How much one music section holds (in the cache, or by Plex's count)."""
@@ -136,7 +172,7 @@ class LibraryPatch:
             self._drop_temp()
             for statement in (*_TEMP_TABLES.values(), *_TEMP_TRIGGERS.values()):
                 conn.execute(statement)
-            self._genre_id = GenreIds(conn, "genres")
+            self._tag_ids = TagIds(conn, "tags")
         except BaseException:
             self.abort()
             raise
@@ -147,21 +183,29 @@ class LibraryPatch:
         """Write tracks as Plex lists them now. Only rows that differ from the cached ones are
         written (new tracks included), so listing a track again costs no write."""
         c = self._conn
-        c.executemany(_STAGE_TRACK, rows)
+        c.executemany(_STAGE_TRACK, map(values, rows))
+        self._stage_tags("inc_track_own_tags", rows)
         c.execute("INSERT OR IGNORE INTO inc_seen SELECT rating_key FROM inc_tracks")
         c.execute(
             """INSERT INTO inc_changed SELECT rating_key FROM (
                    SELECT * FROM inc_tracks EXCEPT SELECT * FROM tracks
                    WHERE rating_key IN (SELECT rating_key FROM inc_tracks))"""
         )
-        # Delete, then insert (rather than INSERT OR REPLACE) so the triggers see the old row.
-        c.execute("DELETE FROM tracks WHERE rating_key IN (SELECT rating_key FROM inc_changed)")
         c.execute(
-            """INSERT INTO tracks SELECT * FROM inc_tracks
-               WHERE rating_key IN (SELECT rating_key FROM inc_changed)"""
+            "INSERT OR IGNORE INTO inc_changed "
+            + _differing_tags("track_own_tags", "rating_key", "inc_tracks")
         )
-        c.execute("DELETE FROM inc_tracks")
-        c.execute("DELETE FROM inc_changed")
+        # Delete, then insert (rather than INSERT OR REPLACE) so the triggers see the old row.
+        changed = "SELECT rating_key FROM inc_changed"
+        c.execute(f"DELETE FROM tracks WHERE rating_key IN ({changed})")
+        c.execute(f"INSERT INTO tracks SELECT * FROM inc_tracks WHERE rating_key IN ({changed})")
+        c.execute(f"DELETE FROM track_own_tags WHERE rating_key IN ({changed})")
+        c.execute(
+            f"""INSERT INTO track_own_tags SELECT * FROM inc_track_own_tags
+                WHERE rating_key IN ({changed})"""
+        )
+        for table in ("inc_tracks", "inc_track_own_tags", "inc_changed"):
+            c.execute(f"DELETE FROM {table}")
         self._saw(
             max(r.added_at or 0, r.updated_at or 0, r.last_rated_at or 0, r.last_viewed_at or 0)
             for r in rows
@@ -208,11 +252,8 @@ class LibraryPatch:
     def stage_artists(self, rows: Sequence[ArtistRow], keep_tags: Collection[int] = ()) -> None:
         """Stage artists from a listing. ``keep_tags``: those whose tags were not read in full
         (unchanged since the cache read them): they keep the cached ones."""
-        self._conn.executemany(
-            f"INSERT OR REPLACE INTO inc_artists VALUES ({row_marks(ArtistRow._fields)})",
-            (r[:-1] for r in rows),
-        )
-        self._stage_genres("inc_artist_genres", [r for r in rows if r.rating_key not in keep_tags])
+        self._conn.executemany(_STAGE_ARTIST, map(values, rows))
+        self._stage_tags("inc_artist_tags", [r for r in rows if r.rating_key not in keep_tags])
         self._keep_tags("artist", keep_tags)
         self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
 
@@ -224,20 +265,17 @@ class LibraryPatch:
     ) -> None:
         """Stage albums from a listing, with Plex's count of played tracks of each.
         ``keep_tags``: as for :meth:`stage_artists`; an album's live flag is of its tags."""
-        self._conn.executemany(
-            f"INSERT OR REPLACE INTO inc_albums VALUES ({row_marks(AlbumRow._fields)})",
-            (r[:-1] for r in rows),
-        )
+        self._conn.executemany(_STAGE_ALBUM, map(values, rows))
         self._conn.executemany(
             "INSERT OR REPLACE INTO inc_viewed VALUES (?, ?)",
             zip((r.rating_key for r in rows), viewed, strict=True),
         )
-        self._stage_genres("inc_album_genres", [r for r in rows if r.rating_key not in keep_tags])
+        self._stage_tags("inc_album_tags", [r for r in rows if r.rating_key not in keep_tags])
         self._keep_tags("album", keep_tags)
         self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
 
     def _keep_tags(self, owner: str, keys: Collection[int]) -> None:
-        """Staged rows of ``owner`` take the cached genres (and an album its live flag)."""
+        """Staged rows of ``owner`` take the cached tags (and an album its live flag)."""
         if not keys:
             return
         c = self._conn
@@ -245,8 +283,8 @@ class LibraryPatch:
         c.execute("DELETE FROM inc_keep")
         c.executemany("INSERT OR IGNORE INTO inc_keep VALUES (?)", ((key,) for key in keys))
         c.execute(
-            f"""INSERT OR IGNORE INTO inc_{owner}_genres SELECT {owner}_key, genre_id
-                FROM {owner}_genres WHERE {owner}_key IN (SELECT rating_key FROM inc_keep)"""
+            f"""INSERT OR IGNORE INTO inc_{owner}_tags SELECT {owner}_key, tag_id
+                FROM {owner}_tags WHERE {owner}_key IN (SELECT rating_key FROM inc_keep)"""
         )
         if owner == "album":
             c.execute(
@@ -294,25 +332,25 @@ class LibraryPatch:
         self._conn.execute("DELETE FROM inc_viewed")
 
     def _apply(self, owner: str, complete_section: int | None) -> None:
-        """Write the staged rows of ``owner`` ("artist" or "album") and their genres, then empty
+        """Write the staged rows of ``owner`` ("artist" or "album") and their tags, then empty
         the staging. Only what differs is written, so an unchanged listing costs no write."""
         c = self._conn
-        table, links, key = f"{owner}s", f"{owner}_genres", f"{owner}_key"
+        table, links, key = f"{owner}s", f"{owner}_tags", f"{owner}_key"
         # A complete listing comes after one of everything updated since the watermark, whose
-        # genres were compared in full; of the rest only rows that changed can have new genres
-        # (a genre edit moves updatedAt), and comparing 10,000 albums' genres is not free.
+        # tags were compared in full; of the rest only rows that changed can have new tags
+        # (a tag edit moves updatedAt), and comparing 10,000 albums' tags is not free.
         candidates = f"inc_{table}"
         if complete_section is not None:
             candidates = f"(SELECT * FROM inc_{table} EXCEPT SELECT * FROM {table})"
         c.execute(
-            f"INSERT OR IGNORE INTO inc_rederive_{table} " + _differing_genres(owner, candidates)
+            f"INSERT OR IGNORE INTO inc_rederive_{table} " + _differing_tags(links, key, candidates)
         )
         c.execute(
             f"""DELETE FROM {links} WHERE {key} IN (SELECT {key} FROM inc_rederive_{table}
                 WHERE {key} IN (SELECT rating_key FROM inc_{table}))"""
         )
         c.execute(
-            f"""INSERT OR IGNORE INTO {links} SELECT g.{key}, g.genre_id
+            f"""INSERT OR IGNORE INTO {links} SELECT g.{key}, g.tag_id
                 FROM inc_{links} g JOIN inc_rederive_{table} r USING ({key})"""
         )
         c.execute(
@@ -358,10 +396,14 @@ class LibraryPatch:
         of tracks now cached."""
         c = self._conn
         try:
+            gone = "SELECT rating_key FROM inc_gone"
+            c.execute(f"DELETE FROM track_tags WHERE rating_key IN ({gone})")
+            # (A track rewritten by put_tracks is "gone" too, for a moment: its own tags stay.)
             c.execute(
-                "DELETE FROM track_genres WHERE rating_key IN (SELECT rating_key FROM inc_gone)"
+                f"""DELETE FROM track_own_tags WHERE rating_key IN ({gone})
+                    AND rating_key NOT IN (SELECT rating_key FROM tracks)"""
             )
-            # Tracks not rewritten that take genres, a live flag or a year from a changed album
+            # Tracks not rewritten that take tags, a live flag or a year from a changed album
             # or artist.
             c.execute(
                 """INSERT OR IGNORE INTO inc_scope SELECT rating_key FROM tracks
@@ -383,10 +425,9 @@ class LibraryPatch:
                    WHERE rating_key IN (SELECT album_key FROM inc_recount)
                      AND track_count IS NOT NULL"""
             )
-            c.execute(
-                """DELETE FROM genres WHERE id NOT IN (SELECT genre_id FROM artist_genres)
-                   AND id NOT IN (SELECT genre_id FROM album_genres)"""
-            )
+            for statement in _RECOUNT_TAGS:
+                c.execute(statement)
+            c.execute(_DROP_UNUSED_TAGS)
             self._drop_temp()
             track_count = record_sync(
                 c,
@@ -411,8 +452,8 @@ class LibraryPatch:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _stage_genres(self, table: str, rows: Sequence[ArtistRow] | Sequence[AlbumRow]) -> None:
-        pairs = [(row.rating_key, self._genre_id(name)) for row in rows for name in row.genres]
+    def _stage_tags(self, table: str, rows: Sequence[Row]) -> None:
+        pairs = self._tag_ids.pairs([(row.rating_key, row.tags) for row in rows if row.tags])
         self._conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)", pairs)
 
     def _saw(self, timestamps: Iterable[int]) -> None:

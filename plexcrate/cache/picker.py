@@ -19,13 +19,15 @@ from dataclasses import dataclass
 
 import orjson
 
+from plexcrate.cache.filters import TrackFilter
 from plexcrate.cache.queries import (
     TRACK_COLUMNS,
+    Params,
     Track,
-    TrackFilter,
     row_to_track,
     shuffle_key,
     shuffle_params,
+    where,
 )
 
 MAX_PICK = 1000
@@ -44,7 +46,8 @@ class PickOptions:
 
 
 def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions) -> list[Track]:
-    where, params = flt.sql()
+    params = Params()
+    matching = where(flt, params)
     # A uniform number in (0, 1) per track, from the seeded shuffle.
     uniform = f"((({shuffle_key('t')}) & 16777215) + 1) / 16777218.0"
     key = (
@@ -52,7 +55,7 @@ def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions
         if options.favour_rating
         else uniform
     )
-    conditions = [where, "t.rating_key NOT IN (SELECT value FROM json_each(:not_again))"]
+    conditions = [matching, "t.rating_key NOT IN (SELECT value FROM json_each(:not_again))"]
     if options.target_minutes is not None:
         conditions.append("t.duration_ms IS NOT NULL")
     per_artist = options.max_per_artist or MAX_PICK

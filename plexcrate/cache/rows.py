@@ -1,12 +1,18 @@
 """What the cache stores, one named tuple per kind of row.
 
-The sync engine maps Plex's items into these; the snapshot builder writes them. Tuples, because a
-100,000-track sync creates 100,000 of them and ``executemany`` takes them as they are.
+The sync engine maps Plex's items into these; the snapshot builder and the refresh's patch write
+them. Tuples, because a 100,000-track sync creates 100,000 of them and ``executemany`` takes them
+as they are; written by column name (:func:`insert_sql` names each column after its field), so a
+column added to a table can never shift another one's data.
+
+``tags`` are (kind, name) pairs (see ``tags.py``), written to the row's link table, not to its own.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
+
+Tags = tuple[tuple[str, str], ...]  # (kind, name), e.g. ("genre", "Rock")
 
 
 class ArtistRow(NamedTuple):
@@ -16,7 +22,7 @@ class ArtistRow(NamedTuple):
     added_at: int | None
     updated_at: int | None
     thumb: str | None  # Plex's path to the art, e.g. /library/metadata/7/thumb/1700000000
-    genres: tuple[str, ...]
+    tags: Tags
 
 
 class AlbumRow(NamedTuple):
@@ -31,7 +37,7 @@ class AlbumRow(NamedTuple):
     added_at: int | None
     updated_at: int | None
     thumb: str | None  # Plex's path to the art, e.g. /library/metadata/7/thumb/1700000000
-    genres: tuple[str, ...]
+    tags: Tags
 
 
 class TrackRow(NamedTuple):
@@ -54,4 +60,24 @@ class TrackRow(NamedTuple):
     updated_at: int | None
     last_rated_at: int | None
     last_viewed_at: int | None
-    search_text: str
+    tags: Tags  # the track's own (PMS 1.40 and later: genres, moods)
+
+
+Row = ArtistRow | AlbumRow | TrackRow
+
+
+def columns(row_type: type[Row]) -> tuple[str, ...]:
+    """The table columns a row type fills: every field but its tags."""
+    return tuple(name for name in row_type._fields if name != "tags")
+
+
+def insert_sql(verb: str, table: str, row_type: type[Row]) -> str:
+    """``INSERT … INTO table (col, …) VALUES (?, …)`` for rows of ``row_type`` given as
+    :func:`values` (``verb``: "INSERT", "INSERT OR REPLACE"…)."""
+    names = columns(row_type)
+    return f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+def values(row: Row) -> tuple[object, ...]:
+    """The row's column values, in :func:`columns` order (tags are the last field)."""
+    return row[:-1]

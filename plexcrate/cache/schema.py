@@ -13,19 +13,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from plexcrate.cache.tags import TAG_TOTALS_SQL, TRACK_TAG_COPIES, TRACK_TAG_COPIES_DDL, derive_sql
+
 APPLICATION_ID = 0x706C7863  # "plxc"
 
 STAGING = "staging_"
 
 # Every table a snapshot replaces, in the order they are created.
 LIBRARY_TABLES = (
-    "genres",
+    "tags",
     "artists",
-    "artist_genres",
+    "artist_tags",
     "albums",
-    "album_genres",
+    "album_tags",
     "tracks",
-    "track_genres",
+    "track_own_tags",
+    "track_tags",
+    "tag_totals",
 )
 
 
@@ -33,17 +37,17 @@ class ForeignCacheFile(sqlite3.DatabaseError):
     """The file is SQLite, but not a plexcrate cache we can use."""
 
 
-# The columns of ``tracks`` that track_genres copies, as they are declared there.
-TRACK_GENRE_COPIES = ("is_live", "year", "user_rating")
-TRACK_GENRE_COPIES_DDL = "is_live INTEGER NOT NULL DEFAULT 0, year INTEGER, user_rating INTEGER"
-
-
 def library_tables_sql(prefix: str = "") -> list[str]:
     p = prefix
     return [
-        f"""CREATE TABLE {p}genres (
+        # Every kind of tag in one table (cache/filters.py TagKind: genre, style, mood,
+        # album_type, label, artist), so that each kind is stored, indexed, filtered and
+        # counted the same way.
+        f"""CREATE TABLE {p}tags (
             id   INTEGER PRIMARY KEY,
-            name TEXT NOT NULL UNIQUE COLLATE NOCASE
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL COLLATE NOCASE,
+            UNIQUE (kind, name)
         )""",
         f"""CREATE TABLE {p}artists (
             rating_key INTEGER PRIMARY KEY,
@@ -53,10 +57,12 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             updated_at INTEGER,
             thumb      TEXT
         )""",
-        f"""CREATE TABLE {p}artist_genres (
+        # Tags as Plex lists them on each artist, album and track; a track's own tags (PMS
+        # 1.40 and later) are its genres and moods.
+        f"""CREATE TABLE {p}artist_tags (
             artist_key INTEGER NOT NULL,
-            genre_id   INTEGER NOT NULL,
-            PRIMARY KEY (artist_key, genre_id)
+            tag_id     INTEGER NOT NULL,
+            PRIMARY KEY (artist_key, tag_id)
         ) WITHOUT ROWID""",
         f"""CREATE TABLE {p}albums (
             rating_key   INTEGER PRIMARY KEY,
@@ -71,10 +77,10 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             updated_at   INTEGER,
             thumb        TEXT
         )""",
-        f"""CREATE TABLE {p}album_genres (
+        f"""CREATE TABLE {p}album_tags (
             album_key INTEGER NOT NULL,
-            genre_id  INTEGER NOT NULL,
-            PRIMARY KEY (album_key, genre_id)
+            tag_id    INTEGER NOT NULL,
+            PRIMARY KEY (album_key, tag_id)
         ) WITHOUT ROWID""",
         f"""CREATE TABLE {p}tracks (
             rating_key     INTEGER PRIMARY KEY,
@@ -95,40 +101,82 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             added_at       INTEGER,
             updated_at     INTEGER,
             last_rated_at  INTEGER,
-            last_viewed_at INTEGER,
-            search_text    TEXT NOT NULL DEFAULT ''
+            last_viewed_at INTEGER
         )""",
-        # A track's genres, with copies of the track's filter columns (derive_sql keeps them):
-        # the per-genre counts under a filter then read this table alone, not one track row
-        # per link (50 ms instead of 9 at 100,000 tracks).
-        f"""CREATE TABLE {p}track_genres (
-            genre_id    INTEGER NOT NULL,
-            rating_key  INTEGER NOT NULL,
-            {TRACK_GENRE_COPIES_DDL},
-            PRIMARY KEY (genre_id, rating_key)
+        f"""CREATE TABLE {p}track_own_tags (
+            rating_key INTEGER NOT NULL,
+            tag_id     INTEGER NOT NULL,
+            PRIMARY KEY (rating_key, tag_id)
         ) WITHOUT ROWID""",
+        # A track's tags of every kind as they apply to it (derive_sql: its own genres, else
+        # its album's, else its artist's; and so on), with copies of the track's filter
+        # columns (derive_sql keeps them): a tag's tracks are one range of the primary key, and
+        # its count under a filter reads this table alone, not a track row per link.
+        f"""CREATE TABLE {p}track_tags (
+            tag_id     INTEGER NOT NULL,
+            rating_key INTEGER NOT NULL,
+            {TRACK_TAG_COPIES_DDL},
+            PRIMARY KEY (tag_id, rating_key)
+        ) WITHOUT ROWID""",
+        # Per tag, its tracks, and those not live: the facets of an unfiltered library (or of
+        # one without live recordings, the browser's first screen) without counting a link.
+        f"""CREATE TABLE {p}tag_totals (
+            tag_id  INTEGER PRIMARY KEY,
+            tracks  INTEGER NOT NULL,
+            studio  INTEGER NOT NULL
+        )""",
     ]
 
 
 # Created once the data is in: building an index over loaded rows beats maintaining it per insert.
-# The two track indexes the browser reads are *covering* for the filters (live, year, rating,
-# text): a page, its total and the facets are found from an index alone, and only the rows of
-# the page itself are read from the (wide) table.
+# The two track indexes the browser reads are *covering* for the filters: a page, its total and
+# the facets are found from an index alone, and only the rows of the page itself are read from
+# the (wide) table.
 LIBRARY_INDEXES_SQL = [
     # The default listing order; the rating_key tie-break makes paging exact. The filter
     # columns after it let a page be found, and a deep one skipped to, within the index.
     """CREATE INDEX idx_tracks_browse ON tracks (album_artist COLLATE NOCASE,
         album COLLATE NOCASE, disc_number, track_number, rating_key, is_live, year,
-        user_rating, search_text)""",
+        user_rating, added_at, view_count)""",
     # Counts, random order and the decade facet; is_live first, since "no live recordings" is
-    # the browser's default filter, and the text last, so that a search scans this index alone.
-    "CREATE INDEX idx_tracks_filter ON tracks (is_live, year, user_rating, search_text)",
+    # the browser's default filter.
+    "CREATE INDEX idx_tracks_filter ON tracks (is_live, year, user_rating, added_at, view_count)",
     "CREATE INDEX idx_tracks_album ON tracks (album_key)",
-    "CREATE INDEX idx_track_genres_track ON track_genres (rating_key)",
+    "CREATE INDEX idx_track_tags_track ON track_tags (rating_key)",
     "CREATE INDEX idx_albums_artist ON albums (artist_key)",
     # A refresh counts a section's tracks and played tracks, in all and per album (covering).
     "CREATE INDEX idx_tracks_section ON tracks (section_id, album_key, view_count)",
 ]
+
+# Text search: a word-prefix index over each track's title, artist, album artist and album, its
+# content read from ``tracks`` (nothing stored twice). Folding like cache.text.fold: case and
+# accents don't matter. The 1- and 2-letter prefix indexes keep a search as-you-type cheap.
+FTS_SQL = [
+    """CREATE VIRTUAL TABLE tracks_fts USING fts5(title, artist, album_artist, album,
+        content='tracks', content_rowid='rating_key',
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2')""",
+    "INSERT INTO tracks_fts (tracks_fts) VALUES ('rebuild')",
+]
+# Keep the index in step with ``tracks`` on every later change (a refresh's patch). Created
+# after a snapshot's bulk load, which the rebuild above indexes in one go.
+_FTS_COLUMNS = "title, artist, album_artist, album"
+FTS_TRIGGERS_SQL = [
+    f"""CREATE TRIGGER tracks_fts_insert AFTER INSERT ON tracks BEGIN
+        INSERT INTO tracks_fts (rowid, {_FTS_COLUMNS})
+        VALUES (new.rating_key, new.title, new.artist, new.album_artist, new.album);
+    END""",
+    f"""CREATE TRIGGER tracks_fts_delete AFTER DELETE ON tracks BEGIN
+        INSERT INTO tracks_fts (tracks_fts, rowid, {_FTS_COLUMNS})
+        VALUES ('delete', old.rating_key, old.title, old.artist, old.album_artist, old.album);
+    END""",
+    f"""CREATE TRIGGER tracks_fts_update AFTER UPDATE ON tracks BEGIN
+        INSERT INTO tracks_fts (tracks_fts, rowid, {_FTS_COLUMNS})
+        VALUES ('delete', old.rating_key, old.title, old.artist, old.album_artist, old.album);
+        INSERT INTO tracks_fts (rowid, {_FTS_COLUMNS})
+        VALUES (new.rating_key, new.title, new.artist, new.album_artist, new.album);
+    END""",
+]
+SEARCH_SQL = [*FTS_SQL, *FTS_TRIGGERS_SQL]
 
 SYNC_STATE_SQL = """CREATE TABLE sync_state (
     id                 INTEGER PRIMARY KEY CHECK (id = 1),
@@ -143,9 +191,8 @@ SYNC_STATE_SQL = """CREATE TABLE sync_state (
 
 
 def _initial_schema(conn: sqlite3.Connection) -> None:
-    for statement in library_tables_sql():
-        conn.execute(statement)
-    for statement in LIBRARY_INDEXES_SQL:
+    """Version 1, written as today's layout: a new cache needs none of the conversions below."""
+    for statement in (*library_tables_sql(), *LIBRARY_INDEXES_SQL, *SEARCH_SQL):
         conn.execute(statement)
     conn.execute(SYNC_STATE_SQL)
     conn.execute("INSERT INTO sync_state (id) VALUES (1)")
@@ -167,37 +214,61 @@ def _refresh_cursor(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE sync_state ADD COLUMN {column}")
 
 
+# Versions 3 and 4 changed tables that version 6 replaced (genre links, the search text
+# column); a cache older than 6 gets today's layout from _tags_and_search alone.
 def _covering_indexes(conn: sqlite3.Connection) -> None:
-    """Version 3: copies of the tracks' filter columns in track_genres, and covering indexes.
+    """Version 3: copies of the tracks' filter columns in the genre links (now in version 6)."""
 
-    Written for whatever layout it finds, since a new cache gets today's tables from version 1
-    already. The next sync is a full one (the schema changed), but until then the cache as it
-    is answers every query, as fast as a new one.
+
+def _field_separator(conn: sqlite3.Connection) -> None:
+    """Version 4: the search text's field separator (now FTS5, version 6)."""
+
+
+def _tags_and_search(conn: sqlite3.Connection) -> None:
+    """Version 6: every kind of tag in ``tags`` and its link tables (genres were alone in
+    ``genres``), the filter columns the new filters read copied into the links, and text search
+    by an FTS5 index instead of a ``search_text`` column scanned with LIKE.
+
+    An older cache is converted in place, so that it answers every query until the next sync
+    (a full one, since the schema changed) brings the tags the old one never had.
     """
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(track_genres)")}
-    for column in TRACK_GENRE_COPIES_DDL.split(", "):
-        if column.split()[0] not in columns:
-            conn.execute(f"ALTER TABLE track_genres ADD COLUMN {column}")
-    copies = ", ".join(TRACK_GENRE_COPIES)
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "genres" not in tables:
+        return  # made by version 1 as today's layout
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    ).fetchall():
+        conn.execute(f"DROP INDEX {name}")
+    for statement in library_tables_sql(prefix="new_"):
+        conn.execute(statement)
+    tracks = ", ".join(_columns(conn, "new_tracks"))
+    conn.execute(f"INSERT INTO new_tracks ({tracks}) SELECT {tracks} FROM tracks")
+    for table in ("artists", "albums"):
+        conn.execute(f"INSERT INTO new_{table} SELECT * FROM {table}")
+    conn.execute("INSERT INTO new_tags (id, kind, name) SELECT id, 'genre', name FROM genres")
+    conn.execute("INSERT INTO new_artist_tags SELECT artist_key, genre_id FROM artist_genres")
+    conn.execute("INSERT INTO new_album_tags SELECT album_key, genre_id FROM album_genres")
+    copies = ", ".join(TRACK_TAG_COPIES)
     conn.execute(
-        f"""UPDATE track_genres SET ({copies}) = (SELECT {copies} FROM tracks t
-            WHERE t.rating_key = track_genres.rating_key)"""
+        f"""INSERT INTO new_track_tags (tag_id, rating_key, {copies})
+            SELECT g.genre_id, t.rating_key, {", ".join(f"t.{c}" for c in TRACK_TAG_COPIES)}
+            FROM track_genres g JOIN tracks t USING (rating_key)"""
     )
-    for name in ("idx_tracks_year", "idx_tracks_rating", *_index_names()):
-        conn.execute(f"DROP INDEX IF EXISTS {name}")
-    for statement in LIBRARY_INDEXES_SQL:
+    for table in ("genres", "artist_genres", "album_genres", "track_genres", "tracks"):
+        conn.execute(f"DROP TABLE {table}")
+    for table in ("artists", "albums"):
+        conn.execute(f"DROP TABLE {table}")
+    for table in LIBRARY_TABLES:
+        conn.execute(f"ALTER TABLE new_{table} RENAME TO {table}")
+    for statement in (*derive_sql(), TAG_TOTALS_SQL):  # the artists' tags were not there
+        conn.execute(statement)
+    for statement in (*LIBRARY_INDEXES_SQL, *SEARCH_SQL):
         conn.execute(statement)
     conn.execute("ANALYZE")
 
 
-def _field_separator(conn: sqlite3.Connection) -> None:
-    """Version 4: the fields of a track's search text are joined by U+001F, not " | " (which
-    the search "|" found in every track). Rewritten here so searches agree at once; a field
-    that itself held " | " is exact again after the next sync, a full one (the schema changed)."""
-    conn.execute(
-        """UPDATE tracks SET search_text = replace(search_text, ' | ', char(31))
-           WHERE instr(search_text, ' | ') > 0"""
-    )
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
 
 
 def _art_paths(conn: sqlite3.Connection) -> None:
@@ -234,6 +305,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _field_separator,
     _art_paths,
     _mapping_version,
+    _tags_and_search,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,72 +10,26 @@ anything fails first, or the process dies, the transaction never commits and not
 from __future__ import annotations
 
 import sqlite3
-import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
+from plexcrate.cache.rows import AlbumRow, ArtistRow, Row, TrackRow, insert_sql, values
 from plexcrate.cache.schema import (
     LIBRARY_INDEXES_SQL,
     LIBRARY_TABLES,
+    SEARCH_SQL,
     STAGING,
-    TRACK_GENRE_COPIES,
     library_tables_sql,
 )
 from plexcrate.cache.state import Duration, SyncCursor, record_sync
+from plexcrate.cache.tags import TagIds, derive_sql, tag_totals_sql
 
 S = STAGING
 
+_INSERT_ARTIST = insert_sql("INSERT OR REPLACE", f"{S}artists", ArtistRow)
+_INSERT_ALBUM = insert_sql("INSERT OR REPLACE", f"{S}albums", AlbumRow)
+_INSERT_TRACK = insert_sql("INSERT OR REPLACE", f"{S}tracks", TrackRow)
 
-def row_marks(fields: tuple[str, ...]) -> str:
-    """``?, ?, …`` for a row with these fields as its table stores it: artist and album rows
-    end with their genres, which go to a link table of their own (``row[:-1]`` is the rest)."""
-    return ", ".join("?" * len([name for name in fields if name != "genres"]))
-
-
-_INSERT_ARTIST = f"INSERT OR REPLACE INTO {S}artists VALUES ({row_marks(ArtistRow._fields)})"
-_INSERT_ALBUM = f"INSERT OR REPLACE INTO {S}albums VALUES ({row_marks(AlbumRow._fields)})"
-_INSERT_TRACK = f"INSERT OR REPLACE INTO {S}tracks VALUES ({row_marks(TrackRow._fields)})"
-
-
-def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
-    """What a track takes from its album and album artist, as SQL over one set of tables.
-
-    A track's year is its album's when the track listing had none; it is live when its album
-    is; its genres are its album's, else its album artist's. Plex's track listings don't carry
-    album tags, so this is joined here. ``prefix`` names the table set (a snapshot's staging
-    tables, or the live ones). ``scope``, a SELECT of track rating keys, limits the work to
-    those tracks and first forgets their genres (a refresh); without it every track is derived,
-    which is right for freshly loaded tables whose track_genres is empty (a snapshot).
-    """
-    p = prefix
-    in_scope = f" AND {p}tracks.rating_key IN ({scope})" if scope else ""
-    t_in_scope = f" AND t.rating_key IN ({scope})" if scope else ""
-    forget = [f"DELETE FROM {p}track_genres WHERE rating_key IN ({scope})"] if scope else []
-    # The links carry copies of the track's filter columns, so they are written after those
-    # columns are derived, and rewritten whenever a track is (a refresh's scope has them all).
-    copies = ", ".join(TRACK_GENRE_COPIES)
-    t_copies = ", ".join(f"t.{column}" for column in TRACK_GENRE_COPIES)
-    return [
-        *forget,
-        f"""UPDATE {p}tracks SET year = a.year FROM {p}albums a
-            WHERE a.rating_key = {p}tracks.album_key AND {p}tracks.year IS NULL
-              AND a.year IS NOT NULL{in_scope}""",
-        f"""UPDATE {p}tracks SET is_live = 1 FROM {p}albums a
-            WHERE a.rating_key = {p}tracks.album_key AND a.is_live = 1
-              AND {p}tracks.is_live = 0{in_scope}""",
-        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key, {copies})
-            SELECT g.genre_id, t.rating_key, {t_copies} FROM {p}tracks t
-            JOIN {p}album_genres g ON g.album_key = t.album_key
-            WHERE 1{t_in_scope}""",
-        f"""INSERT OR IGNORE INTO {p}track_genres (genre_id, rating_key, {copies})
-            SELECT g.genre_id, t.rating_key, {t_copies} FROM {p}tracks t
-            JOIN {p}artist_genres g ON g.artist_key = t.artist_key
-            WHERE NOT EXISTS (SELECT 1 FROM {p}album_genres ag WHERE ag.album_key = t.album_key)
-              {t_in_scope}""",
-    ]
-
-
-DERIVE_SQL = derive_sql(S)
+DERIVE_SQL = [*derive_sql(S), tag_totals_sql(S)]
 
 
 def newest_timestamp_sql(prefix: str = "") -> str:
@@ -101,26 +55,27 @@ class SnapshotBuilder:
                 conn.execute(f"DROP TABLE IF EXISTS {S}{table}")
             for statement in library_tables_sql(S):
                 conn.execute(statement)
-            self._genre_id = GenreIds(conn, f"{S}genres")
+            self._tag_ids = TagIds(conn, f"{S}tags")
         except BaseException:
             self.abort()
             raise
 
     def add_artists(self, rows: Iterable[ArtistRow]) -> None:
         rows = list(rows)
-        self._conn.executemany(_INSERT_ARTIST, (row[:-1] for row in rows))
-        self._add_genres("artist_genres", ((row.rating_key, row.genres) for row in rows))
+        self._conn.executemany(_INSERT_ARTIST, map(values, rows))
+        self._add_tags("artist_tags", rows)
 
     def add_albums(self, rows: Iterable[AlbumRow]) -> None:
         rows = list(rows)
-        self._conn.executemany(_INSERT_ALBUM, (row[:-1] for row in rows))
-        self._add_genres("album_genres", ((row.rating_key, row.genres) for row in rows))
+        self._conn.executemany(_INSERT_ALBUM, map(values, rows))
+        self._add_tags("album_tags", rows)
 
-    def add_tracks(self, rows: Iterable[TrackRow]) -> int:
+    def add_tracks(self, rows: Sequence[TrackRow]) -> int:
         before = self._conn.total_changes
-        self._conn.executemany(_INSERT_TRACK, rows)
+        self._conn.executemany(_INSERT_TRACK, map(values, rows))
         added = self._conn.total_changes - before
         self.track_count += added
+        self._add_tags("track_own_tags", rows)
         return added
 
     def newest_timestamp(self) -> int | None:
@@ -165,11 +120,13 @@ class SnapshotBuilder:
         try:
             for statement in DERIVE_SQL:
                 conn.execute(statement)
+            conn.execute("DROP TABLE IF EXISTS tracks_fts")  # the index of the tables below
             for table in LIBRARY_TABLES:
                 conn.execute(f"DROP TABLE {table}")
             for table in LIBRARY_TABLES:
                 conn.execute(f"ALTER TABLE {S}{table} RENAME TO {table}")
-            for statement in LIBRARY_INDEXES_SQL:
+            # The text index, and its triggers: what the sync patches next keeps it in step.
+            for statement in (*LIBRARY_INDEXES_SQL, *SEARCH_SQL):
                 conn.execute(statement)
             # Fresh statistics for the query planner, sampled so this stays quick.
             conn.execute("PRAGMA analysis_limit = 1000")
@@ -182,40 +139,6 @@ class SnapshotBuilder:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
-    def _add_genres(self, table: str, owners: Iterable[tuple[int, tuple[str, ...]]]) -> None:
-        pairs = [(key, self._genre_id(name)) for key, names in owners for name in names]
+    def _add_tags(self, table: str, rows: Sequence[Row]) -> None:
+        pairs = self._tag_ids.pairs([(row.rating_key, row.tags) for row in rows if row.tags])
         self._conn.executemany(f"INSERT OR IGNORE INTO {S}{table} VALUES (?, ?)", pairs)
-
-
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def nocase(name: str) -> str:
-    """``name`` as SQLite's NOCASE collation compares it: ASCII letters folded, nothing else.
-
-    Not ``str.lower()``: "Électro" and "électro" are two names to NOCASE, so a filter on one
-    of them must not have been merged into the other (it would find nothing).
-    """
-    return name.translate(_ASCII_LOWER)
-
-
-class GenreIds:
-    """Genre ids by name, inserting a row into ``table`` for each name not seen before.
-
-    Names are keyed like the column's NOCASE collation, so "Rock" and "rock" are one genre.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, table: str) -> None:
-        self._conn = conn
-        self._table = table
-        self._ids = {nocase(name): gid for gid, name in conn.execute(f"SELECT * FROM {table}")}
-        self._next = max(self._ids.values(), default=0) + 1
-
-    def __call__(self, name: str) -> int:
-        key = nocase(name)
-        genre_id = self._ids.get(key)
-        if genre_id is None:
-            genre_id = self._ids[key] = self._next
-            self._next += 1
-            self._conn.execute(f"INSERT INTO {self._table} VALUES (?, ?)", (genre_id, name))
-        return genre_id

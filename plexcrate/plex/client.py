@@ -665,8 +665,10 @@ def _body(response: httpx.Response, doing: str) -> bytes:
 def _total(value: object, doing: str) -> int:
     """A listing's ``totalSize``, if it is a count Plex could mean; PlexBadResponse if not."""
     integral = isinstance(value, float) and value.is_integer()
-    if integral or (isinstance(value, str) and value.strip().isdigit()):
-        value = int(value)  # type: ignore[arg-type]
+    if (isinstance(value, float) and integral) or (
+        isinstance(value, str) and value.strip().isdigit()
+    ):
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOTAL:
         return value
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"

@@ -9,6 +9,7 @@ them; after that shapes are drawn at realistic rates.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from plexcrate.simulator import names
 from plexcrate.simulator.library import (
@@ -300,7 +301,7 @@ def add_collections(lib: SimLibrary, rng: random.Random) -> None:
             max(1, tracks // 2000))]  # fmt: skip
         wanted.append(("artist", "Favourite Artists"))
         for subtype, title in wanted:
-            pool = albums if subtype == "album" else artists
+            pool: list[Any] = albums if subtype == "album" else artists
             keys = sorted(a.rating_key for a in rng.sample(pool, min(len(pool), 12)))
             added = EPOCH_START + rng.randint(0, _EPOCH_SPAN)
             key = lib.new_key()

@@ -465,8 +465,7 @@ class SimLibrary:
             track = self.tracks[rating_key]
             if rating is not None and rating > 10:
                 raise ValueError("rating must be between 0 and 10")
-            cleared = rating is None or rating < 0
-            track.user_rating = None if cleared else float(rating)
+            track.user_rating = None if rating is None or rating < 0 else float(rating)
             track.last_rated_at = self.now()
             self.invalidate(structure=False, order=False)
             return track

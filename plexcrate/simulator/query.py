@@ -256,7 +256,12 @@ def _base(lib: SimLibrary, section_id: int, kind: str, collections: bool) -> lis
     base = lib.query_cache["base"]
     items = base.get((section_id, kind, collections))
     if items is None:
-        source = {"artist": lib.artists, "album": lib.albums, "track": lib.tracks}[kind]
+        sources: dict[str, dict[int, Any]] = {
+            "artist": lib.artists,
+            "album": lib.albums,
+            "track": lib.tracks,
+        }
+        source = sources[kind]
         items = [item for item in source.values() if item.section_id == section_id]
         if collections:
             items += [

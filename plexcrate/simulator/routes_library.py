@@ -148,12 +148,18 @@ def _tag_choice(lib: SimLibrary, section_id: int, type_num: int, kind: str, name
 def section_edit(lib: SimLibrary, req: Request, section_id: str) -> Response:
     """``PUT /library/sections/{id}/all?type=10&id=1,2&title.value=...`` (plexapi's edits)."""
     kind = KIND_BY_TYPE.get(parse_int(req.param("type"), 0) or 0)
-    ids = [parse_int(v, None) for v in (req.param("id") or "").split(",")]
-    if kind is None or not ids or None in ids:
+    given = [parse_int(v, None) for v in (req.param("id") or "").split(",")]
+    ids = [key for key in given if key is not None]
+    if kind is None or not ids or len(ids) != len(given):
         return error(400, "type and id are required")
     fields = _edit_fields(kind, req.params)
     edit = {"track": lib.edit_track, "album": lib.edit_album, "artist": lib.edit_artist}[kind]
-    source = {"track": lib.tracks, "album": lib.albums, "artist": lib.artists}[kind]
+    sources: dict[str, dict[int, Any]] = {
+        "track": lib.tracks,
+        "album": lib.albums,
+        "artist": lib.artists,
+    }
+    source = sources[kind]
     with lib.lock:
         if any(key not in source for key in ids):
             return error(404)

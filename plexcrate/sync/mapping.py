@@ -5,28 +5,40 @@
 - album artist: ``grandparentTitle``; album: ``parentTitle``;
 - year: the album's (``parentYear`` on track listings; the album row fills gaps);
 - user rating: ``userRating`` (0–10, half stars as odd numbers) rounded half up to an int;
-- genres: the album's, else the artist's — joined in SQL when the snapshot is published;
+- tags, as Plex lists them on each item (cache/tags.py derives which apply to a track):
+  artists' Genre, Style and Mood; albums' Genre, Style, Mood, Format and Subformat (album
+  types) and ``studio`` (the label); tracks' own Genre and Mood (PMS 1.40 and later).
 - art: an album's and an artist's ``thumb`` path (a track shows its album's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from plexcrate.cache.rows import AlbumRow, ArtistRow, TrackRow
-from plexcrate.cache.text import FIELD_SEPARATOR, fold
+from plexcrate.cache.rows import AlbumRow, ArtistRow, Tags, TrackRow
+from plexcrate.cache.tags import TagKind
 from plexcrate.sync.live import is_live_album, is_live_title
 
 Item = dict[str, Any]
+
+# Plex's tag lists on each kind of item, and the kind of tag each becomes.
+ARTIST_TAGS = {"Genre": TagKind.GENRE, "Style": TagKind.STYLE, "Mood": TagKind.MOOD}
+ALBUM_TAGS = {
+    **ARTIST_TAGS,
+    "Format": TagKind.ALBUM_TYPE,
+    "Subformat": TagKind.ALBUM_TYPE,
+}
+TRACK_TAGS = {"Genre": TagKind.GENRE, "Mood": TagKind.MOOD}
 
 # The version of the rules above (and of what they read). Bump it whenever a change makes the
 # same Plex items map to other rows (a new live rule, another genre precedence, another field
 # read): the next start then does a full sync (sync.engine.full_sync_reason) rather than
 # leaving rows mapped the old way until the weekly one.
 # 2: tags are read complete (metadata) instead of from listings, which cut them short.
-MAPPING_VERSION = 2
+# 3: every kind of tag (styles, moods, album types, labels, tracks' own genres and moods).
+MAPPING_VERSION = 3
 
 
 def artist_row(item: Item, section_id: int) -> ArtistRow:
@@ -37,12 +49,13 @@ def artist_row(item: Item, section_id: int) -> ArtistRow:
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
         thumb=_text(item.get("thumb")) or None,
-        genres=tags(item, "Genre"),
+        tags=item_tags(item, ARTIST_TAGS),
     )
 
 
 def album_row(item: Item, section_id: int) -> AlbumRow:
     title = _text(item.get("title"))
+    label = _text(item.get("studio"))
     return AlbumRow(
         rating_key=int(item["ratingKey"]),
         section_id=section_id,
@@ -55,7 +68,7 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
         thumb=_text(item.get("thumb")) or None,
-        genres=tags(item, "Genre"),
+        tags=item_tags(item, ALBUM_TAGS) + (((TagKind.LABEL, label),) if label else ()),
     )
 
 
@@ -70,48 +83,37 @@ def album_played_tracks(item: Item) -> int | None:
 
 
 def track_row(item: Item, section_id: int) -> TrackRow:
-    # A sync maps every track, so this is the hottest Python in it: the fields an album's
-    # tracks share (artist and album names) are folded and checked for "live" once per name,
-    # not once per track (see _fold_name and _live_album_title).
+    # A sync maps every track, so this is the hottest Python in it: whether an album's title
+    # says "live" is worked out once per album title, not once per track (_live_album_title).
     get = item.get
     title = _text(get("title"))
     album_artist = _text(get("grandparentTitle"))
-    artist = _text(get("originalTitle")) or album_artist
     album = _text(get("parentTitle"))
-    # As cache.text.search_text(title, artist, album_artist, album), with the names memoized.
-    words = [_fold_name(name) for name in (artist, album_artist, album) if name]
-    if title:
-        words.insert(0, fold(title))
     return TrackRow(
-        int(item["ratingKey"]),  # rating_key
-        section_id,
-        _int(get("parentRatingKey")),  # album_key
-        _int(get("grandparentRatingKey")),  # artist_key
-        title,
-        artist,
-        album_artist,
-        album,
-        _int(get("parentYear")),  # year
-        _int(get("duration")),  # duration_ms
-        rating(get("userRating")),  # user_rating
-        _int(get("parentIndex")),  # disc_number
-        _int(get("index")),  # track_number
-        is_live_title(title) or _live_album_title(album),  # is_live
-        _int(get("viewCount")) or 0,  # view_count
-        _int(get("addedAt")),  # added_at
-        _int(get("updatedAt")),  # updated_at
-        _int(get("lastRatedAt")),  # last_rated_at
-        _int(get("lastViewedAt")),  # last_viewed_at
-        FIELD_SEPARATOR.join(words),  # search_text
+        rating_key=int(item["ratingKey"]),
+        section_id=section_id,
+        album_key=_int(get("parentRatingKey")),
+        artist_key=_int(get("grandparentRatingKey")),
+        title=title,
+        artist=_text(get("originalTitle")) or album_artist,
+        album_artist=album_artist,
+        album=album,
+        year=_int(get("parentYear")),
+        duration_ms=_int(get("duration")),
+        user_rating=rating(get("userRating")),
+        disc_number=_int(get("parentIndex")),
+        track_number=_int(get("index")),
+        is_live=is_live_title(title) or _live_album_title(album),
+        view_count=_int(get("viewCount")) or 0,
+        added_at=_int(get("addedAt")),
+        updated_at=_int(get("updatedAt")),
+        last_rated_at=_int(get("lastRatedAt")),
+        last_viewed_at=_int(get("lastViewedAt")),
+        tags=item_tags(item, TRACK_TAGS) if "Genre" in item or "Mood" in item else (),
     )
 
 
 # Bounded: a few thousand names cover the albums of the pages in flight many times over.
-@lru_cache(maxsize=4096)
-def _fold_name(name: str) -> str:
-    return fold(name)
-
-
 @lru_cache(maxsize=4096)
 def _live_album_title(title: str) -> bool:
     return is_live_title(title)
@@ -123,6 +125,12 @@ def rating(value: Any) -> int | None:
     if number is None:
         return None
     return max(0, min(10, int(number + 0.5)))
+
+
+def item_tags(item: Item, kinds: Mapping[str, TagKind]) -> Tags:
+    """An item's tags of the given Plex kinds, as (kind, name) pairs, each once."""
+    pairs = ((kind, name) for plex, kind in kinds.items() for name in tags(item, plex))
+    return tuple(dict.fromkeys(pairs))
 
 
 def tags(item: Item, kind: str) -> tuple[str, ...]:

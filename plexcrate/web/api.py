@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from plexcrate import __version__
-from plexcrate.cache.queries import Order, TrackFilter
+from plexcrate.cache.filters import FACET_KINDS, FILTERS, Facet, TrackFilter
+from plexcrate.cache.queries import SORTS, Order, Sort
+from plexcrate.cache.tags import TagKind
 from plexcrate.web import reads
 from plexcrate.web.errors import (
     BODY_RESPONSES,
@@ -17,6 +19,8 @@ from plexcrate.web.errors import (
 )
 from plexcrate.web.models import (
     ErrorBody,
+    FacetValues,
+    FilterDeclarations,
     Health,
     LibraryStatsBody,
     LibraryStatus,
@@ -25,7 +29,14 @@ from plexcrate.web.models import (
     SyncStarted,
     TrackPageBody,
 )
-from plexcrate.web.params import MAX_OFFSET, MAX_PAGE, MAX_SEED, track_filter
+from plexcrate.web.params import (
+    MAX_FACET_VALUES,
+    MAX_OFFSET,
+    MAX_PAGE,
+    MAX_SEED,
+    SortName,
+    track_filter,
+)
 from plexcrate.web.service import LibraryService, SyncNotStarted
 
 router = APIRouter(prefix="/api")
@@ -83,12 +94,18 @@ async def post_sync(service: Library, body: SyncRequest | None = None) -> SyncSt
 async def get_tracks(
     service: Library,
     flt: Filter,
+    sort: Annotated[
+        SortName | None,
+        Query(
+            description="`default`: Plex's order (album artist, album, disc, track); `random`: a "
+            "shuffle that pages by its `seed`; or `title`, `artist`, `album`, `year`, `added`, "
+            "`rating`, `plays`, `last_played`, `duration`, descending with a leading `-`. Ties "
+            "keep Plex's order; tracks missing the value come last."
+        ),
+    ] = None,
     order: Annotated[
         Order,
-        Query(
-            description="`default`: album artist, album, disc, track (then Plex's id, so pages "
-            "never repeat or skip a track); `random`: a shuffle that pages by its `seed`."
-        ),
+        Query(description="The older form of `sort`: `default` or `random`. `sort` wins."),
     ] = Order.DEFAULT,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Tracks per page.")] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Tracks to skip.")] = 0,
@@ -98,8 +115,9 @@ async def get_tracks(
     ] = None,
 ) -> Response:
     """One page of the cached tracks matching the filters, and how many match in all."""
+    chosen = Sort(sort.value if sort is not None else order.value)
     body = await reads.track_page_json(
-        service.reads, flt, order=order, limit=limit, offset=offset, seed=seed
+        service.reads, flt, sort=chosen, limit=limit, offset=offset, seed=seed
     )
     return json_bytes(body)
 
@@ -110,9 +128,69 @@ async def get_tracks(
     tags=["library"],
     responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
 )
-async def get_stats(service: Library, flt: Filter) -> Response:
-    """Track counts per genre and per decade for the filters, as /api/tracks would total them."""
-    return json_bytes(await reads.stats_json(service.reads, flt))
+async def get_stats(
+    service: Library,
+    flt: Filter,
+    facets: Annotated[
+        list[Facet],
+        Query(
+            default_factory=list,
+            max_length=len(Facet),
+            description="The facets to count (repeat it for several); all of them when none is "
+            "named. Those not asked for come back empty: a page that shows two facets need not "
+            "wait for six.",
+        ),
+    ],
+) -> Response:
+    """Track counts per genre, style, mood, album type, label and decade for the filters, as
+    /api/tracks would total them."""
+    chosen = frozenset(facets or Facet)
+    return json_bytes(await reads.stats_json(service.reads, flt, chosen))
+
+
+FACET_OF_KIND: dict[TagKind, Facet] = {kind: facet for facet, kind in FACET_KINDS.items()}
+
+
+@router.get(
+    "/library/facets/{kind}",
+    response_model=FacetValues,
+    tags=["library"],
+    responses={**VALIDATION_RESPONSES, **BUSY_RESPONSES},
+)
+async def get_facet_values(
+    service: Library,
+    flt: Filter,
+    kind: TagKind,
+    q: Annotated[
+        str, Query(max_length=200, description="Part of a name to find (case doesn't matter).")
+    ] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_FACET_VALUES, description="Values, at most.")] = 50,
+) -> Response:
+    """The values of one kind of tag (for libraries with thousands of them), each with the
+    tracks it would total under every other filter. Every filter of /api/tracks applies but
+    `q`, which here finds the values by name."""
+    body = await reads.facet_values_json(
+        service.reads,
+        flt.without("q"),
+        kind,
+        facet=FACET_OF_KIND.get(kind),
+        search=q.strip(),
+        limit=limit,
+    )
+    return json_bytes(body)
+
+
+@router.get("/filters", response_model=FilterDeclarations, tags=["library"])
+async def get_filters() -> FilterDeclarations:
+    """Every filter the library takes, with its type, bounds and help: what the browser builds
+    its query strings from."""
+    return FilterDeclarations.model_validate(
+        {
+            "filters": [spec.describe() for spec in FILTERS],
+            "sorts": list(SORTS),
+            "facet_kinds": [kind.value for kind in TagKind],
+        }
+    )
 
 
 @router.get("/health", response_model=Health, tags=["service"])

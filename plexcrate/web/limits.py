@@ -21,10 +21,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.filters import MAX_SEARCH_WORDS as MAX_SEARCH_WORDS
 
 T = TypeVar("T")
 
-MAX_SEARCH_WORDS = 10
 SEARCH_SLOTS = 2  # of the reader pool's 4 threads
 MAX_WAITING_SEARCHES = 64  # seconds of searches; more waiting is a client flooding the app
 MAX_PENDING_READS = 256

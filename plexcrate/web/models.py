@@ -7,6 +7,7 @@ models, so a field the API sends but the document lacks (or the reverse) fails a
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,8 +27,9 @@ class ErrorBody(ApiModel):
 
 # "idle", then whatever phases the sync engine reports: built from its enum, so a phase the
 # engine adds (an incremental refresh's, say) is documented and served without a change here.
+IDLE = "idle"
 SyncPhase = StrEnum(  # type: ignore[misc]
-    "SyncPhase", {"IDLE": "idle", **{phase.name: phase.value for phase in Phase}}
+    "SyncPhase", {"IDLE": IDLE, **{phase.name: phase.value for phase in Phase}}
 )
 
 
@@ -130,6 +132,7 @@ class TrackBody(ApiModel):
     album_artist: str
     album: str
     album_key: int | None
+    artist_key: int | None = Field(description="Plex's id for the album artist.")
     year: int | None
     duration_ms: int | None
     user_rating: int | None = Field(description="0–10, Plex's scale (2 per star); null if unrated.")
@@ -137,7 +140,20 @@ class TrackBody(ApiModel):
     track_number: int | None
     is_live: bool
     view_count: int
-    genres: list[str]
+    added_at: str | None = Field(description="When Plex added the track, ISO 8601 UTC.")
+    last_played_at: str | None = Field(description="When it was last played, ISO 8601 UTC.")
+    genres: list[str] = Field(
+        description="The track's own genres, else its album's, else its album artist's."
+    )
+    styles: list[str] = Field(description="Its album's styles, else its album artist's.")
+    moods: list[str] = Field(
+        description="The track's own moods, else its album's, else its album artist's."
+    )
+    album_types: list[str] = Field(
+        description="Its album's types as Plex names them: Format (Album, EP, Single) and "
+        "Subformat (Live, Compilation, Soundtrack…)."
+    )
+    label: str | None = Field(description="Its album's record label (Plex's studio).")
 
 
 class TrackPageBody(ApiModel):
@@ -153,13 +169,96 @@ class FacetBody(ApiModel):
     count: int
 
 
+def _tag_facet(kind: str, parameter: str) -> Any:
+    return Field(
+        description=f"Per {kind}, the tracks matching every filter but the `{parameter}` one: "
+        f"what the track list would total with that {kind} alone selected. Most tracks first, "
+        "at most 200 (GET /api/library/facets/{kind} searches them all)."
+    )
+
+
 class LibraryStatsBody(ApiModel):
     total_tracks: int = Field(description="Tracks matching the filters.")
-    genres: list[FacetBody] = Field(
-        description="Per genre, the tracks matching every filter but the genre one: what the "
-        "track list would total with that genre alone selected. Most tracks first."
-    )
+    genres: list[FacetBody] = _tag_facet("genre", "genre")
+    styles: list[FacetBody] = _tag_facet("style", "style")
+    moods: list[FacetBody] = _tag_facet("mood", "mood")
+    album_types: list[FacetBody] = _tag_facet("album type", "album_type")
+    labels: list[FacetBody] = _tag_facet("label", "label")
     decades: list[FacetBody] = Field(
         description="Per decade (like `1990s`), the tracks matching every filter but the "
         "decade one. Oldest first; tracks without a year are in no decade."
     )
+
+
+class FacetValues(ApiModel):
+    kind: str = Field(description="The kind of tag counted.")
+    values: list[FacetBody] = Field(
+        description="Per value whose name holds the search, the tracks matching every filter "
+        "but this kind's own: most tracks first, then by name."
+    )
+
+
+class FilterDeclaration(ApiModel):
+    name: str = Field(description="The query parameter (and the JSON field of a filter body).")
+    type: str = Field(description="names, decades, int, bool, choice or text.")
+    repeatable: bool = Field(description="Whether the parameter may be given several times.")
+    default: Any = Field(description="The value that restricts nothing.")
+    minimum: int | None
+    maximum: int | None
+    choices: list[str]
+    max_length: int | None = Field(description="Characters of a value, at most.")
+    facet: str | None = Field(description="The facet of /api/library/stats it is counted in.")
+    tag_kind: str | None = Field(description="The kind of tag it names, for a names filter.")
+    help: str
+
+
+class FilterDeclarations(ApiModel):
+    filters: list[FilterDeclaration]
+    sorts: list[str] = Field(description="Every value of the `sort` parameter.")
+    facet_kinds: list[str] = Field(description="Every kind of /api/library/facets/{kind}.")
+
+
+# --- albums and artists ------------------------------------------------------------------------
+
+
+class AlbumBody(ApiModel):
+    rating_key: int = Field(description="Plex's id for the album (its art: /api/art/{id}).")
+    title: str
+    album_artist: str
+    artist_key: int | None = Field(description="Plex's id for the album artist.")
+    year: int | None
+    track_count: int = Field(description="Its tracks in the library.")
+    matching_tracks: int = Field(description="Those of its tracks the filters let through.")
+    genres: list[str] = Field(description="The album's own genres, as Plex lists them.")
+    album_types: list[str] = Field(description="Format (Album, EP, Single) and Subformat.")
+
+
+class AlbumsBody(ApiModel):
+    total: int = Field(description="Every album with a matching track, not just this page.")
+    seed: int | None = Field(description="The shuffle's seed, for a random order.")
+    albums: list[AlbumBody]
+
+
+class ArtistBody(ApiModel):
+    rating_key: int = Field(description="Plex's id for the (album) artist.")
+    title: str
+    album_count: int = Field(description="Its albums with a matching track.")
+    track_count: int = Field(description="Its matching tracks.")
+
+
+class ArtistsBody(ApiModel):
+    total: int = Field(description="Every artist with a matching track, not just this page.")
+    seed: int | None = Field(description="The shuffle's seed, for a random order.")
+    artists: list[ArtistBody]
+
+
+class AlbumDetail(ApiModel):
+    album: AlbumBody
+    tracks: list[TrackBody] = Field(
+        description="Every track of the album, in disc and track order."
+    )
+
+
+class ArtistDetail(ApiModel):
+    artist: ArtistBody
+    albums: list[AlbumBody] = Field(description="Every album of the artist, oldest first.")

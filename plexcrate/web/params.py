@@ -1,25 +1,39 @@
-"""Query parameters: the track filter shared by /api/tracks and /api/library/stats, and paging.
-
-Validation happens here, declaratively, so the OpenAPI document states every bound and the error
+"""The library's query parameters and the playlist builder's JSON filter, made from the filter
+declarations (``cache/filters.py``): every bound is stated in the OpenAPI document, and the error
 handler (``errors.py``) can name the parameter at fault.
+
+A query string holds text only, so its values are parsed leniently (``min_rating=6``); a JSON
+body has real types, so its values must be of them (``true``, not ``"yes"`` or ``1``).
 """
 
 from __future__ import annotations
 
+import time
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
 
-from plexcrate.cache.queries import MAX_RATING, TrackFilter, parse_decade
-from plexcrate.cache.text import fold
-from plexcrate.web.limits import MAX_SEARCH_WORDS
+from plexcrate.cache.filters import (
+    FILTERS,
+    MAX_VALUES,
+    FilterSpec,
+    TrackFilter,
+    ValueType,
+    parse_decade,
+)
+from plexcrate.cache.queries import SORTS
 
 MAX_PAGE = 1000
 MAX_OFFSET = 1_000_000_000  # far beyond any library; keeps values inside SQLite's integers
 MAX_SEED = 2**31 - 1
-MAX_VALUES = 100  # per repeatable parameter
-MAX_SEARCH = 200  # characters
+MAX_FACET_VALUES = 500
+
+
+def _check_search(text: str) -> str:
+    TrackFilter.of(q=text)  # raises ValueError past MAX_SEARCH_WORDS, saying so
+    return text
 
 
 def _check_decade(text: str) -> str:
@@ -27,38 +41,27 @@ def _check_decade(text: str) -> str:
     return text
 
 
-def _check_search(text: str) -> str:
-    words = len(fold(text).split())
-    if words > MAX_SEARCH_WORDS:
-        raise ValueError(
-            f"a search takes at most {MAX_SEARCH_WORDS} words (each must appear), not {words}"
-        )
-    return text
-
-
-# Words to find: at most MAX_SEARCH characters and MAX_SEARCH_WORDS words (see limits.py).
-SearchText = Annotated[str, Field(max_length=MAX_SEARCH), AfterValidator(_check_search)]
-
-
-def _not_a_boolean(value: object) -> object:
+def _a_json_number(value: object) -> object:
+    """JSON numbers only: true is not 1, nor "1990" 1990 (in a query string it would be)."""
     if isinstance(value, bool):
         raise ValueError(f"must be a number, not {str(value).lower()}")
+    if isinstance(value, str):
+        raise ValueError(f"must be a number, not a string ({value[:20]!r})")
     return value
+
+
+# Beside an int or a float in a JSON body: only JSON numbers are taken (see _a_json_number).
+JSON_NUMBER = BeforeValidator(_a_json_number)
 
 
 def json_int(*, ge: int, le: int) -> Any:
     """An integer in a JSON body, typed as JSON Schema types it: 5 and 5.0 are integers, false
-    is not. The bounds sit beside the int itself, or pydantic leaves them out of the document."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_not_a_boolean)]
-
-
-def json_number(*, gt: float, le: float) -> Any:
-    """A number in a JSON body: 5 and 2.5 are numbers, true is not (see :func:`json_int`)."""
-    return Annotated[float, Field(gt=gt, le=le), BeforeValidator(_not_a_boolean)]
+    and "5" are not. The bounds sit beside the int itself, or pydantic leaves them out of the
+    document."""
+    return Annotated[int, Field(ge=ge, le=le), JSON_NUMBER]
 
 
 JsonBool = Annotated[bool, Field(strict=True)]  # true or false, not 0 or "yes"
-Rating = json_int(ge=0, le=MAX_RATING)
 
 Decade = Annotated[
     str,
@@ -66,62 +69,61 @@ Decade = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^\d{3}0s$", "examples": ["1990s"]}),
 ]
 
-
-def track_filter(
-    genre: Annotated[
-        list[str],
-        Query(
-            default_factory=list,
-            max_length=MAX_VALUES,
-            description="A genre; repeat it for several (a track in any of them matches).",
-        ),
-    ],
-    decade: Annotated[
-        list[Decade],
-        Query(
-            default_factory=list,
-            max_length=MAX_VALUES,
-            description="A decade like `1990s`; repeat it for several (any matches).",
-        ),
-    ],
-    min_rating: Annotated[
-        int,
-        Query(ge=0, le=MAX_RATING, description="Minimum rating, 0–10 (2 per star); 0 = any."),
-    ] = 0,
-    exclude_live: Annotated[bool, Query(description="Leave out live recordings.")] = True,
-    q: Annotated[
-        str,
-        Query(
-            max_length=MAX_SEARCH,
-            description="Words to find in the title, artist, album artist or album; "
-            f"each word must appear (at most {MAX_SEARCH_WORDS}). Case and accents don't matter.",
-        ),
-        AfterValidator(_check_search),
-    ] = "",
-) -> TrackFilter:
-    return make_filter(genre, decade, min_rating, exclude_live, q)
+SortName = StrEnum("SortName", {name: name for name in SORTS})  # type: ignore[misc]
 
 
-class FilterBody(BaseModel):
-    """The same filter as the query parameters above, in a JSON body (the playlist builder)."""
+def _field(spec: FilterSpec, *, json: bool) -> tuple[Any, Any]:
+    """The annotation and default of one filter, in a query string or (``json``) a JSON body."""
+    minimum, maximum = spec.bounds()
+    default = spec.default
+    if spec.type is ValueType.NAMES:
+        name = Annotated[str, Field(max_length=spec.max_length())]
+        return list[name], Field(default_factory=list, max_length=MAX_VALUES, description=spec.help)
+    if spec.type is ValueType.DECADES:
+        return list[Decade], Field(
+            default_factory=list, max_length=MAX_VALUES, description=spec.help
+        )
+    if spec.type is ValueType.INT:
+        assert minimum is not None and maximum is not None
+        number = (
+            json_int(ge=minimum, le=maximum)
+            if json
+            else Annotated[int, Field(ge=minimum, le=maximum)]
+        )
+        kind = number if default is not None else number | None
+        return kind, Field(default=default, description=spec.help)
+    if spec.type is ValueType.BOOL:
+        return (JsonBool if json else bool), Field(default=default, description=spec.help)
+    if spec.type is ValueType.CHOICE:
+        choices = StrEnum(_camel(spec.name), {c: c for c in spec.choices()})  # type: ignore[misc]
+        return choices, Field(default=choices(default), description=spec.help)
+    text = Annotated[str, AfterValidator(_check_search)]
+    return text, Field(default=default, max_length=spec.max_length(), description=spec.help)
 
-    genre: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
-    decade: list[Decade] = Field(default_factory=list, max_length=MAX_VALUES)
-    min_rating: Rating = 0
-    exclude_live: JsonBool = True
-    q: SearchText = ""
 
-    def to_filter(self) -> TrackFilter:
-        return make_filter(self.genre, self.decade, self.min_rating, self.exclude_live, self.q)
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
-def make_filter(
-    genres: list[str], decades: list[str], min_rating: int, exclude_live: bool, text: str
-) -> TrackFilter:
-    return TrackFilter(
-        genres=tuple(genres),
-        decades=tuple(parse_decade(decade) for decade in decades),
-        min_rating=min_rating,
-        exclude_live=exclude_live,
-        text=text,
-    )
+def _model(name: str, *, json: bool, doc: str) -> type[BaseModel]:
+    fields = {spec.name: _field(spec, json=json) for spec in FILTERS}
+    model = create_model(name, __doc__=doc, **fields)  # type: ignore[call-overload]
+    return model
+
+
+FilterQuery = _model("FilterQuery", json=False, doc="The library's filters, as query parameters.")
+FilterBody = _model(
+    "FilterBody",
+    json=True,
+    doc="The same filters as the query parameters of /api/tracks, in a JSON body.",
+)
+
+
+def to_filter(values: BaseModel) -> TrackFilter:
+    """The cache's filter from validated parameters (either model above)."""
+    return TrackFilter.of(values.model_dump(mode="json"), now=time.time())
+
+
+def track_filter(query: Annotated[FilterQuery, Query()]) -> TrackFilter:  # type: ignore[valid-type]
+    """The dependency of every route that filters the library."""
+    return to_filter(query)

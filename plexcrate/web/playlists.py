@@ -33,7 +33,13 @@ from plexcrate.plex.playlists import (
 )
 from plexcrate.web.errors import BODY_RESPONSES, BUSY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
-from plexcrate.web.params import MAX_SEED, FilterBody, JsonBool, json_int, json_number
+from plexcrate.web.params import (
+    JSON_NUMBER,
+    MAX_SEED,
+    FilterBody,
+    JsonBool,
+    to_filter,
+)
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
 from plexcrate.web.threads import in_daemon_thread
 
@@ -44,11 +50,13 @@ T = TypeVar("T")
 MAX_PLAYLIST = 5000  # tracks in one save
 # Plex ids are positive; 2^53 - 1 is the largest integer a browser's JavaScript (and a JSON
 # number read as a double) holds exactly, far beyond any library.
-RatingKey = json_int(ge=1, le=2**53 - 1)
-PickCount = json_int(ge=1, le=MAX_PICK)
-Seed = json_int(ge=0, le=MAX_SEED)
+# JSON numbers, within bounds that sit beside the int itself (else pydantic leaves them out of
+# the document).
+RatingKey = Annotated[int, Field(ge=1, le=2**53 - 1), JSON_NUMBER]
+PickCount = Annotated[int, Field(ge=1, le=MAX_PICK), JSON_NUMBER]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED), JSON_NUMBER]
 MAX_TARGET_MINUTES = 100 * 60
-Minutes = json_number(gt=0, le=MAX_TARGET_MINUTES)
+Minutes = Annotated[float, Field(gt=0, le=MAX_TARGET_MINUTES), JSON_NUMBER]
 PLEX_ERRORS: dict[int | str, dict] = {
     409: {"model": ErrorBody, "description": "No Plex server, or the playlist can't take them."},
     502: {"model": ErrorBody, "description": "Plex answered with an error."},
@@ -62,7 +70,7 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class PreviewRequest(BaseModel):
-    filters: FilterBody = Field(default_factory=FilterBody)
+    filters: FilterBody = Field(default_factory=FilterBody)  # type: ignore[valid-type]
     count: PickCount = Field(default=50, description="Tracks to pick, at most.")
     favour_rating: JsonBool = Field(
         default=False, description="Pick better-rated tracks more often."
@@ -149,7 +157,7 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         keep=tuple(body.keep),
         seed=seed,
     )
-    flt = body.filters.to_filter()
+    flt = to_filter(body.filters)
 
     def read(conn: sqlite3.Connection) -> bytes:
         tracks = pick_tracks(conn, flt, options)

@@ -19,13 +19,14 @@ from typing import TypeVar
 
 import orjson
 
+from plexcrate.cache.facets import library_stats, tag_counts
+from plexcrate.cache.filters import Facet, TrackFilter
 from plexcrate.cache.queries import (
-    Order,
-    TrackFilter,
+    Sort,
     count_tracks,
     find_tracks,
-    library_stats,
 )
+from plexcrate.cache.tags import TagKind
 from plexcrate.web.limits import ReadLimits
 from plexcrate.web.params import MAX_SEED
 
@@ -35,43 +36,46 @@ MEMO_SIZE = 256  # answers remembered per reader thread
 
 
 async def track_page_json(
-    reads: ReadLimits,
-    flt: TrackFilter,
-    *,
-    order: Order,
-    limit: int,
-    offset: int,
-    seed: int | None,
+    reads: ReadLimits, flt: TrackFilter, *, sort: Sort, limit: int, offset: int, seed: int | None
 ) -> bytes:
-    if order is Order.RANDOM and seed is None:
+    if sort.is_random and seed is None:
         seed = secrets.randbelow(MAX_SEED + 1)  # a new shuffle; the client pages it by its seed
-    elif order is not Order.RANDOM:
+    elif not sort.is_random:
         seed = None
 
     def read(conn: sqlite3.Connection) -> bytes:
         total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
         page = find_tracks(
-            conn, flt, order=order, limit=limit, offset=offset, seed=seed or 0, total=total
+            conn, flt, sort=sort, limit=limit, offset=offset, seed=seed or 0, total=total
         )
         return orjson.dumps({"total": page.total, "seed": seed, "tracks": page.tracks})
 
     return await reads.read(read, search=bool(flt.words))
 
 
-async def stats_json(reads: ReadLimits, flt: TrackFilter) -> bytes:
+async def stats_json(reads: ReadLimits, flt: TrackFilter, facets: frozenset[Facet]) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         def stats() -> bytes:
-            if flt.words:
-                # A search's total comes out of the same scan as its facets: counting it
-                # first would scan every track twice. Remembered for the pages that follow.
-                found = library_stats(conn, flt)
-                memoized(conn, ("total", flt), lambda: found.total_tracks)
-            else:
-                total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
-                found = library_stats(conn, flt, total=total)
-            return orjson.dumps(found)
+            total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
+            return orjson.dumps(library_stats(conn, flt, total=total, facets=facets))
 
-        return memoized(conn, ("stats", flt), stats)
+        return memoized(conn, ("stats", flt, facets), stats)
+
+    return await reads.read(read, search=bool(flt.words))
+
+
+async def facet_values_json(
+    reads: ReadLimits,
+    flt: TrackFilter,
+    kind: TagKind,
+    *,
+    facet: Facet | None,
+    search: str,
+    limit: int,
+) -> bytes:
+    def read(conn: sqlite3.Connection) -> bytes:
+        values = tag_counts(conn, flt, kind, facet=facet, search=search, limit=limit)
+        return orjson.dumps({"kind": kind.value, "values": values})
 
     return await reads.read(read, search=bool(flt.words))
 

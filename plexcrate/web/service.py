@@ -16,11 +16,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import Settings
+from plexcrate.isotime import iso_utc
 from plexcrate.plex.client import PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexTimeout, PlexUnreachable
 from plexcrate.sync.engine import (
@@ -33,7 +33,7 @@ from plexcrate.sync.guards import ShrinkRefused
 from plexcrate.sync.progress import SyncProgress
 from plexcrate.sync.timelimit import TimeLimit
 from plexcrate.web.limits import READ_BUDGET_S, ReadLimits
-from plexcrate.web.models import LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
+from plexcrate.web.models import IDLE, LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
 from plexcrate.web.threads import DaemonCall
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class LibraryService:
                 if progress
                 else None
             ),
-            phase=SyncPhase(progress.phase.value) if progress else SyncPhase.IDLE,
+            phase=SyncPhase(progress.phase.value if progress else IDLE),
             sync_reason=self._reason,
             error=self._error,
             plex_configured=self.settings.plex_configured,
@@ -317,10 +317,3 @@ def explain_failure(error: SyncFailed) -> str:
     if isinstance(error.__cause__, PlexUnreachable | PlexTimeout):
         message = f"{message} {REACHABILITY_HINT}"
     return message
-
-
-def iso_utc(timestamp: float | None) -> str | None:
-    if timestamp is None:
-        return None
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

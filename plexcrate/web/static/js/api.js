@@ -1,6 +1,8 @@
 // The app's HTTP API. Every call resolves to the JSON body, or rejects with an ApiError whose
 // message can be shown to a person as it is. Writes always send a JSON body (at least {}).
 
+import { filterParams } from "./vocabulary.js";
+
 const NOT_ANSWERING = "plexcrate is not answering. Is it still running?";
 const INTERNAL = "Something went wrong inside plexcrate; its log has the details.";
 
@@ -47,27 +49,8 @@ function messageFor(status, data) {
   return `The request failed (HTTP ${status}).`;
 }
 
-/** The track filter as query parameters, the way /api/tracks and /api/library/stats read it. */
-export function filterParams(filters) {
-  const params = new URLSearchParams();
-  for (const genre of filters.genre) params.append("genre", genre);
-  for (const decade of filters.decade) params.append("decade", decade);
-  if (filters.min_rating) params.set("min_rating", String(filters.min_rating));
-  params.set("exclude_live", filters.exclude_live ? "true" : "false");
-  if (filters.q) params.set("q", filters.q);
-  return params;
-}
-
-/** The same filter as a JSON object (the playlist builder's body). */
-export function filterBody(filters) {
-  return {
-    genre: [...filters.genre],
-    decade: [...filters.decade],
-    min_rating: filters.min_rating,
-    exclude_live: filters.exclude_live,
-    q: filters.q,
-  };
-}
+/** The filters' declarations and the sorts (see vocabulary.js). */
+export const getFilters = () => request("GET", "/api/filters");
 
 // --- library -------------------------------------------------------------------------------
 
@@ -81,8 +64,10 @@ export function startSync({ full = false, allowShrink = false } = {}) {
   return request("POST", "/api/library/sync", { body });
 }
 
-export function getTracks(filters, { limit = 100, offset = 0, signal } = {}) {
+export function getTracks(filters, { sort = "default", seed, limit = 100, offset = 0, signal } = {}) {
   const params = filterParams(filters);
+  if (sort !== "default") params.set("sort", sort);
+  if (seed !== undefined) params.set("seed", String(seed));
   params.set("limit", String(limit));
   params.set("offset", String(offset));
   return request("GET", "/api/tracks", { params, signal });

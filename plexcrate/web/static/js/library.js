@@ -17,8 +17,11 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
   const message = $("#results-message");
   const filters = createFilters($("#filters"));
   const list = createTrackList(tracks, {
-    fetchPage: (query, page, signal) =>
-      getTracks(query, { offset: page * PAGE_SIZE, limit: PAGE_SIZE, signal }).then((body) => body.tracks),
+    // `query`: the filters, the sort and (for a shuffle) its seed, as the first page had them.
+    fetchPage: ({ filters, sort, seed }, page, signal) =>
+      getTracks(filters, { sort, seed, offset: page * PAGE_SIZE, limit: PAGE_SIZE, signal }).then(
+        (body) => body.tracks,
+      ),
     onAdd: (track) => addToPlaylist(track),
   });
 
@@ -30,17 +33,17 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
     controller?.abort();
     controller = new AbortController();
     const { signal } = controller;
-    const query = store.filters;
+    const { filters: chosen, sort } = store;
     tracks.setAttribute("aria-busy", "true");
     try {
       const [stats, page] = await Promise.all([
-        getStats(query, { signal }),
-        getTracks(query, { limit: PAGE_SIZE, signal }),
+        getStats(chosen, { signal }),
+        getTracks(chosen, { sort, limit: PAGE_SIZE, signal }),
       ]);
       if (reorder) filters.resetOrder();
       filters.updateStats(stats);
       if (!keepPlace) scrollToTop();
-      list.reset(query, page.total, page.tracks);
+      list.reset({ filters: chosen, sort, seed: page.seed ?? undefined }, page.total, page.tracks);
       if (!loaded) performance.mark("plexcrate:first-render");
       loaded = true;
       lastError = null;

@@ -8,6 +8,7 @@ import { formatCount, plural } from "./format.js";
 import { createLibrary } from "./library.js";
 import { pollNow, startPolling } from "./poller.js";
 import { store } from "./state.js";
+import { loadVocabulary } from "./vocabulary.js";
 import { requestSync } from "./sync.js";
 import { createFiltersDrawer } from "./views/filtersdrawer.js";
 import { createFooter } from "./views/footer.js";
@@ -19,6 +20,9 @@ import { createSetup } from "./views/setup.js";
 const statusRequest = getStatus().catch(() => null);
 const setupRequest = getSetup().catch(() => null);
 const memory = newMemory(); // the syncs this page started by itself
+
+await loadVocabulary(); // what the filters in the address bar mean
+store.start();
 
 const library = createLibrary({
   requestSync: () => syncNow(),

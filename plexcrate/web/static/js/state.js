@@ -1,47 +1,25 @@
 // The page's shared state: the track filter (mirrored in the address bar, so a reload or a
 // bookmark keeps it) and the last library status. Views subscribe to "filters" and "status".
 
-export const DEFAULT_FILTERS = Object.freeze({
-  genre: [],
-  decade: [],
-  min_rating: 0,
-  exclude_live: true,
-  q: "",
-});
+import { defaultFilters, filterParams, filtersFromParams, sorts } from "./vocabulary.js";
 
-const MAX_RATING = 10;
+export { activeFilterCount } from "./vocabulary.js";
 
+/** The filters and the sort in an address bar's query string. */
 export function filtersFromUrl(search = location.search) {
-  const params = new URLSearchParams(search);
-  const rating = Number.parseInt(params.get("min_rating") ?? "0", 10);
-  return {
-    genre: params.getAll("genre").filter(Boolean),
-    decade: params.getAll("decade").filter((d) => /^\d{3}0s$/.test(d)),
-    min_rating: Number.isFinite(rating) ? Math.min(MAX_RATING, Math.max(0, rating)) : 0,
-    exclude_live: params.get("exclude_live") !== "false",
-    q: (params.get("q") ?? "").slice(0, 200),
-  };
+  return filtersFromParams(new URLSearchParams(search));
 }
 
-function filtersToUrl(filters) {
-  const params = new URLSearchParams();
-  for (const genre of filters.genre) params.append("genre", genre);
-  for (const decade of filters.decade) params.append("decade", decade);
-  if (filters.min_rating) params.set("min_rating", String(filters.min_rating));
-  if (!filters.exclude_live) params.set("exclude_live", "false");
-  if (filters.q) params.set("q", filters.q);
+function sortFromUrl(search = location.search) {
+  const sort = new URLSearchParams(search).get("sort");
+  return sorts().includes(sort) ? sort : "default";
+}
+
+function stateToUrl(filters, sort) {
+  const params = filterParams(filters);
+  if (sort !== "default") params.set("sort", sort);
   const query = params.toString();
   return `${location.pathname}${query ? `?${query}` : ""}${location.hash}`;
-}
-
-/** How many filters differ from the defaults (the mobile "Filters (2)" badge). */
-export function activeFilterCount(filters) {
-  return (
-    filters.genre.length +
-    filters.decade.length +
-    (filters.min_rating ? 1 : 0) +
-    (filters.exclude_live ? 0 : 1)
-  );
 }
 
 export function sameFilters(a, b) {
@@ -51,11 +29,18 @@ export function sameFilters(a, b) {
 class Store extends EventTarget {
   constructor() {
     super();
-    this.filters = filtersFromUrl();
+    this.filters = {}; // read from the address bar by start(), once the filters are declared
+    this.sort = "default";
     this.status = null;
     this.setup = null; // GET /api/setup, or null without a setup API
     this.reachable = true; // whether the last status request got an answer
     this.screen = "library"; // or "setup"
+  }
+
+  /** Read the filters and the sort from the address bar (after loadVocabulary()). */
+  start() {
+    this.filters = filtersFromUrl();
+    this.sort = sortFromUrl();
   }
 
   /** Change some filters; views hear "filters" with the new and previous values. */
@@ -64,13 +49,22 @@ class Store extends EventTarget {
     const next = { ...previous, ...patch };
     if (sameFilters(next, previous)) return;
     this.filters = next;
-    history.replaceState(null, "", filtersToUrl(next));
+    history.replaceState(null, "", stateToUrl(next, this.sort));
     this.dispatchEvent(new CustomEvent("filters", { detail: { filters: next, previous } }));
+  }
+
+  /** Order the list another way; views hear "filters" too (the list is fetched again). */
+  setSort(sort) {
+    if (sort === this.sort) return;
+    this.sort = sort;
+    history.replaceState(null, "", stateToUrl(this.filters, sort));
+    const detail = { filters: this.filters, previous: this.filters };
+    this.dispatchEvent(new CustomEvent("filters", { detail }));
   }
 
   /** Back to the defaults; the search too, unless `keepSearch`. */
   resetFilters({ keepSearch = false } = {}) {
-    this.setFilters({ ...DEFAULT_FILTERS, q: keepSearch ? this.filters.q : "" });
+    this.setFilters({ ...defaultFilters(), q: keepSearch ? this.filters.q : "" });
   }
 
   /** A status answer; `seq` numbers the requests, so views can skip answers older than an action. */

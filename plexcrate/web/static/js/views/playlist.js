@@ -7,8 +7,9 @@
 // its field (never a silent correction). Saving needs Plex: with Plex offline the button is
 // off and says why. A new playlist with a name Plex already has asks before making a second.
 
-import { ApiError, filterBody, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
+import { ApiError, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
 import { $, announce, h, setText, show } from "../dom.js";
+import { filterBody } from "../vocabulary.js";
 import { formatCount, formatDuration, formatLength, minRatingLabel, plural } from "../format.js";
 import { openModal } from "../focus.js";
 import { setArt, trackArt } from "../plex.js";

@@ -1,0 +1,90 @@
+// The library's filters as the server declares them (GET /api/filters): their names, types,
+// bounds and defaults. Everything that reads or writes a filter (the address bar, the API's
+// query strings, the playlist builder's JSON body) follows these declarations, so a filter the
+// server adds needs no change here.
+
+import { getFilters } from "./api.js";
+
+let declared = [];
+let sortNames = ["default", "random"];
+
+/** Fetch the declarations once, before the page reads any filter. */
+export async function loadVocabulary() {
+  const body = await getFilters();
+  declared = body.filters;
+  sortNames = body.sorts;
+}
+
+export const declarations = () => declared;
+export const sorts = () => sortNames;
+
+const REPEATABLE = new Set(["names", "decades"]);
+const DECADE = /^\d{3}0s$/;
+
+/** Every filter at the value that restricts nothing. */
+export function defaultFilters() {
+  return Object.fromEntries(declared.map((d) => [d.name, REPEATABLE.has(d.type) ? [] : d.default]));
+}
+
+/** One filter's value read from a query string's values; invalid values give the default. */
+function parseValue(d, values) {
+  const first = values[0];
+  switch (d.type) {
+    case "names":
+      return values.filter(Boolean).map((v) => v.slice(0, d.max_length ?? v.length)).slice(0, 100);
+    case "decades":
+      return values.filter((v) => DECADE.test(v)).slice(0, 100);
+    case "int": {
+      const number = Number.parseInt(first ?? "", 10);
+      if (!Number.isFinite(number)) return d.default;
+      return Math.min(d.maximum ?? number, Math.max(d.minimum ?? number, number));
+    }
+    case "bool":
+      return first === undefined ? d.default : first !== "false";
+    case "choice":
+      return d.choices.includes(first) ? first : d.default;
+    default:
+      return (first ?? d.default ?? "").slice(0, d.max_length ?? undefined);
+  }
+}
+
+/** The filters in a query string (the address bar's). */
+export function filtersFromParams(params) {
+  return Object.fromEntries(declared.map((d) => [d.name, parseValue(d, params.getAll(d.name))]));
+}
+
+function isDefault(d, value) {
+  return REPEATABLE.has(d.type) ? value.length === 0 : value === d.default || value == null || value === "";
+}
+
+/** The filters that restrict something, as query parameters. */
+export function filterParams(filters) {
+  const params = new URLSearchParams();
+  for (const d of declared) {
+    const value = filters[d.name];
+    if (value === undefined || isDefault(d, value)) continue;
+    if (REPEATABLE.has(d.type)) for (const v of value) params.append(d.name, v);
+    else params.set(d.name, String(value));
+  }
+  return params;
+}
+
+/** The same filters as a JSON object (the playlist builder's body). */
+export function filterBody(filters) {
+  return Object.fromEntries(
+    declared
+      .filter((d) => filters[d.name] !== undefined)
+      .map((d) => [d.name, REPEATABLE.has(d.type) ? [...filters[d.name]] : filters[d.name]]),
+  );
+}
+
+/** How many filters restrict something, the search apart (the "Filters (2)" badge). */
+export function activeFilterCount(filters) {
+  let count = 0;
+  for (const d of declared) {
+    const value = filters[d.name];
+    if (d.type === "text" || value === undefined || isDefault(d, value)) continue;
+    count += REPEATABLE.has(d.type) ? value.length : 1;
+  }
+  return count;
+}
