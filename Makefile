@@ -28,11 +28,13 @@ browser:
 test: setup browser
 	$(VENV)/bin/ruff check plexcrate tests benchmarks scripts
 	$(VENV)/bin/ruff format --check plexcrate tests benchmarks scripts
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: setup
 	$(VENV)/bin/ruff check plexcrate tests benchmarks scripts
 	$(VENV)/bin/ruff format --check plexcrate tests benchmarks scripts
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff check --fix plexcrate tests benchmarks scripts

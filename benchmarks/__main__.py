@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, str] = {
     "scroll": "benchmarks.scrolling",
     "large": "benchmarks.large",
     "incremental": "benchmarks.incremental",
+    "tags": "benchmarks.tags",
 }
 
 

@@ -11,7 +11,7 @@ from benchmarks import queries
 from benchmarks.harness import Result, cache_build, load_average
 
 PEAK_MEMORY_TARGET_MB = 200
-QUERY_P95_MS = 100
+QUERY_P95_MS = 50
 VISITS = 100
 
 

@@ -15,7 +15,7 @@ import tempfile
 
 from benchmarks.harness import NAS_LATENCY, Result, load_average, run_client, simulator
 
-SPEEDUP_TARGET = 8.0
+SPEEDUP_TARGET = 5.0  # issue 12: every tag is read, which python-plexapi does not
 SYNC_REPEATS = 3
 
 

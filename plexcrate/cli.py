@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import orjson
@@ -402,14 +402,13 @@ def _database(settings: Settings, *, replace_unreadable: bool = False) -> Iterat
 
 @contextmanager
 def _client(settings: Settings) -> Iterator[PlexClient]:
-    assert settings.plex_url and settings.plex_token
-    client = PlexClient(settings.plex_url, settings.plex_token, timeout=settings.plex_timeout)
+    client = PlexClient.from_settings(settings)
     try:
         yield client
     finally:
         client.close()
 
 
-def _fail(message: str) -> Any:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)

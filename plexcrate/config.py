@@ -154,7 +154,10 @@ class Settings:
             raise ConfigError(
                 f"The settings file {settings.settings_path}: plex_url {problem}."
             ) from None
-        libraries = settings.music_libraries or tuple(saved.get("music_libraries", ()))
+        listed = saved.get("music_libraries", ())
+        libraries = settings.music_libraries or tuple(
+            str(title) for title in (listed if isinstance(listed, list | tuple) else ())
+        )
         return replace(
             settings,
             plex_url=url,

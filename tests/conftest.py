@@ -48,15 +48,6 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Parallel runs (pytest-xdist, ``--dist loadgroup``) keep each module on one worker, so its
-    module-scoped fixtures (a simulator, a synced library) are built once, and all the browser
-    tests on one worker, so they share one Chromium."""
-    for item in items:
-        browser = item.path.parent.name == "browser"
-        item.add_marker(pytest.mark.xdist_group("browser" if browser else item.path.stem))
-
-
 @pytest.fixture
 def sim_library() -> SimLibrary:
     return SimLibrary.generate(tracks=600, seed=3)
@@ -64,7 +55,8 @@ def sim_library() -> SimLibrary:
 
 @pytest.fixture
 def plex(sim_library: SimLibrary) -> Iterator[PlexSimulator]:
-    with PlexSimulator(sim_library, token=TOKEN) as simulator:
+    # Strict: a list request without paging fails the test (PMS says it will refuse those).
+    with PlexSimulator(sim_library, token=TOKEN, strict=True) as simulator:
         yield simulator
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import string
 from typing import Any
 
 from plexcrate.cache.database import Database
@@ -22,7 +23,6 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
     for track in lib.tracks.values():
         album = lib.albums[track.album_key]
         album_artist = lib.artists[track.artist_key]
-        genres = album.genres or album_artist.genres
         expected[track.rating_key] = {
             "title": track.title,
             "artist": track.original_title or album_artist.title,
@@ -41,19 +41,30 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
             "updated_at": track.updated_at,
             "last_rated_at": track.last_rated_at,
             "last_viewed_at": track.last_viewed_at,
-            "genres": _genre_set(genres),
+            # Each kind from the first of its sources that has any (docs/architecture.md).
+            "genre_tags": _tag_set(track.genres or album.genres or album_artist.genres),
+            "style_tags": _tag_set(album.styles or album_artist.styles),
+            "mood_tags": _tag_set(track.moods or album.moods or album_artist.moods),
+            "album_type_tags": _tag_set([*album.formats, *album.subformats]),
+            "label_tags": _tag_set([album.studio] if album.studio else []),
+            "artist_tags": _tag_set(
+                [track.original_title or album_artist.title, album_artist.title]
+            ),
         }
     return expected
 
 
+TAG_KINDS = ("genre", "style", "mood", "album_type", "label", "artist")
+
+
 def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:
     def read(conn: sqlite3.Connection) -> dict[int, dict[str, Any]]:
-        genres: dict[int, list[str]] = {}
-        for key, name in conn.execute(
-            """SELECT tt.rating_key, g.name FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
-               WHERE g.kind = 'genre'"""
+        tags: dict[tuple[int, str], list[str]] = {}
+        for key, kind, name in conn.execute(
+            """SELECT tt.rating_key, g.kind, g.name FROM track_tags tt
+               JOIN tags g ON g.id = tt.tag_id"""
         ):
-            genres.setdefault(key, []).append(name)
+            tags.setdefault((key, kind), []).append(name)
         rows = conn.execute(
             """SELECT rating_key, title, artist, album_artist, album, year, duration_ms,
                       user_rating, disc_number, track_number, is_live, view_count, added_at,
@@ -65,16 +76,21 @@ def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:
             record = dict(zip(columns, row, strict=True))
             key = record.pop("rating_key")
             record["is_live"] = bool(record["is_live"])
-            record["genres"] = _genre_set(genres.get(key, []))
+            for kind in TAG_KINDS:
+                record[f"{kind}_tags"] = _tag_set(tags.get((key, kind), []))
             result[key] = record
         return result
 
     return db.read(read)
 
 
-def _genre_set(names: list[str]) -> frozenset[str]:
-    # Genre names are one genre whatever their case, like the cache's NOCASE column.
-    return frozenset(name.strip().lower() for name in names if name.strip())
+def _tag_set(names: list[str]) -> frozenset[str]:
+    # Tag names are one tag whatever their ASCII case, like the cache's NOCASE column.
+    return frozenset(_nocase(name.strip()) for name in names if name.strip())
+
+
+def _nocase(name: str) -> str:
+    return name.translate(str.maketrans(string.ascii_uppercase, string.ascii_lowercase))
 
 
 def expected_art(lib: SimLibrary) -> dict[str, dict[int, str | None]]:

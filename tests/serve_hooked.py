@@ -1,9 +1,10 @@
 """``plexcrate`` as the command line runs it, with two hooks for the crash tests (set by env):
 
-- ``HOLD_SWAP_MARKER=<path>``: when a full sync publishes its snapshot (the old tables dropped and
-  the new ones renamed in their place, all still uncommitted), the marker file is created and the
-  swap waits there forever, so a test can kill the process at exactly that moment. The first
-  ``HOLD_SWAP_SKIP`` (default 0) snapshots are published as usual.
+- ``HOLD_SWAP_MARKER=<path>``: when a sync records itself, just before its commit (for a full
+  sync: the old tables dropped and the new ones renamed in their place, checked against Plex,
+  all still uncommitted), the marker file is created and the sync waits there forever, so a test
+  can kill the process at exactly that moment. The first ``HOLD_SWAP_SKIP`` (default 0) syncs
+  are recorded as usual.
 - ``PAGE_CACHE_KB=<n>``: a small page cache for the writer, so a sync's uncommitted pages spill
   into the WAL file long before its commit (what a big library does anyway): a kill then leaves
   a WAL holding half a snapshot, which recovery must ignore.
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from plexcrate.cache import database, snapshot
+from plexcrate.cache import database, patch, snapshot
 from plexcrate.cli import main
 
 if marker := os.environ.get("HOLD_SWAP_MARKER"):
@@ -36,7 +37,10 @@ if marker := os.environ.get("HOLD_SWAP_MARKER"):
             time.sleep(60)
         return record_sync(*args, **kwargs)
 
+    # A full sync records through its final patch (sync/engine.py), a snapshot alone (tests'
+    # library_factory) through publish().
     snapshot.record_sync = held_record_sync  # type: ignore[assignment]
+    patch.record_sync = held_record_sync  # type: ignore[assignment]
 
 if cache_kb := os.environ.get("PAGE_CACHE_KB"):
     connect = database.connect

@@ -81,11 +81,12 @@ def plex_pinned_to_loopback(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     asked: list[str] = []
     nowhere = f"http://127.0.0.1:{closed_port()}"
 
-    def pinned(url: str, token: str, **kwargs: Any) -> PlexClient:
-        asked.append(url)
-        return PlexClient(nowhere, token, **kwargs)
+    class Pinned(PlexClient):
+        def __init__(self, url: str, token: str, **kwargs: Any) -> None:
+            asked.append(url)
+            super().__init__(nowhere, token, **kwargs)
 
-    monkeypatch.setattr(setup, "PlexClient", pinned)
+    monkeypatch.setattr(setup, "PlexClient", Pinned)
     return asked
 
 

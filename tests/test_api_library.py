@@ -64,7 +64,7 @@ def all_keys(app: AppServer, **params: Any) -> list[int]:
 def matches(track: dict[str, Any], params: dict[str, Any]) -> bool:
     """What a filter means, written independently of the SQL."""
     genres = [g.lower() for g in params.get("genre", [])]
-    if genres and not track["genres"] & set(genres):
+    if genres and not track["genre_tags"] & set(genres):
         return False
     decades = [int(d[:4]) for d in params.get("decade", [])]
     year = track["year"]
@@ -94,7 +94,7 @@ def common_words(expected: Expected) -> list[str]:
 def filter_cases(expected: Expected) -> dict[str, dict[str, Any]]:
     by_genre: dict[str, int] = {}
     for track in expected.values():
-        for genre in track["genres"]:
+        for genre in track["genre_tags"]:
             by_genre[genre] = by_genre.get(genre, 0) + 1
     top = sorted(by_genre, key=lambda g: -by_genre[g])
     word, other_word = common_words(expected)
@@ -385,7 +385,8 @@ def test_a_refused_token_is_reported_without_the_token(
     tmp_path_factory: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with PlexSimulator(SimLibrary.generate(tracks=10, seed=1), token="the-right-one") as plex:
+    lib = SimLibrary.generate(tracks=10, seed=1)
+    with PlexSimulator(lib, token="the-right-one", strict=True) as plex:
         settings = Settings(
             plex_url=plex.url, plex_token=TOKEN, data_dir=tmp_path_factory.mktemp("refused")
         )

@@ -3,6 +3,7 @@ with Plex down. Each test starts the real app in uvicorn against the simulator."
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from typing import Any
 
@@ -13,6 +14,7 @@ from web_harness import AppServer, closed_port, fill_cache, set_synced_at, wait_
 
 from plexcrate.config import Settings
 from plexcrate.simulator import PlexSimulator, SimLibrary
+from plexcrate.sync.mapping import MAPPING_VERSION
 
 HOUR = 3600.0
 
@@ -135,6 +137,28 @@ def test_a_fresh_or_empty_cache_does_not_sync_on_start(
     assert status["plex_connected"] and not status["is_syncing"]
     assert status["sync_reason"] is None and status["is_stale"] is False
     assert sync_runs(plex) == runs
+
+
+def test_a_cache_mapped_by_older_rules_syncs_in_full_on_start(
+    start_app: StartApp, app_settings: Settings, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    """A cache written before the mapping rules changed (an upgrade) is rebuilt as soon as
+    Plex answers, though it is fresh: its rows may be wrong, and a week is too long to wait."""
+    fill_cache(app_settings.cache_path, plex.url, TOKEN)
+    set_synced_at(app_settings.cache_path, time.time() - 0.1 * HOUR)
+    conn = sqlite3.connect(app_settings.cache_path)
+    with conn:
+        conn.execute("UPDATE sync_state SET mapping_version = ?", (MAPPING_VERSION - 1,))
+    conn.close()
+    runs = sync_runs(plex)
+    app = start_app(stale_after_hours=24)
+    status = app.wait_for_status(
+        lambda s: s["sync_reason"] == "outdated" and not s["is_syncing"], what="the rebuild"
+    )
+    assert status["error"] is None and status["last_sync_kind"] == "full"
+    assert sync_runs(plex) == runs + 1
+    wait_for_probes(app, plex, 3)  # and once rebuilt, no more
+    assert sync_runs(plex) == runs + 1
 
 
 def test_a_stale_cache_syncs_once_plex_answers_when_it_was_down_at_start(

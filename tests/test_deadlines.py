@@ -33,7 +33,7 @@ TRICKLE = {"kind": "trickle", "trickle_bytes": 1, "trickle_every": 0.1, "times":
 # A request that ends at its deadline ends within this of it (a loaded machine's slack), where
 # one that waited for the whole trickle would take a minute.
 SLACK = 5.0
-MIDDLE_PAGE = {"type": "10", "X-Plex-Container-Start": "300"}
+MIDDLE_PAGE = {"type": "10", "X-Plex-Container-Start": "297"}  # pages overlap by one
 OPTIONS = SyncOptions(page_size=100, workers=2)
 
 
@@ -86,7 +86,7 @@ def test_a_trickling_page_ends_the_sync_in_time_and_keeps_the_cache(
     with pytest.raises(SyncFailed) as failure:
         sync_library(cache, quick_client, options=OPTIONS, full=True)
     took = time.monotonic() - started
-    assert str(failure.value) == ("Plex did not answer within 2 s while reading tracks 301–400.")
+    assert str(failure.value) == ("Plex did not answer within 2 s while reading tracks 298–397.")
     assert took < 2 * TIMEOUT + SLACK, took  # the request and its one retry, and the rest
     assert dump(cache.path) == before
 
@@ -101,7 +101,7 @@ def test_a_trickling_plex_frees_the_app_for_the_next_sync(
     assert app.sync(full=True).status_code == 200
     failed = app.wait_for_sync_to_end(timeout=30)
     assert failed["error"].startswith(
-        "Plex did not answer within 2 s while reading tracks 301–400."
+        "Plex did not answer within 2 s while reading tracks 298–397."
     )
     assert failed["track_count"] == len(sim_library.tracks)
     plex.faults.clear()
@@ -175,10 +175,11 @@ def test_a_sync_that_outlasts_its_time_limit_is_stopped_and_the_cache_kept(
         sync_library(cache, quick_client, options=tight, full=True)
     assert time.monotonic() - started < 0.3 + SLACK  # stopped, not carried on to the end
     message = str(failure.value)
-    assert message.startswith(
-        "The sync took longer than the 0.3 s allowed for a library of 603 tracks, so it "
-        "was stopped while "
-    ), message
+    assert message.startswith("The sync took longer than the 0.3 s allowed for a library of "), (
+        message
+    )
+    # (Of the cache's 600 tracks, or Plex's 603 once counted: that depends on the machine.)
+    assert "tracks, so it was stopped while " in message
     assert message.endswith(
         "the previous library is kept. Plex may be overloaded; if it is just slow, allow "
         "more time with PLEXCRATE_SYNC_TIME_PER_1000_TRACKS."

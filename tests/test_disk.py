@@ -48,7 +48,7 @@ def test_no_write_ahead_log_outlives_a_sync_or_a_rollback(
     sim_library.add_album(tracks=3)
     plex.faults.inject(
         "status", path="/library/sections/1/all",
-        params={"type": "10", "X-Plex-Container-Start": "500"}, times=None,
+        params={"type": "10", "X-Plex-Container-Start": "495"}, times=None,
     )  # fmt: skip
     with pytest.raises(SyncFailed):
         sync_library(cache, client, options=OPTIONS, full=True)

@@ -15,7 +15,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from plex_oracle import assert_cache_matches
 from web_harness import TEST_SYNC_OPTIONS, AppServer, wait_until
 
 from plexcrate.cache.database import Database
+from plexcrate.cache.patch import LibraryPatch
 from plexcrate.cache.snapshot import SnapshotBuilder
 from plexcrate.config import Settings
 from plexcrate.plex.client import PlexClient
@@ -33,8 +33,14 @@ from plexcrate.simulator import Fault, PlexSimulator, SimLibrary
 from plexcrate.web import service as service_module
 from plexcrate.web.app import create_app
 
+
+class _RetryAtOnce(PlexClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "retry_delay": 0.0})
+
+
 TIMEOUT = 0.5  # PLEXCRATE_PLEX_TIMEOUT for this module: a hang longer than this is a fault
-TRACKS = 600  # pages of 100: the first starts at 0, a middle one at 300, the last at 500
+TRACKS = 600  # pages of 100 overlapping by one: they start at 0, 99, …, 297 (a middle one), …, 594
 SECTION = "/library/sections/1/all"
 TRACK_PAGE = {"type": "10", "X-Plex-Container-Size": "100"}
 
@@ -45,8 +51,8 @@ PHASES: dict[str, tuple[str, dict[str, str], int]] = {
     "identity": ("/", {}, 1),
     "albums": (SECTION, {"type": "9", "X-Plex-Container-Start": "0"}, 2),
     "first track page": (SECTION, {"type": "10", "X-Plex-Container-Start": "0"}, 2),
-    "middle track page": (SECTION, {**TRACK_PAGE, "X-Plex-Container-Start": "300"}, 1),
-    "last track page": (SECTION, {**TRACK_PAGE, "X-Plex-Container-Start": "500"}, 1),
+    "middle track page": (SECTION, {**TRACK_PAGE, "X-Plex-Container-Start": "297"}, 1),
+    "last track page": (SECTION, {**TRACK_PAGE, "X-Plex-Container-Start": "594"}, 1),
 }
 # What the status says for each lasting fault (a pattern, {url} being the Plex URL).
 FAULTS: dict[str, tuple[dict[str, Any], str]] = {
@@ -73,8 +79,8 @@ WHAT_WAS_READ = {
     "identity": "reading the server's identity",
     "albums": "reading albums",
     "first track page": "reading tracks 1–100",
-    "middle track page": "reading tracks 301–400",
-    "last track page": "reading tracks 501–600",
+    "middle track page": "reading tracks 298–397",
+    "last track page": "reading tracks 595–694",
 }
 
 
@@ -107,9 +113,12 @@ class Env:
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     lib = SimLibrary.generate(tracks=TRACKS, seed=3)
     data_dir = tmp_path_factory.mktemp("faults")
-    with pytest.MonkeyPatch.context() as patch, PlexSimulator(lib, token=TOKEN) as plex:
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        PlexSimulator(lib, token=TOKEN, strict=True) as plex,
+    ):
         # The app's sync retries a passing failure once, after half a second; no need to wait.
-        patch.setattr(service_module, "PlexClient", partial(PlexClient, retry_delay=0.0))
+        patch.setattr(service_module, "PlexClient", _RetryAtOnce)
         restartable(plex)
         settings = Settings(
             plex_url=plex.url, plex_token=TOKEN, data_dir=data_dir, plex_timeout=TIMEOUT
@@ -301,16 +310,16 @@ def test_a_storage_fault_rolls_back_and_says_what_to_do(
     title = env.change_the_library()
     how, message = STORAGE[storage]
     undo: list[Callable[[], None]] = []
-    add_tracks, publish = SnapshotBuilder.add_tracks, SnapshotBuilder.publish
+    add_tracks, swap = SnapshotBuilder.add_tracks, SnapshotBuilder.swap
 
     def failing_add_tracks(self: SnapshotBuilder, rows: Any) -> int:
         if self.track_count >= 300 and not undo:
             undo.append(strike_storage(self._conn, how))
         return add_tracks(self, rows)
 
-    def failing_publish(self: SnapshotBuilder, **kwargs: Any) -> int:
+    def failing_swap(self: SnapshotBuilder) -> None:
         undo.append(strike_storage(self._conn, how))
-        return publish(self, **kwargs)
+        return swap(self)
 
     def healed(method: Callable[..., Any]) -> Callable[..., Any]:
         def run(self: SnapshotBuilder, *args: Any, **kwargs: Any) -> Any:
@@ -323,7 +332,7 @@ def test_a_storage_fault_rolls_back_and_says_what_to_do(
         return run
 
     if when == "final swap":
-        monkeypatch.setattr(SnapshotBuilder, "publish", healed(failing_publish))
+        monkeypatch.setattr(SnapshotBuilder, "swap", healed(failing_swap))
     else:
         monkeypatch.setattr(SnapshotBuilder, "add_tracks", healed(failing_add_tracks))
 
@@ -337,17 +346,43 @@ def test_a_storage_fault_rolls_back_and_says_what_to_do(
     assert recovered["error"] is None and env.finds(title)
 
 
-def test_plex_going_away_during_the_final_swap_does_not_matter(
+def test_plex_going_away_once_the_result_is_checked_does_not_matter(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Once every page is read, the swap needs nothing more from Plex."""
+    """Once the swapped-in library is checked against Plex's counts, the commit needs nothing
+    more from Plex."""
     title = env.change_the_library()
-    publish = SnapshotBuilder.publish
+    finish = LibraryPatch.finish
 
-    def publish_without_plex(self: SnapshotBuilder, **kwargs: Any) -> int:
+    def finish_without_plex(self: LibraryPatch, **kwargs: Any) -> int:
         env.plex.stop()
-        return publish(self, **kwargs)
+        return finish(self, **kwargs)
 
-    monkeypatch.setattr(SnapshotBuilder, "publish", publish_without_plex)
+    monkeypatch.setattr(LibraryPatch, "finish", finish_without_plex)
     status = sync_and_wait(env, full=True)
     assert status["error"] is None and env.finds(title)
+
+
+CHECK_WITHOUT_PLEX = (
+    r"Cannot reach Plex at .+: connection refused \(while counting tracks\)\. "
+    r"Check that Plex is running and that PLEX_URL points to it\."
+)
+
+
+def test_plex_going_away_during_the_final_swap_keeps_the_previous_library(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The swapped-in library is checked against Plex's counts before it is committed: without
+    Plex, the sync fails like any other, and the previous library stays."""
+    before, served = dump(env.cache_path), env.served()
+    env.change_the_library()
+    swap = SnapshotBuilder.swap
+
+    def swap_without_plex(self: SnapshotBuilder) -> None:
+        env.plex.stop()
+        swap(self)
+
+    monkeypatch.setattr(SnapshotBuilder, "swap", swap_without_plex)
+    status = sync_and_wait(env, full=True)
+    assert re.fullmatch(CHECK_WITHOUT_PLEX, status["error"]), status["error"]
+    assert env.served() == served and dump(env.cache_path) == before

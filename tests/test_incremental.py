@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import TOKEN
@@ -28,6 +29,7 @@ from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
 from plexcrate.sync.incremental import MARGIN_S
 from plexcrate.sync.live import is_live_album, is_live_title
+from plexcrate.sync.mapping import MAPPING_VERSION
 from plexcrate.sync.progress import Phase, SyncProgress
 
 # Small pages, so that the listings a refresh makes take several pages too.
@@ -49,6 +51,12 @@ def assert_exact(db: Database, lib: SimLibrary, client: PlexClient, scratch: Pat
 
 def items_read(plex: PlexSimulator) -> int:
     return sum(record.items for record in plex.requests)
+
+
+def cut_short(items: Mapping[int, Any]) -> int:
+    """How many of these items a listing shows with a tag list that may be cut (2 entries)."""
+    lists = ("genres", "styles", "moods", "countries")
+    return sum(1 for i in items.values() if any(len(getattr(i, a, ())) >= 2 for a in lists))
 
 
 class FixedClock:
@@ -91,6 +99,15 @@ def _studio_album(lib: SimLibrary) -> int:
     )
 
 
+def _artist_without_album_genres(lib: SimLibrary) -> int:
+    """An artist whose tracks take their genres from it (its albums have none)."""
+    return next(
+        key
+        for key, albums in sorted(lib.artist_albums.items())
+        if albums and not any(lib.albums[a].genres for a in albums)
+    )
+
+
 def _delete_and_add_in_one_album(lib: SimLibrary) -> None:
     """The album keeps its track count: the deletion must not hide behind the addition."""
     album = next(a for a, keys in sorted(lib.album_tracks.items()) if len(keys) > 2)
@@ -114,6 +131,19 @@ CHANGES: dict[str, Callable[[SimLibrary], object]] = {
     ),
     "change an album's genres": lambda lib: lib.edit_album(
         sorted(lib.albums)[2], genres=["Shoegaze", "Dream Pop"]
+    ),
+    # More genres than a listing shows: the refresh must read the album's own metadata.
+    "give an album more genres than a listing shows": lambda lib: lib.edit_album(
+        sorted(lib.albums)[2], genres=["Shoegaze", "Dream Pop", "Noise", "Krautrock"]
+    ),
+    "give an artist more genres than a listing shows": lambda lib: lib.edit_artist(
+        _artist_without_album_genres(lib), genres=["Zydeco", "Cajun", "Swamp Pop"]
+    ),
+    "add an album live only by its release type, with many genres": lambda lib: lib.add_album(
+        tracks=3, title="Stop Making Sense", subformats=["Live"], genres=["Funk", "Rock", "Art"]
+    ),
+    "change an album's styles and moods only": lambda lib: lib.edit_album(
+        sorted(lib.albums)[4], styles=["Krautrock", "Lo-Fi", "Grunge"], moods=["Tense"]
     ),
     "clear an album's genres": lambda lib: lib.edit_album(
         next(k for k, a in sorted(lib.albums.items()) if a.genres), genres=[]
@@ -177,10 +207,18 @@ def test_nothing_changed_reads_almost_nothing(
 ) -> None:
     sync(cache, client)
     full_items = items_read(plex)
-    # Guards the counting itself: a full sync lists every artist, album and track once.
-    assert full_items == len(sim_library.tracks) + len(sim_library.albums) + len(
-        sim_library.artists
+    # Guards the counting itself: a full sync lists every artist, album and track once (pages
+    # overlap by one item), and reads the details of every album and of the artists and tracks
+    # whose listed tags may be cut (a page's first item, read with the page before, may be
+    # read again).
+    lib, listings = sim_library, [r for r in plex.requests if r.path.endswith("/all") and r.items]
+    overlaps = len(listings) - 3
+    assert sum(r.items for r in listings) - overlaps == (
+        len(lib.tracks) + len(lib.albums) + len(lib.artists)
     )
+    details = sum(r.items for r in plex.requests if r.path.startswith("/library/metadata/"))
+    cut = len(lib.albums) + cut_short(lib.artists) + cut_short(lib.tracks)
+    assert cut <= details <= cut + overlaps
     plex.requests.clear()
     before = cache.read(lambda c: list(c.execute("SELECT * FROM tracks ORDER BY rating_key")))
     assert sync(cache, client).kind == "incremental"
@@ -285,7 +323,7 @@ def test_random_changes_over_many_rounds_stay_exact(tmp_path: Path, seed: int) -
     clock = FixedClock(int(time.time()))
     lib.clock = clock
     with (
-        PlexSimulator(lib, token=TOKEN) as plex,
+        PlexSimulator(lib, token=TOKEN, strict=True) as plex,
         PlexClient(plex.url, TOKEN, retry_delay=0) as client,
         Database(tmp_path / "cache.db") as db,
     ):
@@ -400,6 +438,18 @@ def test_a_cache_written_by_another_schema_gets_a_full_sync(
     result = sync(cache, client)
     assert result.kind == "full" and "schema 1" in result.reason
     assert cache.read(read_sync_state).schema_version == SCHEMA_VERSION
+
+
+def test_a_cache_mapped_by_other_rules_gets_a_full_sync(
+    cache: Database, client: PlexClient, sim_library: SimLibrary
+) -> None:
+    sync(cache, client)
+    cache.write(lambda c: c.execute("UPDATE sync_state SET mapping_version = 1"))
+    result = sync(cache, client)
+    assert result.kind == "full" and f"rules of version 1, now {MAPPING_VERSION}" in result.reason
+    assert cache.read(read_sync_state).mapping_version == MAPPING_VERSION
+    assert sync(cache, client).kind == "incremental"
+    assert_cache_matches(cache, sim_library)
 
 
 def test_a_version_1_cache_is_migrated_and_fully_synced(
@@ -533,7 +583,7 @@ def test_other_music_libraries_get_a_full_sync(tmp_path: Path) -> None:
     lib = SimLibrary.generate(tracks=300, seed=5, music_sections=2)
     first, second = (s.title for s in lib.music_sections())
     with (
-        PlexSimulator(lib, token=TOKEN) as plex,
+        PlexSimulator(lib, token=TOKEN, strict=True) as plex,
         PlexClient(plex.url, TOKEN, retry_delay=0) as client,
         Database(tmp_path / "c.db") as db,
     ):
@@ -580,19 +630,29 @@ class _MiscountingClient(PlexClient):
         return total + 1 if libtype == LibType.TRACK and not filters else total
 
 
-def test_counts_the_refresh_cannot_explain_lead_to_a_full_sync(
+def test_counts_the_refresh_cannot_explain_lead_to_a_full_sync_that_checks_them_too(
     cache: Database, plex: PlexSimulator, sim_library: SimLibrary, caplog
 ) -> None:
+    """A server whose counts disagree with its listings: the refresh gives way to a full sync,
+    which checks its result against the same counts and, as they still disagree, fails rather
+    than report success with what may be a track missing; the previous cache is kept."""
     with PlexClient(plex.url, TOKEN, retry_delay=0) as client:
         sync(cache, client)
     sim_library.rate_track(next(iter(sim_library.tracks)), 2.0)
+    before = dump(cache.path)
     progress = SyncProgress()
-    with _MiscountingClient(plex.url, TOKEN, retry_delay=0) as client:
-        result = sync(cache, client, progress=progress)
-    assert result.kind == "full"
-    assert "the cache holds 600 tracks" in result.reason and "Plex counts 601" in result.reason
+    with (
+        _MiscountingClient(plex.url, TOKEN, retry_delay=0) as client,
+        pytest.raises(SyncFailed) as failure,
+    ):
+        sync(cache, client, progress=progress)
+    assert str(failure.value).startswith("Plex's counts and its listings disagree (after ")
+    assert "the cache holds 600 tracks" in str(failure.value)
+    assert "Plex counts 601" in str(failure.value) and "previous library is kept" in str(
+        failure.value
+    )
     assert "Incremental refresh abandoned" in caplog.text
-    assert_cache_matches(cache, sim_library)
+    assert dump(cache.path) == before
     # The full sync's tracks count on top of what the refresh read: progress never goes back.
     # (The total is one more: this client counts a track that isn't there.)
     snapshot = progress.snapshot()

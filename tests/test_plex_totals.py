@@ -68,7 +68,7 @@ def test_a_count_that_jumps_while_a_listing_is_read_stops_the_sync(
     synced: Database, client: PlexClient, plex: PlexSimulator, sim_library: SimLibrary
 ) -> None:
     before = dump(synced.path)
-    page = {"type": "10", "X-Plex-Container-Start": "300"}
+    page = {"type": "10", "X-Plex-Container-Start": "297"}  # pages overlap by one
     plex.faults.inject("total", path=SECTION, params=page, times=None, total_size=4_000_000)
     with pytest.raises(SyncFailed) as failure:
         sync_library(synced, client, options=OPTIONS, full=True)
@@ -85,7 +85,7 @@ def test_a_count_that_jumps_during_a_refresh_stops_it(
     before = dump(synced.path)
     for _ in range(3):  # a refresh reads the new tracks: more than one page of them
         sim_library.add_album(tracks=60)
-    page = {"type": "10", "X-Plex-Container-Start": "100"}
+    page = {"type": "10", "X-Plex-Container-Start": "99"}  # pages overlap by one
     plex.faults.inject("total", path=SECTION, params=page, times=None, total_size=4_000_000)
     with pytest.raises(SyncFailed, match=r"jumped from .* to 4,000,000 while they were read"):
         sync_library(synced, client, options=OPTIONS)

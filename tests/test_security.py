@@ -76,7 +76,7 @@ class Shared:
 
 def module_app(data_dir: Path, **overrides: Any) -> Iterator[Shared]:
     lib = SimLibrary.generate(tracks=120, seed=8)
-    with PlexSimulator(lib, token=TOKEN) as plex:
+    with PlexSimulator(lib, token=TOKEN, strict=True) as plex:
         fill_cache(data_dir / "library_cache.db", plex.url, TOKEN)
         settings = Settings(plex_url=plex.url, plex_token=TOKEN, data_dir=data_dir, **overrides)
         app = AppServer(create_app(settings, probe_interval=PROBE_INTERVAL)).start()

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plexcrate.simulator import PlexSimulator, SimLibrary
-from plexcrate.simulator.query import select
+from plexcrate.simulator.query import default_order, select
 
 TOKEN = "simulator-token"
 NOW = 1_800_000_000  # later than every generated timestamp
@@ -58,6 +58,22 @@ def keys(items: list[dict[str, Any]]) -> list[int]:
 def listed(client: httpx.Client, type_num: int, **params: Any) -> list[int]:
     """Rating keys of a whole listing (PMS omits Metadata when nothing matches)."""
     return keys(listing(client, type_num, **params).get("Metadata", []))
+
+
+def ordered(lib: SimLibrary, kind: str, found: Any) -> list[Any]:
+    """Items (or their keys) in the listing's default order (title order; see
+    test_the_default_order_is_title_order_as_on_pms, which checks it independently)."""
+    source = {"artist": lib.artists, "album": lib.albums, "track": lib.tracks}[kind]
+    found = list(found)
+    as_keys = bool(found) and isinstance(found[0], int)
+    items = sorted((source[k] for k in found) if as_keys else found, key=default_order(lib, kind))
+    return [item.rating_key for item in items] if as_keys else items
+
+
+def where(lib: SimLibrary, kind: str, keep: Any) -> list[int]:
+    """Keys of the items of ``kind`` that ``keep(item)`` accepts, in the default order."""
+    source = {"artist": lib.artists, "album": lib.albums, "track": lib.tracks}[kind]
+    return ordered(lib, kind, (key for key, item in source.items() if keep(item)))
 
 
 def snapshot(lib: SimLibrary) -> tuple[Any, ...]:
@@ -171,9 +187,10 @@ def test_any_size_and_seed_gives_exactly_that_many_tracks(tracks: int, seed: int
 def test_date_filters_match_a_plain_python_evaluation(threshold: int) -> None:
     lib = _FILTER_LIB
     after = select(lib, 1, 10, [("updatedAt>>", str(threshold))])
-    assert after == [t for t in lib.tracks.values() if t.updated_at > threshold]
+    expected = [lib.tracks[k] for k in where(lib, "track", lambda t: t.updated_at > threshold)]
+    assert after == expected
     before = select(lib, 1, 9, [("addedAt<<", str(threshold))])
-    assert before == [a for a in lib.albums.values() if a.added_at < threshold]
+    assert before == [lib.albums[k] for k in where(lib, "album", lambda a: a.added_at < threshold)]
 
 
 _FILTER_LIB = SimLibrary.generate(tracks=600, seed=5)
@@ -202,7 +219,7 @@ def test_album_id_filters_match_a_plain_python_evaluation(
         and t.album_key in wanted
         and (rated_above is None or (t.user_rating is not None and t.user_rating > rated_above))
     ]
-    assert select(lib, section, 10, pairs) == expected
+    assert select(lib, section, 10, pairs) == ordered(lib, "track", expected)
 
 
 def test_generating_100k_tracks_takes_seconds_not_minutes() -> None:
@@ -288,17 +305,24 @@ def test_page_sizes_offsets_and_counting(client: httpx.Client, lib: SimLibrary) 
     assert (beyond["size"], beyond["totalSize"]) == (0, 1000)
     everything = listing(client, 10)
     assert everything["size"] == everything["totalSize"] == 1000
+    # Collections are listed (and counted) among albums and artists, unless asked not to be.
+    collections = {kind: sum(c.subtype == kind for c in lib.collections.values()) for kind in
+                   ("album", "artist")}  # fmt: skip
+    assert collections == {"album": 1, "artist": 1}
     albums = listing(client, 9, **{"X-Plex-Container-Size": 0})
+    assert albums["totalSize"] == len(lib.albums) + 1
+    albums = listing(client, 9, includeCollections=0, **{"X-Plex-Container-Size": 0})
     assert albums["totalSize"] == len(lib.albums)
     artists = container(client.get("/library/sections/1/all"))  # no type: artists
-    assert artists["totalSize"] == len(lib.artists)
+    assert artists["totalSize"] == len(lib.artists) + 1
+    assert {item["type"] for item in artists["Metadata"]} == {"artist", "collection"}
+    artists = container(client.get("/library/sections/1/all", params={"includeCollections": 0}))
     assert {item["type"] for item in artists["Metadata"]} == {"artist"}
 
 
 @pytest.mark.parametrize("type_num", [8, 9, 10])
 def test_concatenated_pages_are_the_whole_listing(client: httpx.Client, type_num: int) -> None:
     whole = listed(client, type_num)
-    assert whole == sorted(whole), "default order is ratingKey ascending"
     pages: list[int] = []
     start = 0
     while True:
@@ -343,21 +367,98 @@ def test_track_items_carry_plex_fields_only_when_set(client: httpx.Client, lib: 
 
 
 def test_album_and_artist_items(client: httpx.Client, lib: SimLibrary) -> None:
+    """Listings show the first two tags of each list and no release types, like PMS; an item's
+    metadata shows them all."""
     albums = {int(a["ratingKey"]): a for a in listing(client, 9)["Metadata"]}
+    details = container(client.get(f"/library/metadata/{','.join(map(str, lib.albums))}"))
+    full = {int(a["ratingKey"]): a for a in details["Metadata"]}
     for key, album in lib.albums.items():
         item = albums[key]
         assert item["type"] == "album" and item["title"] == album.title
         assert item["parentRatingKey"] == str(album.artist_key)
         assert item["parentTitle"] == lib.artists[album.artist_key].title
-        assert item.get("year") == album.year
+        assert item.get("year") == album.year and item.get("studio") == album.studio
         assert item["leafCount"] == len(lib.album_tracks[key])
-        assert [g["tag"] for g in item.get("Genre", [])] == album.genres
-        assert [s["tag"] for s in item.get("Subformat", [])] == album.subformats
+        for tag, values in (("Genre", album.genres), ("Style", album.styles),
+                            ("Mood", album.moods)):  # fmt: skip
+            assert [g["tag"] for g in item.get(tag, [])] == values[:2]
+            assert [g["tag"] for g in full[key].get(tag, [])] == values
+        assert "Subformat" not in item and "Format" not in item
+        assert [s["tag"] for s in full[key].get("Subformat", [])] == album.subformats
+        assert [s["tag"] for s in full[key]["Format"]] == album.formats
+        assert {k: v for k, v in full[key].items() if k not in TAG_ELEMENTS} == {
+            k: v for k, v in item.items() if k not in TAG_ELEMENTS
+        }
+    assert any(len(a.genres) > 2 for a in lib.albums.values()), "some lists are cut"
     listed_artists = container(client.get("/library/sections/1/all"))["Metadata"]
     artists = {int(a["ratingKey"]): a for a in listed_artists}
     for key, artist in lib.artists.items():
         assert artists[key]["childCount"] == len(lib.artist_albums[key])
-        assert [g["tag"] for g in artists[key].get("Genre", [])] == artist.genres
+        assert [g["tag"] for g in artists[key].get("Genre", [])] == artist.genres[:2]
+        assert [g["tag"] for g in artists[key].get("Mood", [])] == artist.moods[:2]
+        assert [g["tag"] for g in artists[key].get("Country", [])] == artist.countries
+
+
+TAG_ELEMENTS = frozenset({"Genre", "Style", "Mood", "Country", "Format", "Subformat"})
+
+
+def test_tracks_carry_their_own_tags_cut_in_listings(client: httpx.Client, lib: SimLibrary) -> None:
+    tagged = [t for t in lib.tracks.values() if len(t.genres) > 2 or len(t.moods) > 2]
+    assert tagged
+    items = {int(t["ratingKey"]): t for t in listing(client, 10)["Metadata"]}
+    ids = ",".join(str(t.rating_key) for t in tagged)
+    details = container(client.get(f"/library/metadata/{ids}"))["Metadata"]
+    full = {int(t["ratingKey"]): t for t in details}
+    for track in tagged:
+        item = items[track.rating_key]
+        assert [g["tag"] for g in item.get("Genre", [])] == track.genres[:2]
+        assert [g["tag"] for g in item.get("Mood", [])] == track.moods[:2]
+        assert [g["tag"] for g in full[track.rating_key].get("Genre", [])] == track.genres
+        assert [g["tag"] for g in full[track.rating_key].get("Mood", [])] == track.moods
+
+
+def test_a_generous_simulator_lists_every_tag(lib: SimLibrary) -> None:
+    with (
+        PlexSimulator(lib, token=TOKEN, generous=True) as generous,
+        httpx.Client(
+            base_url=generous.url, headers={"X-Plex-Token": TOKEN, "Accept": "application/json"}
+        ) as http,  # fmt: skip
+    ):
+        albums = {int(a["ratingKey"]): a for a in listing(http, 9)["Metadata"]}
+    for key, album in lib.albums.items():
+        assert [g["tag"] for g in albums[key].get("Genre", [])] == album.genres
+        assert [s["tag"] for s in albums[key].get("Subformat", [])] == album.subformats
+
+
+def test_the_default_order_is_title_order_as_on_pms(client: httpx.Client, lib: SimLibrary) -> None:
+    """Artists by titleSort; albums by artist, then title; tracks by artist, album, year, disc,
+    track number (home-assistant's recorded library_music_metadata.xml names these sorts)."""
+
+    def fold(title: str | None) -> str:
+        return re.sub(r"^(the|a|an) ", "", (title or "").casefold())
+
+    artists = listed(client, 8, includeCollections=0)
+    assert artists == sorted(lib.artists, key=lambda k: (fold(lib.artists[k].title), k))
+    albums = listed(client, 9, includeCollections=0)
+    artist_of = lambda a: lib.artists[lib.albums[a].artist_key].title  # noqa: E731
+    assert albums == sorted(
+        lib.albums, key=lambda k: (fold(artist_of(k)), fold(lib.albums[k].title), k)
+    )
+
+    def track_order(k: int) -> tuple[Any, ...]:
+        t = lib.tracks[k]
+        album = lib.albums[t.album_key]
+        return (fold(artist_of(t.album_key)), fold(album.title), album.year or 0, t.disc,
+                t.index or 0, fold(t.title), k)  # fmt: skip
+
+    tracks = listed(client, 10)
+    assert tracks == sorted(lib.tracks, key=track_order)
+    assert tracks != sorted(tracks), "not ratingKey order"
+    # So a deletion near the front moves every later item one place.
+    before = listing(client, 10, **{"X-Plex-Container-Start": 500, "X-Plex-Container-Size": 1})
+    lib.delete_track(tracks[3])
+    after = listing(client, 10, **{"X-Plex-Container-Start": 499, "X-Plex-Container-Size": 1})
+    assert keys(before["Metadata"]) == keys(after["Metadata"])
 
 
 def test_xml_uses_plex_element_names(client: httpx.Client, lib: SimLibrary) -> None:
@@ -368,8 +469,11 @@ def test_xml_uses_plex_element_names(client: httpx.Client, lib: SimLibrary) -> N
     )
     element = next(e for e in albums if e.get("ratingKey") == str(live.rating_key))
     assert (element.tag, element.get("type")) == ("Directory", "album")
-    assert [g.get("tag") for g in element.findall("Genre")] == live.genres
-    assert [s.get("tag") for s in element.findall("Subformat")] == ["Live"]
+    assert [g.get("tag") for g in element.findall("Genre")] == live.genres[:2]
+    assert element.findall("Subformat") == []  # listings leave release types out
+    details = ET.fromstring(client.get(f"/library/metadata/{live.rating_key}", headers=xml).content)
+    assert [g.get("tag") for g in details[0].findall("Genre")] == live.genres
+    assert [s.get("tag") for s in details[0].findall("Subformat")] == ["Live"]
     tracks = ET.fromstring(
         client.get("/library/sections/1/all", params={"type": 10}, headers=xml).content
     )
@@ -385,6 +489,8 @@ def test_special_characters_round_trip_through_xml_and_json(
         (str(k), t.original_title) for k, t in lib.tracks.items() if t.original_title
     }
     expected_artists = {(str(k), a.title) for k, a in lib.artists.items()}
+    collections = lib.collections.items()
+    expected_artists |= {(str(k), c.title) for k, c in collections if c.subtype == "artist"}
     assert any(set(title) & set("&<\"'") for _, title in expected_artists)
     as_json = listing(client, 10)["Metadata"]
     assert {(t["ratingKey"], t["title"]) for t in as_json} == expected
@@ -426,9 +532,9 @@ def test_metadata_by_ids_and_children(client: httpx.Client, lib: SimLibrary) -> 
 def test_updated_at_filter_is_strictly_after(client: httpx.Client, lib: SimLibrary) -> None:
     threshold = sorted(t.updated_at for t in lib.tracks.values())[700]
     after = listed(client, 10, **{"updatedAt>>": threshold})
-    assert after == [k for k, t in lib.tracks.items() if t.updated_at > threshold]
+    assert after == where(lib, "track", lambda t: t.updated_at > threshold)
     before = listed(client, 10, **{"updatedAt<<": threshold})
-    assert before == [k for k, t in lib.tracks.items() if t.updated_at < threshold]
+    assert before == where(lib, "track", lambda t: t.updated_at < threshold)
     assert len(after) + len(before) < 1000, "the boundary itself is in neither"
     # The raw, unencoded operator form works the same.
     raw = client.get(f"/library/sections/1/all?type=10&updatedAt>>={threshold}")
@@ -444,36 +550,38 @@ def test_other_date_filters_and_relative_values(client: httpx.Client, lib: SimLi
     threshold = 1_560_000_000
     for param, keep in cases.items():
         got = listed(client, 10, **{param: threshold})
-        assert got == [k for k, t in lib.tracks.items() if keep(t, threshold)], param
+        assert got == where(lib, "track", lambda t: keep(t, threshold)), param  # noqa: B023
     recent = listed(client, 10, **{"addedAt>>": "-4y"})
-    assert recent == [k for k, t in lib.tracks.items() if t.added_at > NOW - 4 * 31_536_000]
+    assert recent == where(lib, "track", lambda t: t.added_at > NOW - 4 * 31_536_000)
     assert 0 < len(recent) < 1000
     hours = listed(client, 10, **{"addedAt>>": "-7200"})
     lib.add_album(tracks=2)
-    assert listed(client, 10, **{"addedAt>>": "-7200"}) == hours + list(lib.tracks)[-2:]
+    added = hours + list(lib.tracks)[-2:]
+    assert listed(client, 10, **{"addedAt>>": "-7200"}) == ordered(lib, "track", added)
 
 
 def test_title_and_scoped_filters(client: httpx.Client, lib: SimLibrary) -> None:
     live = listed(client, 10, title="LIVE")
-    assert live == [k for k, t in lib.tracks.items() if "live" in t.title.casefold()]
+    assert live == where(lib, "track", lambda t: "live" in t.title.casefold())
     assert any("deliver" in lib.tracks[k].title.casefold() for k in live), "contains, not word"
     album = next(iter(lib.albums.values()))
     by_album = listed(client, 10, **{"album.id": album.rating_key})
-    assert by_album == lib.album_tracks[album.rating_key]
+    assert by_album == ordered(lib, "track", lib.album_tracks[album.rating_key])
     rated = listed(client, 10, **{"userRating>>": 7})
-    assert rated == [k for k, t in lib.tracks.items() if (t.user_rating or 0) > 7]
+    assert rated == where(lib, "track", lambda t: (t.user_rating or 0) > 7)
     genre = next(g for a in lib.albums.values() for g in a.genres)
     tagged = listed(client, 9, genre=genre)
-    assert tagged == [k for k, a in lib.albums.items() if genre in a.genres]
+    assert tagged == where(lib, "album", lambda a: genre in a.genres)
 
 
 def test_sorting(client: httpx.Client, lib: SimLibrary) -> None:
     newest = listing(client, 10, sort="addedAt:desc")["Metadata"]
     added = [t["addedAt"] for t in newest]
     assert added == sorted(added, reverse=True)
-    ties = [(t["addedAt"], int(t["ratingKey"])) for t in newest]
+    default = {key: index for index, key in enumerate(listed(client, 10))}
+    ties = [(t["addedAt"], default[int(t["ratingKey"])]) for t in newest]
     for (a1, k1), (a2, k2) in itertools.pairwise(ties):
-        assert a1 > a2 or k1 < k2, "ties keep ratingKey order"
+        assert a1 > a2 or k1 < k2, "ties keep the default order"
     by_title = [a["title"] for a in listing(client, 9, sort="titleSort")["Metadata"]]
     folded = [re.sub(r"^(the|a|an) ", "", t.casefold()) for t in by_title]
     assert folded == sorted(folded)
@@ -523,7 +631,7 @@ def test_edits_move_updated_at_of_the_edited_item_only(
 def test_additions_appear_with_added_at_now(client: httpx.Client, lib: SimLibrary) -> None:
     album = lib.add_album(tracks=4, title="Brand New", year=2025)
     new_keys = lib.album_tracks[album.rating_key]
-    assert listed(client, 10, **{"addedAt>>": NOW - 1}) == new_keys
+    assert listed(client, 10, **{"addedAt>>": NOW - 1}) == ordered(lib, "track", new_keys)
     assert listing(client, 10, **{"X-Plex-Container-Size": 0})["totalSize"] == 1004
     extra = lib.add_track(album.rating_key, title="Bonus")
     assert extra.index == 5 and lib.tracks[extra.rating_key].added_at == NOW
@@ -537,13 +645,19 @@ def test_deletions_vanish_from_listings_and_metadata(client: httpx.Client, lib: 
     lib.delete_track(track_key)
     assert client.get(f"/library/metadata/{track_key}").status_code == 404
     assert track_key not in listed(client, 10)
-    album = next(a for a in lib.albums.values() if len(lib.album_tracks[a.rating_key]) > 1)
+    collected = {key for c in lib.collections.values() for key in c.item_keys}
+    album = next(
+        a
+        for a in lib.albums.values()
+        if len(lib.album_tracks[a.rating_key]) > 1 and a.rating_key in collected
+    )
     gone = list(lib.album_tracks[album.rating_key])
     lib.delete_album(album.rating_key)
     remaining = set(listed(client, 10))
     assert not remaining & set(gone) and len(remaining) == 999 - len(gone)
     assert client.get(f"/library/metadata/{album.rating_key}").status_code == 404
     assert album.rating_key not in listed(client, 9)
+    assert not any(album.rating_key in c.item_keys for c in lib.collections.values())
 
 
 def test_last_track_of_an_album_takes_the_album_with_it(lib: SimLibrary) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN
 from library_factory import dump
-from plex_oracle import assert_cache_matches, cached_tracks
+from plex_oracle import assert_cache_matches, assert_same_library, cached_tracks
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.state import read_sync_state
@@ -15,6 +15,7 @@ from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.simulator.images import has_art
 from plexcrate.sync.engine import SyncFailed, SyncOptions, full_sync
+from plexcrate.sync.live import is_live_title
 from plexcrate.sync.progress import SyncProgress
 
 # Small pages, so a 600-track library takes several pages of each kind.
@@ -51,6 +52,28 @@ def test_the_library_has_the_cases_the_mapping_must_handle(sim_library: SimLibra
     assert any("Live" in albums[t.album_key].subformats for t in tracks)
     assert any(not has_art(key) for key in albums) and any(has_art(key) for key in albums)
     assert any(not has_art(key) for key in artists)
+    # What real listings hide: genre lists longer than they show, albums only their release
+    # type marks live (the listings leave it out).
+    assert any(len(albums[t.album_key].genres) > 2 for t in tracks)
+    assert any(
+        "Live" in albums[t.album_key].subformats and not is_live_title(albums[t.album_key].title)
+        for t in tracks
+    )
+
+
+def test_a_real_shaped_server_and_a_generous_one_give_the_same_cache(
+    cache: Database, client: PlexClient, sim_library: SimLibrary, tmp_path: Path
+) -> None:
+    """Listings that show every tag (the simulator before issue 12) and real-shaped ones that
+    cut them: the mirror is the same."""
+    sync(cache, client)
+    with (
+        PlexSimulator(sim_library, token=TOKEN, generous=True, strict=True) as generous,
+        PlexClient(generous.url, TOKEN, retry_delay=0) as other,
+        Database(tmp_path / "generous.db") as db,
+    ):
+        sync(db, other)
+        assert_same_library(cache, db)
 
 
 def test_resync_after_adds_deletes_edits_and_ratings_is_exact(
@@ -115,9 +138,9 @@ PHASES = {
     "first-track-page": ("/library/sections/1/all", {**TRACK_PAGE, "X-Plex-Container-Start": "0"}),
     "middle-track-page": (
         "/library/sections/1/all",
-        {**TRACK_PAGE, "X-Plex-Container-Start": "300"},
+        {**TRACK_PAGE, "X-Plex-Container-Start": "297"},
     ),
-    "last-track-page": ("/library/sections/1/all", {**TRACK_PAGE, "X-Plex-Container-Start": "500"}),
+    "last-track-page": ("/library/sections/1/all", {**TRACK_PAGE, "X-Plex-Container-Start": "594"}),
 }
 FAULTS = {
     "500": ({"kind": "status", "status": 500}, "answered 500"),
@@ -156,7 +179,7 @@ def test_a_timeout_says_which_tracks_were_being_read(cache: Database, plex: Plex
     plex.faults.inject(
         "hang",
         path="/library/sections/1/all",
-        params={**TRACK_PAGE, "X-Plex-Container-Start": "300"},
+        params={**TRACK_PAGE, "X-Plex-Container-Start": "297"},
         times=None,
         hang_seconds=3.0,
     )
@@ -165,7 +188,7 @@ def test_a_timeout_says_which_tracks_were_being_read(cache: Database, plex: Plex
         pytest.raises(SyncFailed) as failure,
     ):
         sync(cache, client)
-    assert str(failure.value) == "Plex did not answer within 1 s while reading tracks 301–400."
+    assert str(failure.value) == "Plex did not answer within 1 s while reading tracks 298–397."
 
 
 def test_plex_down_says_where_it_looked(cache: Database) -> None:
@@ -206,7 +229,7 @@ def test_only_the_named_music_libraries_are_mirrored(tmp_path: Path) -> None:
     assert len(sections) == 2
     first, second = sections
     with (
-        PlexSimulator(lib, token=TOKEN) as plex,
+        PlexSimulator(lib, token=TOKEN, strict=True) as plex,
         PlexClient(plex.url, TOKEN, retry_delay=0) as client,
         Database(tmp_path / "c.db") as db,
     ):

@@ -169,7 +169,7 @@ def _tags_of(links: str, owner: str) -> str:
 
 
 def _album(row: tuple[Any, ...]) -> Album:
-    *fields, tags = row
+    key, title, album_artist, artist_key, year, track_count, matching, tags = row
     genres: list[str] = []
     types: list[str] = []
     for pair in sorted(tags.split("\x1f"), key=str.casefold) if tags else ():
@@ -178,7 +178,7 @@ def _album(row: tuple[Any, ...]) -> Album:
             genres.append(name)
         elif kind == TagKind.ALBUM_TYPE:
             types.append(name)
-    return Album(*fields, genres=genres, album_types=types)
+    return Album(key, title, album_artist, artist_key, year, track_count, matching, genres, types)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ unchanged track, album or artist again costs no write. What changed is noted as 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, Row, TrackRow, insert_sql, values
@@ -158,12 +158,16 @@ class LibraryCounts:
 
 
 class LibraryPatch:
-    """Changes to the live library, made inside one write transaction on ``conn``."""
+    """Changes to the live library, made inside one write transaction on ``conn``.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    ``begin=False``: the transaction is already open (a full sync's, whose freshly swapped-in
+    library is checked against Plex and patched before it commits)."""
+
+    def __init__(self, conn: sqlite3.Connection, *, begin: bool = True) -> None:
         self._conn = conn
         self.newest: int | None = None  # the newest Plex timestamp among the rows written
-        conn.execute("BEGIN IMMEDIATE")
+        if begin:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             self._drop_temp()
             for statement in (*_TEMP_TABLES.values(), *_TEMP_TRIGGERS.values()):
@@ -235,20 +239,59 @@ class LibraryPatch:
 
     # --- artists and albums -------------------------------------------------------------------
 
-    def stage_artists(self, rows: Sequence[ArtistRow]) -> None:
+    def known_updates(self) -> dict[int, int | None]:
+        """Every cached album's and artist's ``updated_at``, by rating key: an item Plex lists
+        with the same one has the tags the cache holds (an edit moves it)."""
+        return dict(
+            self._conn.execute(
+                "SELECT rating_key, updated_at FROM albums "
+                "UNION ALL SELECT rating_key, updated_at FROM artists"
+            )
+        )
+
+    def stage_artists(self, rows: Sequence[ArtistRow], keep_tags: Collection[int] = ()) -> None:
+        """Stage artists from a listing. ``keep_tags``: those whose tags were not read in full
+        (unchanged since the cache read them): they keep the cached ones."""
         self._conn.executemany(_STAGE_ARTIST, map(values, rows))
-        self._stage_tags("inc_artist_tags", rows)
+        self._stage_tags("inc_artist_tags", [r for r in rows if r.rating_key not in keep_tags])
+        self._keep_tags("artist", keep_tags)
         self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
 
-    def stage_albums(self, rows: Sequence[AlbumRow], viewed: Sequence[int | None]) -> None:
-        """Stage albums from a listing, with Plex's count of played tracks of each."""
+    def stage_albums(
+        self,
+        rows: Sequence[AlbumRow],
+        viewed: Sequence[int | None],
+        keep_tags: Collection[int] = (),
+    ) -> None:
+        """Stage albums from a listing, with Plex's count of played tracks of each.
+        ``keep_tags``: as for :meth:`stage_artists`; an album's live flag is of its tags."""
         self._conn.executemany(_STAGE_ALBUM, map(values, rows))
         self._conn.executemany(
             "INSERT OR REPLACE INTO inc_viewed VALUES (?, ?)",
             zip((r.rating_key for r in rows), viewed, strict=True),
         )
-        self._stage_tags("inc_album_tags", rows)
+        self._stage_tags("inc_album_tags", [r for r in rows if r.rating_key not in keep_tags])
+        self._keep_tags("album", keep_tags)
         self._saw(max(r.added_at or 0, r.updated_at or 0) for r in rows)
+
+    def _keep_tags(self, owner: str, keys: Collection[int]) -> None:
+        """Staged rows of ``owner`` take the cached tags (and an album its live flag)."""
+        if not keys:
+            return
+        c = self._conn
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS inc_keep (rating_key INTEGER PRIMARY KEY)")
+        c.execute("DELETE FROM inc_keep")
+        c.executemany("INSERT OR IGNORE INTO inc_keep VALUES (?)", ((key,) for key in keys))
+        c.execute(
+            f"""INSERT OR IGNORE INTO inc_{owner}_tags SELECT {owner}_key, tag_id
+                FROM {owner}_tags WHERE {owner}_key IN (SELECT rating_key FROM inc_keep)"""
+        )
+        if owner == "album":
+            c.execute(
+                """UPDATE inc_albums SET is_live = a.is_live FROM albums a
+                   WHERE a.rating_key = inc_albums.rating_key
+                     AND inc_albums.rating_key IN (SELECT rating_key FROM inc_keep)"""
+            )
 
     def apply_artists(self, *, complete_section: int | None = None) -> list[int]:
         """Write the staged artists. Returns the cached artists whose name changed: their
@@ -346,6 +389,8 @@ class LibraryPatch:
         synced_at: float,
         duration_s: Duration,
         cursor: SyncCursor,
+        kind: str = "incremental",
+        mapping_version: int | None = None,
     ) -> int:
         """Re-derive what the changes touched, record the sync and commit. Returns the number
         of tracks now cached."""
@@ -390,8 +435,9 @@ class LibraryPatch:
                 server_name=server_name,
                 synced_at=synced_at,
                 duration_s=duration_s,
-                kind="incremental",
+                kind=kind,
                 cursor=cursor,
+                mapping_version=mapping_version,
             )
             c.execute("COMMIT")
         except BaseException:
@@ -418,5 +464,5 @@ class LibraryPatch:
     def _drop_temp(self) -> None:
         for name in _TEMP_TRIGGERS:
             self._conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
-        for name in _TEMP_TABLES:
+        for name in (*_TEMP_TABLES, "inc_keep"):
             self._conn.execute(f"DROP TABLE IF EXISTS temp.{name}")

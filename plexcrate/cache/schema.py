@@ -281,6 +281,22 @@ def _art_paths(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN thumb TEXT")
 
 
+def _mapping_version(conn: sqlite3.Connection) -> None:
+    """Version 6: which version of the mapping rules (how Plex items become rows: live rules,
+    where genres come from) wrote the library; another version means a full sync. NULL for a
+    cache written before, whose albums took their tags from listings that cut them short.
+    (Written for whatever layout it finds, like version 3.)"""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(sync_state)")}
+    if "mapping_version" in columns:
+        conn.execute("UPDATE sync_state SET mapping_version = NULL")
+    else:
+        conn.execute("ALTER TABLE sync_state ADD COLUMN mapping_version INTEGER")
+
+
+def _index_names() -> list[str]:
+    return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
+
+
 # Append only: each entry moves the schema one version up.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _initial_schema,
@@ -288,6 +304,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _covering_indexes,
     _field_separator,
     _art_paths,
+    _mapping_version,
     _tags_and_search,
 ]
 

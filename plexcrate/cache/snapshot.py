@@ -96,15 +96,7 @@ class SnapshotBuilder:
         """Swap the staging tables in and commit. Returns the number of tracks now cached."""
         conn = self._conn
         try:
-            for statement in DERIVE_SQL:
-                conn.execute(statement)
-            conn.execute("DROP TABLE tracks_fts")  # the index of the tables dropped below
-            for table in LIBRARY_TABLES:
-                conn.execute(f"DROP TABLE {table}")
-            for table in LIBRARY_TABLES:
-                conn.execute(f"ALTER TABLE {S}{table} RENAME TO {table}")
-            for statement in (*LIBRARY_INDEXES_SQL, *SEARCH_SQL):
-                conn.execute(statement)
+            self.swap()
             track_count = record_sync(
                 conn,
                 machine_identifier=machine_identifier,
@@ -114,14 +106,34 @@ class SnapshotBuilder:
                 kind=kind,
                 cursor=cursor,
             )
-            # Fresh statistics for the query planner, sampled so this stays quick.
-            conn.execute("PRAGMA analysis_limit = 1000")
-            conn.execute("ANALYZE")
             conn.execute("COMMIT")
         except BaseException:
             self.abort()
             raise
         return track_count
+
+    def swap(self) -> None:
+        """Derive what needs the whole library, and put the staging tables in the place of the
+        live ones, indexed, without committing: the transaction goes on (a sync checks the
+        result against Plex and patches it before it commits; see sync/engine.py)."""
+        conn = self._conn
+        try:
+            for statement in DERIVE_SQL:
+                conn.execute(statement)
+            conn.execute("DROP TABLE IF EXISTS tracks_fts")  # the index of the tables below
+            for table in LIBRARY_TABLES:
+                conn.execute(f"DROP TABLE {table}")
+            for table in LIBRARY_TABLES:
+                conn.execute(f"ALTER TABLE {S}{table} RENAME TO {table}")
+            # The text index, and its triggers: what the sync patches next keeps it in step.
+            for statement in (*LIBRARY_INDEXES_SQL, *SEARCH_SQL):
+                conn.execute(statement)
+            # Fresh statistics for the query planner, sampled so this stays quick.
+            conn.execute("PRAGMA analysis_limit = 1000")
+            conn.execute("ANALYZE")
+        except BaseException:
+            self.abort()
+            raise
 
     def abort(self) -> None:
         if self._conn.in_transaction:

@@ -26,6 +26,9 @@ class SyncState:
     read_window_s: float | None = None
     section_ids: str | None = None
     full_synced_at: float | None = None  # Unix seconds of the last *full* sync
+    # The version of the mapping rules (sync.mapping.MAPPING_VERSION) the library was written
+    # with; None before schema 5 or when unknown.
+    mapping_version: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -55,7 +58,7 @@ def read_sync_state(conn: sqlite3.Connection) -> SyncState:
     row = conn.execute(
         """SELECT machine_identifier, server_name, synced_at, track_count, sync_duration_s,
                   sync_kind, schema_version, watermark, read_window_s, section_ids,
-                  full_synced_at
+                  full_synced_at, mapping_version
            FROM sync_state WHERE id = 1"""
     ).fetchone()
     return SyncState(*row) if row else SyncState()
@@ -70,18 +73,20 @@ def record_sync(
     duration_s: Duration,
     kind: str,
     cursor: SyncCursor | None = None,
+    mapping_version: int | None = None,
 ) -> int:
     """Write a completed sync into ``sync_state`` (inside the caller's transaction).
 
-    Returns the number of tracks now cached. Without a cursor the next sync is a full one.
-    ``duration_s`` may be a function, asked here: the work before the commit counts too.
+    Returns the number of tracks now cached. Without a cursor, or without the mapping version,
+    the next sync is a full one. ``duration_s`` may be a function, asked here: the work before
+    the commit counts too.
     """
     track_count = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
     conn.execute(
         """UPDATE sync_state SET machine_identifier = :machine, server_name = :name,
                synced_at = :at, track_count = :tracks, sync_duration_s = :duration,
                sync_kind = :kind, schema_version = :schema, watermark = :watermark,
-               read_window_s = :window, section_ids = :sections,
+               read_window_s = :window, section_ids = :sections, mapping_version = :mapping,
                full_synced_at = CASE WHEN :kind = 'full' THEN :at ELSE full_synced_at END
            WHERE id = 1""",
         {
@@ -95,6 +100,7 @@ def record_sync(
             "watermark": cursor.watermark if cursor else None,
             "window": cursor.window_s if cursor else None,
             "sections": cursor.section_ids if cursor else None,
+            "mapping": mapping_version,
         },
     )
     return track_count
@@ -110,7 +116,7 @@ def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = 
             """UPDATE sync_state SET machine_identifier = ?, server_name = NULL,
                    synced_at = NULL, track_count = 0, sync_duration_s = NULL, sync_kind = NULL,
                    watermark = NULL, read_window_s = NULL, section_ids = NULL,
-                   full_synced_at = NULL
+                   full_synced_at = NULL, mapping_version = NULL
                WHERE id = 1""",
             (machine_identifier,),
         )

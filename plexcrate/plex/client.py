@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import orjson
@@ -31,7 +29,13 @@ from plexcrate.plex.errors import (
     PlexUnreachable,
 )
 
+if TYPE_CHECKING:
+    from plexcrate.config import Settings
+
 Item = dict[str, Any]
+
+# Entries per page of a small list (playlists); Plex warns about pages above 1,000.
+LIST_PAGE = 1000
 T = TypeVar("T")
 
 
@@ -45,6 +49,11 @@ class LibType(IntEnum):
     @property
     def noun(self) -> str:
         return {8: "artists", 9: "albums", 10: "tracks"}[self.value]
+
+    @property
+    def plex_type(self) -> str:
+        """The ``type`` of items of this kind, as Plex writes it."""
+        return {8: "artist", 9: "album", 10: "track"}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +71,14 @@ class MusicSection:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a library listing: ``items`` from ``start``, out of ``total`` matches."""
+    """One page of a library listing: ``items`` from ``start``, out of ``total`` matches,
+    as Plex answered it (collections included, tags as the listing shows them). ``size``: how
+    many items were asked for."""
 
     items: list[Item]
     start: int
     total: int
+    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +139,19 @@ class PlexClient:
                 "X-Plex-Client-Identifier": "plexcrate",
             },
         )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, timeout: float | None = None, retries: int | None = None
+    ) -> PlexClient:
+        """The client for the configured Plex server (``settings.plex_url``/``plex_token``),
+        with its timeout unless another is given: the one way the app and the CLI make one."""
+        if not (settings.plex_url and settings.plex_token):
+            raise ValueError("no Plex server is configured")
+        options: dict[str, Any] = {"timeout": settings.plex_timeout if timeout is None else timeout}
+        if retries is not None:
+            options["retries"] = retries
+        return cls(settings.plex_url, settings.plex_token, **options)
 
     def close(self) -> None:
         self._http.close()
@@ -199,6 +224,9 @@ class PlexClient:
         size: int,
         filters: Mapping[str, str] | None = None,
     ) -> Page:
+        """One page of a listing, as Plex answers it. Collections are asked to stay out
+        (``includeCollections=0``), but a server may list them anyway: skip items of another
+        ``type`` (see :func:`of_type`). Tag lists are as the listing shows them: cut short."""
         doing = (
             f"counting {libtype.noun}"
             if size == 0
@@ -206,61 +234,83 @@ class PlexClient:
         )
         container = self._get(
             f"/library/sections/{section_id}/all",
-            params={"type": str(int(libtype)), **(filters or {})},
-            headers={"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)},
+            params={"type": str(int(libtype)), "includeCollections": "0", **(filters or {})},
+            headers=_page_headers(start, size),
             doing=doing,
         )
         items = container.get("Metadata", [])
         if not isinstance(items, list):
             raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
+        offset = _number(container.get("offset"))
+        if offset is not None and offset != start:
+            # A page from somewhere else than asked: positions can't be trusted. Transient
+            # (no status), so it is asked for again once.
+            raise PlexBadResponse(
+                f"Plex answered with {libtype.noun} from {offset + 1:,} while {doing}."
+            )
         total = _total(container.get("totalSize", container.get("size", len(items))), doing)
-        return Page(items=items, start=start, total=total)
+        return Page(items=items, start=start, total=total, size=size)
 
-    def iter_pages(
-        self,
-        section_id: int,
-        libtype: LibType,
-        *,
-        page_size: int = 1000,
-        workers: int = 4,
-        filters: Mapping[str, str] | None = None,
-    ) -> Iterator[Page]:
-        """Every page of a listing, in order, with up to ``workers`` requests in flight.
-
-        At most ``workers`` pages are held at once, so memory follows the page size, not the
-        library size.
-        """
-        first = self.page(section_id, libtype, 0, page_size, filters)
-        yield first
-        starts = iter(range(page_size, first.total, page_size))
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plex-page")
-        pending: deque[Future[Page]] = deque()
-
-        def submit_next() -> None:
-            start = next(starts, None)
-            if start is not None:
-                pending.append(
-                    pool.submit(self.page, section_id, libtype, start, page_size, filters)
-                )
-
+    def metadata(self, rating_keys: Sequence[int], *, doing: str = "") -> list[Item]:
+        """The items with these rating keys, complete (every tag; release types), from
+        ``/library/metadata/{k1,k2,…}``. Items Plex no longer has are left out."""
+        if not rating_keys:
+            return []
+        keys = ",".join(str(int(key)) for key in rating_keys)
+        doing = doing or f"reading the details of {len(rating_keys):,} items"
         try:
-            for _ in range(workers):
-                submit_next()
-            while pending:
-                page = pending.popleft().result()
-                submit_next()
-                yield page
-        finally:
-            # On failure, don't wait for requests still in flight (one may hang until timeout).
-            pool.shutdown(wait=False, cancel_futures=True)
+            container = self._get(
+                f"/library/metadata/{keys}",
+                headers=_page_headers(0, len(rating_keys)),
+                doing=doing,
+            )
+        except PlexBadResponse as error:
+            if error.status == 404:  # none of them exists any more
+                return []
+            raise
+        items = container.get("Metadata", [])
+        if not isinstance(items, list):
+            raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
+        return items
+
+    def complete(
+        self,
+        items: Sequence[Item],
+        libtype: LibType,
+        unless: Callable[[Item], bool] | None = None,
+    ) -> list[Item]:
+        """``items`` from a listing, with every tag: those a listing may have cut short
+        (:func:`listing_may_cut`) are read again through their metadata, a few hundred a
+        request, ``unless(item)`` says their tags are known already. Items Plex no longer has
+        are dropped; the order is kept."""
+        wanted = [
+            int(item["ratingKey"])
+            for item in items
+            if listing_may_cut(item, libtype) and not (unless and unless(item))
+        ]
+        if not wanted:
+            return list(items)
+        full: dict[int, Item] = {key: {} for key in wanted}  # {} until Plex answers for it
+        for start in range(0, len(wanted), METADATA_BATCH):
+            batch = wanted[start : start + METADATA_BATCH]
+            doing = f"reading the tags of {len(batch):,} {libtype.noun}"
+            for item in self.metadata(batch, doing=doing):
+                full[int(item["ratingKey"])] = item
+        completed = []
+        for item in items:
+            details = full.get(int(item["ratingKey"]))
+            if details is None:
+                completed.append(item)
+            elif details:
+                # The item's own metadata has every field; the listing's fill any it lacks
+                # (in place: a page of them is held while the sync reads on).
+                for field, value in item.items():
+                    details.setdefault(field, value)
+                completed.append(details)
+            # else: gone from Plex since it was listed
+        return completed
 
     # --- playlists --------------------------------------------------------------------------
-
-    def playlists(self) -> list[PlaylistInfo]:
-        container = self._get(
-            "/playlists", params={"playlistType": "audio"}, doing="listing playlists"
-        )
-        return [_playlist_info(entry) for entry in container.get("Metadata", [])]
 
     def create_playlist(
         self, title: str, rating_keys: Sequence[int], machine_identifier: str
@@ -298,31 +348,13 @@ class PlexClient:
         self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
 
     def audio_playlists(
-        self, *, title: str | None = None, page_size: int = 200
+        self, *, title: str | None = None, page_size: int = LIST_PAGE
     ) -> list[PlaylistInfo]:
-        """Every audio playlist (those whose title contains ``title``, if given), page by page.
-
-        A page may hold fewer than asked, and the total may move between pages: the next page
-        starts after what the last one held, and the listing ends at the total or an empty page.
-        """
+        """Every audio playlist (those whose title contains ``title``, if given), page by page
+        (see :meth:`_every_page`)."""
         params = {"playlistType": "audio", **({"title": title} if title else {})}
-        found: list[PlaylistInfo] = []
-        while True:
-            start = len(found)
-            container = self._get(
-                "/playlists",
-                params=params,
-                headers={
-                    "X-Plex-Container-Start": str(start),
-                    "X-Plex-Container-Size": str(page_size),
-                },
-                doing=f"listing playlists {start + 1:,}–{start + page_size:,}",
-            )
-            items = container.get("Metadata") or []
-            found.extend(_playlist_info(entry) for entry in items)
-            total = _total(container.get("totalSize", len(found)), "listing playlists")
-            if not items or len(found) >= total:
-                return found
+        entries = self._every_page("/playlists", params, "listing playlists", page_size)
+        return [_playlist_info(entry) for entry in entries]
 
     def playlist(self, playlist_id: int) -> PlaylistInfo:
         container = self._get(f"/playlists/{playlist_id}", doing="reading the playlist")
@@ -360,10 +392,34 @@ class PlexClient:
         )
 
     def playlist_item_keys(self, playlist_id: int) -> list[int]:
-        container = self._get(
-            f"/playlists/{playlist_id}/items", doing="reading the playlist's tracks"
+        entries = self._every_page(
+            f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
         )
-        return [int(item["ratingKey"]) for item in container.get("Metadata", [])]
+        return [int(item["ratingKey"]) for item in entries]
+
+    def _every_page(
+        self, path: str, params: Mapping[str, str], doing: str, page_size: int = LIST_PAGE
+    ) -> list[Item]:
+        """Every entry of a small list (playlists, a playlist's items), page by page: Plex
+        refuses, or will, list requests that name no page. A page may hold fewer than asked
+        and the total may move between pages: the next page starts after what the last one
+        held, and the list ends at the total or an empty page."""
+        entries: list[Item] = []
+        while True:
+            start = len(entries)
+            container = self._get(
+                path,
+                params=params,
+                headers=_page_headers(start, page_size),
+                doing=f"{doing} {start + 1:,}–{start + page_size:,}",
+            )
+            page = container.get("Metadata") or []
+            if not isinstance(page, list):
+                raise PlexBadResponse(f"Plex sent an unreadable answer while {doing}.")
+            entries.extend(page)
+            total = _total(container.get("totalSize", len(entries)), doing)
+            if not page or len(entries) >= total:
+                return entries
 
     # --- transport ----------------------------------------------------------------------------
 
@@ -499,6 +555,51 @@ def _image(response: httpx.Response, content: bytes, doing: str) -> Image:
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
 _URI_CHUNK = 200
+# Rating keys per /library/metadata/{keys} request: URLs of about 3 kB, and a full sync's page of
+# albums (a fifth of a small library's, a thousand of a big one's) in one to three requests.
+METADATA_BATCH = 400
+# Every cut tag list reported keeps at least this many entries (python-plexapi #249, #200: 2
+# genres or collections; #409, #1194: 3 actors), so a list shorter than this is complete.
+LISTED_TAGS_AT_LEAST = 2
+# Tag lists Plex items carry: what a listing may cut. Albums' Format and Subformat (release
+# types) a listing may leave out altogether.
+TAG_LISTS = ("Genre", "Style", "Mood", "Country", "Format", "Subformat")
+
+
+def listing_may_cut(item: Item, libtype: LibType) -> bool:
+    """Whether a listing may have left some of the item's tags out, so that only its own
+    metadata is sure to have them all. An album: always (listings may leave its release types
+    out entirely, and nothing in the listing says whether it has any). An artist or a track:
+    when one of its tag lists holds as many entries as a listing may keep, at least
+    :data:`LISTED_TAGS_AT_LEAST`; a shorter list was not cut."""
+    if libtype is LibType.ALBUM:
+        return True
+    for kind in TAG_LISTS:
+        entries = item.get(kind)
+        if entries and len(entries) >= LISTED_TAGS_AT_LEAST:
+            return True
+    return False
+
+
+def of_type(items: Iterable[Item], libtype: LibType) -> list[Item]:
+    """The items of a listing that are of the type asked for (collections and anything else a
+    server mixes in are not)."""
+    wanted = libtype.plex_type
+    return [item for item in items if item.get("type", wanted) == wanted]
+
+
+def _page_headers(start: int, size: int) -> dict[str, str]:
+    return {"X-Plex-Container-Start": str(start), "X-Plex-Container-Size": str(size)}
+
+
+def _number(value: Any) -> int | None:
+    """An int from what Plex sends (counts arrive as numbers or strings), or None."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _items_uri(machine_identifier: str, rating_keys: Sequence[int]) -> str:
@@ -564,8 +665,10 @@ def _body(response: httpx.Response, doing: str) -> bytes:
 def _total(value: object, doing: str) -> int:
     """A listing's ``totalSize``, if it is a count Plex could mean; PlexBadResponse if not."""
     integral = isinstance(value, float) and value.is_integer()
-    if integral or (isinstance(value, str) and value.strip().isdigit()):
-        value = int(value)  # type: ignore[arg-type]
+    if (isinstance(value, float) and integral) or (
+        isinstance(value, str) and value.strip().isdigit()
+    ):
+        value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOTAL:
         return value
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"

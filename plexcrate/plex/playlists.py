@@ -82,7 +82,7 @@ def save_playlist(
 
 
 def _existing(client: PlexClient, playlist_id: int | None) -> PlaylistInfo:
-    playlist = next((p for p in client.playlists() if p.id == playlist_id), None)
+    playlist = next((p for p in client.audio_playlists() if p.id == playlist_id), None)
     if playlist is None:
         raise PlaylistRefused("That playlist is no longer on the Plex server.")
     if playlist.smart:

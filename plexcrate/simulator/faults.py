@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-FAULT_KINDS = ("status", "reset", "truncate", "hang", "trickle", "total", "swap")
+FAULT_KINDS = ("status", "reset", "truncate", "hang", "trickle", "total", "swap", "short", "repeat")
 # Kinds that change the answer (or what answers) rather than replace it.
 ANSWERING_KINDS = frozenset({"truncate", "trickle", "total", "swap"})
+# Faults in what a listing's page holds rather than in the transport (see listing._chunk).
+PAGE_FAULTS = frozenset({"short", "repeat"})
 # inject()'s default target: the track listing of section 1, i.e. a sync's page requests.
 TRACK_PAGES_PATH = "/library/sections/1/all"
 TRACK_PAGES_PARAMS: Mapping[str, str] = MappingProxyType({"type": "10"})
@@ -71,6 +73,7 @@ class Fault:
     trickle_every: float = 0.1  # ...then this long a pause
     total_size: Any = None  # "total": the totalSize the answer claims
     library: Any = None  # "swap": the SimLibrary that answers from this request on
+    count: int = 1  # items a "short" page lacks, or a "repeat" page starts early
     seen: int = 0
     fired: int = 0
     released: threading.Event = field(default_factory=threading.Event)
@@ -126,15 +129,19 @@ class FaultPlan:
         trickle_every: float = 0.1,
         total_size: Any = None,
         library: Any = None,
+        count: int = 1,
     ) -> Fault:
         """Add a fault: ``kind`` is "status" (answer ``status``), "reset" (TCP RST), "truncate"
         (advertise the full Content-Length, send half, close), "hang" (answer nothing for
         ``hang_seconds``, until :meth:`Fault.release` or until the simulator stops, then
         close), "trickle" (send the whole
         answer, head and body, ``trickle_bytes`` at a time every ``trickle_every`` seconds),
-        "total" (claim ``total_size`` as the container's totalSize: 5000000000, "abc", 0) or
+        "total" (claim ``total_size`` as the container's totalSize: 5000000000, "abc", 0),
         "swap" (another server now answers at this address: ``library``, a SimLibrary, serves
-        this request and every one after it; in-process only).
+        this request and every one after it; in-process only), "short" (a listing's page
+        holds ``count`` items fewer than asked, though more follow) or "repeat" (a page starts
+        ``count`` items before the offset asked, which its container still names: keys of the
+        page before come again, and as many at its end are left out).
 
         By default it targets the first music section's track pages (what a sync fetches);
         ``path=None`` matches every path and ``params=None`` (or ``{}``) every query."""
@@ -148,10 +155,12 @@ class FaultPlan:
             raise ValueError("trickle_bytes must be >= 1 and trickle_every >= 0")
         if kind == "swap" and library is None:
             raise ValueError("a swap needs the library to swap in")
+        if count < 1:
+            raise ValueError("count must be >= 1")
         values = {str(k): str(v) for k, v in (params or {}).items()}
         fault = Fault(
             kind, path, values, nth, times, status, float(hang_seconds),
-            int(trickle_bytes), float(trickle_every), total_size, library,
+            int(trickle_bytes), float(trickle_every), total_size, library, count,
         )  # fmt: skip
         with self._lock:
             self._faults.append(fault)
@@ -180,3 +189,43 @@ class FaultPlan:
     def __iter__(self) -> Iterator[Fault]:
         with self._lock:
             return iter(list(self._faults))
+
+
+class Hooks:
+    """Actions run when matching requests have been answered: a test's way to change the
+    library at a precise moment of a sync (say, after the 40th page of tracks). Thread-safe;
+    matching and counting as for a :class:`Fault`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hooks: list[tuple[Fault, Callable[[], object]]] = []
+
+    def add(
+        self,
+        action: Callable[[], object],
+        path: str | None = TRACK_PAGES_PATH,
+        params: Mapping[str, Any] | None = TRACK_PAGES_PARAMS,
+        nth: int = 1,
+        times: int | None = 1,
+    ) -> Fault:
+        """Run ``action()`` after the ``nth`` matching request (and ``times - 1`` more) has
+        been answered and before its answer is sent, on the thread serving it."""
+        if nth < 1 or (times is not None and times < 1):
+            raise ValueError("nth and times must be >= 1")
+        trigger = Fault("hook", path, {str(k): str(v) for k, v in (params or {}).items()}, nth,
+                        times)  # fmt: skip
+        with self._lock:
+            self._hooks.append((trigger, action))
+        return trigger
+
+    def due(
+        self, path: str, params: Mapping[str, str], header: Callable[[str], str | None]
+    ) -> list[Callable[[], object]]:
+        """The actions this request triggers (each matching hook counts it)."""
+        with self._lock:
+            return [action for trigger, action in self._hooks
+                    if trigger.consider(path, params, header)]  # fmt: skip
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hooks.clear()

@@ -9,6 +9,7 @@ them; after that shapes are drawn at realistic rates.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from plexcrate.simulator import names
 from plexcrate.simulator.library import (
@@ -16,6 +17,7 @@ from plexcrate.simulator.library import (
     MUSIC,
     SimAlbum,
     SimArtist,
+    SimCollection,
     SimLibrary,
     SimTrack,
 )
@@ -240,3 +242,69 @@ class _Generator:
 # Plex stores stars doubled (3.5 stars = 7.0). The generated library only uses whole steps;
 # high ratings are likelier, as in real libraries.
 _RATINGS = (10, 10, 9, 8, 8, 8, 7, 6, 6, 5, 4, 3, 2, 1)
+
+
+# --- tags beyond genres, and collections -------------------------------------------------------
+# Shares of items with each kind of tag, and how many they carry. Lists longer than two are
+# what a listing cuts short (see render.py); a real library has many of them.
+_TRACK_GENRES, _TRACK_MOODS = 0.10, 0.10
+# Release types beyond the generator's Live and Compilation albums, and the share of studio
+# albums that only their release type marks live (their titles say nothing).
+_OTHER_SUBFORMATS = ("Soundtrack", "Remix", "Demo", "DJ Mix", "Mixtape")
+_LIVE_BY_TYPE_ONLY = 0.02
+
+
+def add_tags(lib: SimLibrary, rng: random.Random) -> None:
+    """Styles, moods, countries, release formats, labels and tracks' own tags, drawn in key
+    order from ``rng`` (not the generator's stream, which they would otherwise shift)."""
+    for artist in lib.artists.values():
+        artist.styles = _some(rng, names.STYLES, 0.6, 4)
+        artist.moods = _some(rng, names.MOODS, 0.5, 6)
+        artist.countries = _some(rng, names.COUNTRIES, 0.6, 1)
+        lib._register_tags(artist)
+    for album in lib.albums.values():
+        count = len(lib.album_tracks.get(album.rating_key, ()))
+        album.formats = ["Single" if count <= 2 else "EP" if count <= 5 else "Album"]
+        album.styles = _some(rng, names.STYLES, 0.6, 4)
+        album.moods = _some(rng, names.MOODS, 0.5, 6)
+        album.studio = rng.choice(names.LABELS) if rng.random() < 0.8 else None
+        roll = rng.random()
+        if not album.subformats and roll < _LIVE_BY_TYPE_ONLY:
+            album.subformats = ["Live"]
+        elif roll > 0.96:
+            album.subformats = [*album.subformats, rng.choice(_OTHER_SUBFORMATS)]
+        lib._register_tags(album)
+    for track in lib.tracks.values():
+        track.genres = _some(rng, names.GENRES, _TRACK_GENRES, 3)
+        track.moods = _some(rng, names.MOODS, _TRACK_MOODS, 3)
+        if track.genres or track.moods:
+            lib._register_tags(track)
+
+
+def _some(rng: random.Random, words: tuple[str, ...], share: float, most: int) -> list[str]:
+    """With probability ``share``, 1 to ``most`` distinct words; else none."""
+    if rng.random() >= share:
+        return []
+    return rng.sample(words, rng.randint(1, most))
+
+
+def add_collections(lib: SimLibrary, rng: random.Random) -> None:
+    """A few collections per music section (one per 2,000 tracks or so, at least one once a
+    section has 200 tracks): of albums, and one of artists."""
+    for section in lib.music_sections():
+        albums = [a for a in lib.albums.values() if a.section_id == section.id]
+        artists = [a for a in lib.artists.values() if a.section_id == section.id]
+        tracks = sum(len(lib.album_tracks.get(a.rating_key, ())) for a in albums)
+        if tracks < 200:
+            continue
+        wanted = [("album", f"{rng.choice(names.STYLES)} Essentials") for _ in range(
+            max(1, tracks // 2000))]  # fmt: skip
+        wanted.append(("artist", "Favourite Artists"))
+        for subtype, title in wanted:
+            pool: list[Any] = albums if subtype == "album" else artists
+            keys = sorted(a.rating_key for a in rng.sample(pool, min(len(pool), 12)))
+            added = EPOCH_START + rng.randint(0, _EPOCH_SPAN)
+            key = lib.new_key()
+            lib.collections[key] = SimCollection(
+                key, section.id, title, subtype, keys, added, added
+            )

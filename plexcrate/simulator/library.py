@@ -29,11 +29,32 @@ _FIRST_KEY = 100
 TRACK_FIELDS = frozenset(
     {
         "title", "original_title", "index", "disc", "duration", "user_rating", "last_rated_at",
-        "view_count", "last_viewed_at", "added_at", "updated_at",
+        "view_count", "last_viewed_at", "added_at", "updated_at", "genres", "moods",
     }
 )  # fmt: skip
-ALBUM_FIELDS = frozenset({"title", "year", "genres", "subformats", "added_at", "updated_at"})
-ARTIST_FIELDS = frozenset({"title", "genres", "added_at", "updated_at"})
+ALBUM_FIELDS = frozenset(
+    {
+        "title", "year", "genres", "subformats", "added_at", "updated_at", "styles", "moods",
+        "formats", "studio",
+    }
+)  # fmt: skip
+ARTIST_FIELDS = frozenset(
+    {"title", "genres", "added_at", "updated_at", "styles", "moods", "countries"}
+)
+# Fields of the default listing order (query.default_order): editing one reorders listings.
+_ORDER_FIELDS = frozenset({"title", "year", "index", "disc"})
+# Tag lists by Plex tag kind (the XML element is the kind capitalised: Genre, Style, Mood...),
+# as (kind, attribute) per item type, in the order PMS renders them.
+TAG_LISTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "artist": (("genre", "genres"), ("style", "styles"), ("mood", "moods"),
+               ("country", "countries")),
+    "album": (("genre", "genres"), ("style", "styles"), ("mood", "moods"),
+              ("format", "formats"), ("subformat", "subformats")),
+    "track": (("genre", "genres"), ("mood", "moods")),
+}  # fmt: skip
+# Tag ids are per kind, as in PMS's tag table; genres keep the ids they always had.
+_TAG_ID_BASE = {"genre": 1000, "style": 100_000, "mood": 200_000, "country": 300_000,
+                "format": 400_000, "subformat": 500_000}  # fmt: skip
 
 
 def wall_clock() -> int:
@@ -58,6 +79,9 @@ class SimArtist:
     genres: list[str]
     added_at: int
     updated_at: int
+    styles: list[str] = field(default_factory=list)
+    moods: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -71,6 +95,10 @@ class SimAlbum:
     subformats: list[str]
     added_at: int
     updated_at: int
+    styles: list[str] = field(default_factory=list)
+    moods: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)  # release format: Album, EP, Single
+    studio: str | None = None  # the record label
 
 
 @dataclass(slots=True)
@@ -90,6 +118,34 @@ class SimTrack:
     last_viewed_at: int | None
     added_at: int
     updated_at: int
+    # A track's own tags (PMS 1.40+); a track's genre in plexcrate still comes from its album.
+    genres: list[str] = field(default_factory=list)
+    moods: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SimCollection:
+    """A collection of albums or artists (``subtype``). Like on PMS it is listed among the
+    section's albums (or artists) unless a listing asks ``includeCollections=0``."""
+
+    rating_key: int
+    section_id: int
+    title: str
+    subtype: str  # "album" or "artist": the kind of its items, and the listing it shows in
+    item_keys: list[int]
+    added_at: int
+    updated_at: int
+
+
+def item_kind(item: Any) -> str:
+    """ "artist", "album", "track" or "collection": the Plex type of a library item."""
+    if isinstance(item, SimTrack):
+        return "track"
+    if isinstance(item, SimAlbum):
+        return "album"
+    if isinstance(item, SimArtist):
+        return "artist"
+    return "collection"
 
 
 @dataclass(slots=True)
@@ -128,10 +184,13 @@ class SimLibrary:
         self.album_tracks: dict[int, list[int]] = {}
         self.artist_albums: dict[int, list[int]] = {}
         self.genre_ids: dict[str, int] = {}
+        self.tag_ids: dict[tuple[str, str], int] = {}  # (kind, name) -> id, genres excepted
+        self.collections: dict[int, SimCollection] = {}
         # structure_version changes when items appear/disappear, content_version on any change;
         # query.py keys its caches on them.
         self.structure_version = 0
         self.content_version = 0
+        self.order_version = 0  # changes with a field of the default order (titles, numbers)
         self.query_cache: dict[Any, Any] = {}
         self._next_key = _FIRST_KEY
         self._next_item_id = 1
@@ -152,9 +211,15 @@ class SimLibrary:
             sections=default_sections(music_sections, seed),
             seed=seed,
         )
-        from plexcrate.simulator.generator import populate  # generator imports this module
+        # The generator imports this module.
+        from plexcrate.simulator.generator import add_collections, add_tags, populate
 
         populate(lib, rng, tracks)
+        # Tags beyond genres and the collections come from a random stream of their own, so
+        # every item generated above is exactly what it was before they existed.
+        extra = random.Random(f"tags:{seed}")
+        add_tags(lib, extra)
+        add_collections(lib, extra)
         return lib
 
     # ----------------------------------------------------------------------------- helpers
@@ -171,10 +236,21 @@ class SimLibrary:
             gid = self.genre_ids[genre] = 1000 + len(self.genre_ids)
         return gid
 
-    def _register_tags(self, genres: Iterable[str]) -> None:
+    def tag_id(self, kind: str, name: str) -> int:
+        """Stable id of a tag of one kind ("genre", "style", "mood", "format"...)."""
+        if kind == "genre":
+            return self.genre_id(name)
+        tid = self.tag_ids.get((kind, name))
+        if tid is None:
+            count = sum(1 for k, _ in self.tag_ids if k == kind)
+            tid = self.tag_ids[(kind, name)] = _TAG_ID_BASE[kind] + count
+        return tid
+
+    def _register_tags(self, item: Any) -> None:
         # Ids are handed out as items appear, so they do not depend on request order.
-        for genre in genres:
-            self.genre_id(genre)
+        for kind, attr in TAG_LISTS[item_kind(item)]:
+            for name in getattr(item, attr):
+                self.tag_id(kind, name)
 
     def new_key(self) -> int:
         key = self._next_key
@@ -184,12 +260,15 @@ class SimLibrary:
     def now(self) -> int:
         return int(self.clock())
 
-    def invalidate(self, structure: bool = True) -> None:
-        """Drop cached listings; call after mutating the dataclasses directly."""
+    def invalidate(self, structure: bool = True, order: bool = True) -> None:
+        """Drop cached listings; call after mutating the dataclasses directly. ``order=False``
+        when no field of the default order (titles, years, disc and track numbers) changed."""
         with self.lock:
             self.content_version += 1
             if structure:
                 self.structure_version += 1
+            if order:
+                self.order_version += 1
 
     def _touch_section(self, section_id: int, now: int) -> None:
         section = self.section(section_id)
@@ -200,17 +279,19 @@ class SimLibrary:
     def insert_artist(self, artist: SimArtist) -> None:
         self.artists[artist.rating_key] = artist
         self.artist_albums.setdefault(artist.rating_key, [])
-        self._register_tags(artist.genres)
+        self._register_tags(artist)
 
     def insert_album(self, album: SimAlbum) -> None:
         self.albums[album.rating_key] = album
-        self._register_tags(album.genres)
+        self._register_tags(album)
         self.album_tracks.setdefault(album.rating_key, [])
         self.artist_albums.setdefault(album.artist_key, []).append(album.rating_key)
 
     def insert_track(self, track: SimTrack) -> None:
         self.tracks[track.rating_key] = track
         self.album_tracks.setdefault(track.album_key, []).append(track.rating_key)
+        if track.genres or track.moods:
+            self._register_tags(track)
 
     # ----------------------------------------------------------------------------- mutations
     def add_album(
@@ -336,6 +417,7 @@ class SimLibrary:
                 self.invalidate()
 
     def _remove_album(self, album_key: int) -> None:
+        self._drop_from_collections(album_key)
         album = self.albums.pop(album_key)
         self.album_tracks.pop(album_key, None)
         siblings = self.artist_albums.get(album.artist_key, [])
@@ -345,6 +427,7 @@ class SimLibrary:
             self._remove_artist(album.artist_key)
 
     def _remove_artist(self, artist_key: int) -> None:
+        self._drop_from_collections(artist_key)
         self.artists.pop(artist_key, None)
         self.artist_albums.pop(artist_key, None)
 
@@ -368,11 +451,11 @@ class SimLibrary:
         now = self.now()
         for name, value in fields.items():
             setattr(item, name, value)
-        self._register_tags(fields.get("genres", ()))
+        self._register_tags(item)
         if "updated_at" not in fields:
             item.updated_at = now
         self._touch_section(item.section_id, now)
-        self.invalidate(structure=False)
+        self.invalidate(structure=False, order=not _ORDER_FIELDS.isdisjoint(fields))
         return item
 
     def rate_track(self, rating_key: int, rating: float | None) -> SimTrack:
@@ -382,10 +465,9 @@ class SimLibrary:
             track = self.tracks[rating_key]
             if rating is not None and rating > 10:
                 raise ValueError("rating must be between 0 and 10")
-            cleared = rating is None or rating < 0
-            track.user_rating = None if cleared else float(rating)
+            track.user_rating = None if rating is None or rating < 0 else float(rating)
             track.last_rated_at = self.now()
-            self.invalidate(structure=False)
+            self.invalidate(structure=False, order=False)
             return track
 
     def play_track(self, rating_key: int) -> SimTrack:
@@ -394,7 +476,7 @@ class SimLibrary:
             track = self.tracks[rating_key]
             track.view_count += 1
             track.last_viewed_at = self.now()
-            self.invalidate(structure=False)
+            self.invalidate(structure=False, order=False)
             return track
 
     def unplay_track(self, rating_key: int) -> SimTrack:
@@ -403,7 +485,7 @@ class SimLibrary:
             track = self.tracks[rating_key]
             track.view_count = 0
             track.last_viewed_at = None
-            self.invalidate(structure=False)
+            self.invalidate(structure=False, order=False)
             return track
 
     def set_machine_identifier(self, new_id: str) -> None:
@@ -507,6 +589,11 @@ class SimLibrary:
     def delete_playlist(self, playlist_key: int) -> None:
         with self.lock:
             del self.playlists[playlist_key]
+
+    def _drop_from_collections(self, key: int) -> None:
+        for collection in self.collections.values():
+            if key in collection.item_keys:
+                collection.item_keys.remove(key)
 
     def _drop_from_playlists(self, track_keys: set[int]) -> None:
         for playlist in self.playlists.values():

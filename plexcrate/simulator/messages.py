@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 
 import orjson
 
 JSON = "application/json"
 XML = "text/xml;charset=utf-8"
 TEXT = "text/plain;charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerMode:
+    """How the simulated server answers (see ``PlexSimulator``)."""
+
+    generous: bool = False  # listings hold every tag and the release types (not PMS-like)
+    strict: bool = False  # a list request without X-Plex-Container-Start/-Size answers 400
 
 
 @dataclass(slots=True)
@@ -22,6 +31,9 @@ class Request:
     header: Callable[[str], str | None]  # case-insensitive header lookup
     want_json: bool
     body: bytes = b""
+    mode: ServerMode = ServerMode()
+    # A fault that changes the page of a listing rather than the transport (faults.PAGE_FAULTS).
+    page_fault: Any = None
 
     def param(self, name: str, default: str | None = None) -> str | None:
         return self.params.get(name, default)
@@ -31,6 +43,14 @@ class Request:
         value = self.params.get(name)
         return value if value is not None else self.header(name)
 
+    @property
+    def paged(self) -> bool:
+        """Whether the request says which page it wants (start and size)."""
+        return all(
+            self.param_or_header(name) is not None
+            for name in ("X-Plex-Container-Start", "X-Plex-Container-Size")
+        )
+
 
 @dataclass(slots=True)
 class Response:
@@ -39,6 +59,7 @@ class Response:
     content_type: str
     items: int = 0  # how many items were listed; drives the per-item latency
     headers: dict[str, str] = field(default_factory=dict)
+    unpaged: bool = False  # a list request without paging (logged; refused when strict)
 
 
 def error(status: int, message: str | None = None) -> Response:

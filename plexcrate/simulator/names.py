@@ -112,6 +112,26 @@ GENRES: tuple[str, ...] = (
     "Singer/Songwriter",
 )
 
+STYLES: tuple[str, ...] = (
+    "Indie Rock", "Shoegaze", "Dream Pop", "Post-Punk", "Synth-Pop", "Hard Bop", "Bebop",
+    "Cool Jazz", "Techno", "House", "Trip-Hop", "Boom Bap", "Baroque", "Romantic",
+    "Americana", "Doom Metal", "Thrash", "Neo-Soul", "Delta Blues", "Roots Reggae",
+    "Hardcore Punk", "Krautrock", "Ambient Pop", "Lo-Fi", "Britpop", "Grunge",
+)  # fmt: skip
+MOODS: tuple[str, ...] = (
+    "Melancholy", "Energetic", "Brooding", "Playful", "Reflective", "Aggressive", "Warm",
+    "Dreamy", "Gritty", "Romantic", "Confident", "Bittersweet", "Nocturnal", "Rousing",
+    "Wistful", "Tense", "Joyous", "Hypnotic",
+)  # fmt: skip
+COUNTRIES: tuple[str, ...] = (
+    "United States", "United Kingdom", "Iceland", "Japan", "Germany", "France", "Brazil",
+    "Nigeria", "Sweden", "South Korea",
+)  # fmt: skip
+LABELS: tuple[str, ...] = (
+    "Warp", "Sub Pop", "Blue Note", "4AD", "Rough Trade", "Matador", "XL Recordings",
+    "Domino", "Def Jam", "Motown", "Deutsche Grammophon", "ECM", "Island & Co.",
+)  # fmt: skip
+
 _CODECS: tuple[tuple[str, str, int], ...] = (
     # (container/extension, audioCodec, bitrate kbps)
     ("flac", "flac", 950),

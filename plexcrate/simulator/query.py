@@ -7,7 +7,9 @@ Implements the documented PMS operator language on the fields a music client nee
   seconds or relative to now (``-30d``, ``-3600``, ``+1h``; units s m h d w mon y)
 * string:  ``=`` contains, ``!=`` does not contain, ``==`` is, ``!==`` is not, ``<=`` begins
   with, ``>=`` ends with; all case-insensitive
-* tag:     ``=`` / ``!=`` by tag name or tag id (``genre=Rock`` or ``genre=1003``)
+* tag:     ``=`` / ``!=`` by tag name or tag id (``genre=Rock`` or ``genre=1003``); tags are
+  genre, style, mood, country (artists), genre, style, mood, format, subformat (albums),
+  genre and mood (a track's own)
 
 Fields may be scoped: ``album.updatedAt>>=N`` on a track listing filters by the track's album
 (``parent``/``grandparent`` work too). Comma-separated values mean "any of" (for ``!=``: "none
@@ -15,8 +17,14 @@ of"), except for string fields, whose values may legitimately contain commas. Un
 and parameters are ignored, as PMS ignores them. Missing values never match a comparison (SQL
 NULL semantics), except string fields, where a missing value is the empty string.
 
-The default order is ratingKey ascending; ``sort=`` accepts comma-separated ``[scope.]field``
-with an optional ``:desc``/``:asc`` suffix. Ties keep ratingKey order.
+The default order is PMS's, by title, not by ratingKey: artists by ``titleSort``; albums by
+artist, then album title; tracks by artist, album title, album year, disc, track number, title
+(``titleSort`` drops a leading article and ignores case); ties by ratingKey. So an item added or
+deleted shifts every later page of a listing. ``sort=`` accepts comma-separated
+``[scope.]field`` with an optional ``:desc``/``:asc`` suffix; ties keep the default order.
+
+Collections are listed among the artists or albums (by their ``subtype``) unless
+``includeCollections=0``, as on PMS; filters on fields a collection lacks leave them out.
 
 Callers must hold ``lib.lock``; results are cached per library version.
 """
@@ -29,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from plexcrate.simulator.library import MUSIC, SimLibrary
+from plexcrate.simulator.library import MUSIC, SimAlbum, SimLibrary
 
 TYPE_ARTIST, TYPE_ALBUM, TYPE_TRACK = 8, 9, 10
 KIND_BY_TYPE = {TYPE_ARTIST: "artist", TYPE_ALBUM: "album", TYPE_TRACK: "track"}
@@ -44,15 +52,27 @@ _COMMON = {
     "updatedAt": ("updated_at", "date"),
 }
 FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    "artist": {**_COMMON, "genre": ("genres", "tag")},
+    "artist": {
+        **_COMMON,
+        "genre": ("genres", "tag"),
+        "style": ("styles", "tag"),
+        "mood": ("moods", "tag"),
+        "country": ("countries", "tag"),
+    },
     "album": {
         **_COMMON,
         "year": ("year", "integer"),
         "genre": ("genres", "tag"),
+        "style": ("styles", "tag"),
+        "mood": ("moods", "tag"),
+        "format": ("formats", "tag"),
         "subformat": ("subformats", "tag"),
+        "studio": ("studio", "string"),
     },
     "track": {
         **_COMMON,
+        "genre": ("genres", "tag"),
+        "mood": ("moods", "tag"),
         "originalTitle": ("original_title", "string"),
         "index": ("index", "integer"),
         "parentIndex": ("disc", "integer"),
@@ -70,6 +90,11 @@ _UNIT_SECONDS = {
     "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "mon": 2_592_000, "y": 31_536_000,
 }  # fmt: skip
 _ARTICLES = ("the ", "a ", "an ")
+# The tag kind of each tag attribute, for tag ids.
+TAG_KINDS = {"genres": "genre", "styles": "style", "moods": "mood", "countries": "country",
+             "formats": "format", "subformats": "subformat"}  # fmt: skip
+# What a collection has, so a filter on anything else leaves collections out.
+_COLLECTION_ATTRS = frozenset({"rating_key", "title", "added_at", "updated_at"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,29 +205,41 @@ def select(
     type_num: int,
     pairs: Sequence[tuple[str, str]],
     sort: str | None = None,
+    collections: bool = False,
 ) -> list[Any]:
-    """All items of a section and type matching the filters, in the requested order."""
+    """All items of a section and type matching the filters, in the requested order;
+    ``collections``: with the section's collections of that type among them."""
     kind = KIND_BY_TYPE.get(type_num)
     section = lib.section(section_id)
     if kind is None or section is None or section.kind != MUSIC:
         return []
     conds = conditions(pairs, kind, lib.now())
     order = sort_keys(sort, kind)
+    with_collections = collections and kind != "track" and _fits_collections(conds, order, kind)
     version = (lib.structure_version, lib.content_version)
+    order_version = (lib.structure_version, lib.order_version)
     cache = lib.query_cache
     if cache.get("version") != version:
-        base = cache.get("base") if cache.get("structure") == version[0] else None
+        base = cache.get("base") if cache.get("order") == order_version else None
         cache.clear()
-        cache.update(version=version, structure=version[0], base=base or {})
-    key = (section_id, kind, conds, order)
+        cache.update(version=version, order=order_version, base=base or {})
+    key = (section_id, kind, conds, order, with_collections)
     hit = cache.get(key)
     if hit is None:
         items = _by_album(lib, section_id, kind, conds)
         if items is None:
-            items = _base(lib, section_id, kind)
+            items = _base(lib, section_id, kind, with_collections)
         hit = _filter_and_sort(lib, items, kind, conds, order)
         _remember(cache, key, hit)
     return hit
+
+
+def _fits_collections(conds: tuple[Condition, ...], order: tuple[SortKey, ...], kind: str) -> bool:
+    """Whether collections can be filtered and sorted like this: on their own fields only."""
+    fields = FIELDS[kind]
+    return all(c.scope == kind and c.attr in _COLLECTION_ATTRS for c in conds) and all(
+        k.scope == kind and fields[k.field][0] in _COLLECTION_ATTRS for k in order
+    )
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: list[Any]) -> None:
@@ -213,22 +250,63 @@ def _remember(cache: dict[Any, Any], key: Any, value: list[Any]) -> None:
     cache[key] = value
 
 
-def _base(lib: SimLibrary, section_id: int, kind: str) -> list[Any]:
-    """Items of one kind in a section, in ratingKey order (dicts keep insertion order and keys
-    only grow, so no sort is needed). Cached until items are added or removed."""
+def _base(lib: SimLibrary, section_id: int, kind: str, collections: bool) -> list[Any]:
+    """Items of one kind in a section (and its collections of that kind), in the default
+    order. Cached until items are added or removed or a field of the order changes."""
     base = lib.query_cache["base"]
-    items = base.get((section_id, kind))
+    items = base.get((section_id, kind, collections))
     if items is None:
-        source = {"artist": lib.artists, "album": lib.albums, "track": lib.tracks}[kind]
+        sources: dict[str, dict[int, Any]] = {
+            "artist": lib.artists,
+            "album": lib.albums,
+            "track": lib.tracks,
+        }
+        source = sources[kind]
         items = [item for item in source.values() if item.section_id == section_id]
-        base[(section_id, kind)] = items
+        if collections:
+            items += [
+                c for c in lib.collections.values()
+                if c.section_id == section_id and c.subtype == kind
+            ]  # fmt: skip
+        items.sort(key=default_order(lib, kind))
+        base[(section_id, kind, collections)] = items
     return items
+
+
+def default_order(lib: SimLibrary, kind: str) -> Callable[[Any], tuple[Any, ...]]:
+    """The sort key of PMS's default order for a listing of ``kind`` (see the module doc).
+    A collection sorts by its title, among albums as if it were an album of that title."""
+    folded: dict[str, str] = {}
+
+    def fold(title: str | None) -> str:
+        value = folded.get(title or "")
+        if value is None:
+            value = folded[title or ""] = title_sort(title or "")
+        return value
+
+    albums, artists = lib.albums, lib.artists
+
+    def track_key(t: Any) -> tuple[Any, ...]:
+        album = albums[t.album_key]
+        artist = artists[t.artist_key]
+        return (fold(artist.title), fold(album.title), album.year or 0, t.disc, t.index or 0,
+                fold(t.title), t.rating_key)  # fmt: skip
+
+    def album_key(a: Any) -> tuple[Any, ...]:
+        if not isinstance(a, SimAlbum):
+            return (fold(a.title), "", a.rating_key)
+        return (fold(artists[a.artist_key].title), fold(a.title), a.rating_key)
+
+    def artist_key(a: Any) -> tuple[Any, ...]:
+        return (fold(a.title), a.rating_key)
+
+    return {"track": track_key, "album": album_key, "artist": artist_key}[kind]
 
 
 def _by_album(
     lib: SimLibrary, section_id: int, kind: str, conds: tuple[Condition, ...]
 ) -> list[Any] | None:
-    """The tracks of the albums an ``album.id=…`` filter names, in ratingKey order, or None.
+    """The tracks of the albums an ``album.id=…`` filter names, in the default order, or None.
 
     A real server finds them through an index; scanning every track for each such request
     would make the simulator, not the client, the cost a refresh benchmark measures. The
@@ -238,9 +316,10 @@ def _by_album(
         return None
     for cond in conds:
         if (cond.scope, cond.attr, cond.op) == ("album", "rating_key", "="):
-            keys = sorted({key for album in cond.values for key in lib.album_tracks.get(album, ())})
+            keys = {key for album in cond.values for key in lib.album_tracks.get(album, ())}
             tracks = (lib.tracks[key] for key in keys)
-            return [track for track in tracks if track.section_id == section_id]
+            found = [track for track in tracks if track.section_id == section_id]
+            return sorted(found, key=default_order(lib, kind))
     return None
 
 
@@ -272,7 +351,10 @@ def _target(lib: SimLibrary, kind: str, scope: str) -> Callable[[Any], Any]:
 def _predicate(lib: SimLibrary, kind: str, cond: Condition) -> Callable[[Any], bool]:
     target = _target(lib, kind, cond.scope)
     attr = cond.attr
-    test = _TESTS[cond.ftype](cond.op, cond.values, lib)
+    if cond.ftype == "tag":
+        test = _tag_test(cond.op, cond.values, lib, TAG_KINDS[attr])
+    else:
+        test = _TESTS[cond.ftype](cond.op, cond.values, lib)
     return lambda item: test(getattr(target(item), attr))
 
 
@@ -304,11 +386,14 @@ def _string_test(op: str, values: tuple[Any, ...], lib: SimLibrary) -> Callable[
     return lambda v: test((v or "").casefold())
 
 
-def _tag_test(op: str, values: tuple[Any, ...], lib: SimLibrary) -> Callable[[Any], bool]:
+def _tag_test(
+    op: str, values: tuple[Any, ...], lib: SimLibrary, kind: str
+) -> Callable[[Any], bool]:
+    """Tags by name or by id, any of the values (``subformat=8001,8003``)."""
     wanted = set(values)
 
     def matches(tags: list[str]) -> bool:
-        return any(t.casefold() in wanted or str(lib.genre_id(t)) in wanted for t in tags)
+        return any(t.casefold() in wanted or str(lib.tag_id(kind, t)) in wanted for t in tags)
 
     if op == "!=":
         return lambda tags: not matches(tags)
@@ -317,7 +402,7 @@ def _tag_test(op: str, values: tuple[Any, ...], lib: SimLibrary) -> Callable[[An
     return lambda tags: False
 
 
-_TESTS = {"integer": _number_test, "date": _number_test, "string": _string_test, "tag": _tag_test}
+_TESTS = {"integer": _number_test, "date": _number_test, "string": _string_test}
 
 
 def title_sort(title: str) -> str:

@@ -17,7 +17,7 @@ class RequestRecord:
     ``time.monotonic()`` readings around the time the request was being served (after waiting
     for a ``max_concurrent`` slot), so tests can measure server-side concurrency. ``items`` is
     how many items the answer listed (0 for errors and faults), so tests can weigh what a
-    client read."""
+    client read. ``unpaged`` marks a list request that named no page (PMS logs those)."""
 
     method: str
     path: str
@@ -28,6 +28,7 @@ class RequestRecord:
     started: float = 0.0
     finished: float = 0.0
     items: int = 0
+    unpaged: bool = False  # a list request without X-Plex-Container-Start/-Size
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

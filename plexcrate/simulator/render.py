@@ -1,10 +1,13 @@
 """Plex-shaped rendering: items and containers as JSON-typed dicts, encoded to JSON or XML.
 
 Each item is built once as a dict with the value types PMS uses in JSON (``ratingKey`` is a
-string, counts and timestamps are ints, flags are booleans). JSON is that dict through orjson;
-XML walks the same dict: scalars become attributes (booleans as 1/0), lists of dicts become
-child elements named after their key (``Media``, ``Part``, ``Genre``...). Optional attributes
-are left out when unset, as PMS does.
+string, counts and timestamps are ints, flags are booleans). Like PMS, listings cut every tag
+list (Genre, Style, Mood, Country…) to its first :data:`LISTED_TAGS` entries and leave the
+release types (``Format``, ``Subformat``) out; an item's own metadata
+(``/library/metadata/{keys}``) has them all (a :class:`Renderer` with ``complete=True``).
+JSON is that dict through orjson; XML walks the same dict: scalars become attributes (booleans
+as 1/0), lists of dicts become child elements named after their key (``Media``, ``Part``,
+``Genre``...). Optional attributes are left out when unset, as PMS does.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from plexcrate.simulator import names
 from plexcrate.simulator.images import has_art
 from plexcrate.simulator.library import (
     MUSIC,
+    TAG_LISTS,
     SimAlbum,
     SimArtist,
+    SimCollection,
     SimLibrary,
     SimPlaylist,
     SimSection,
@@ -36,6 +41,10 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # XML element names for items listed under a JSON "Metadata" array, by item type.
 _XML_TAG_BY_TYPE = {"track": "Track", "playlist": "Playlist"}
 _TITLE2 = {"artist": "All Artists", "album": "All Albums", "track": "All Tracks"}
+# How many entries of each tag list a listing shows (python-plexapi #249: "only showing 2").
+LISTED_TAGS = 2
+# Tag lists a listing leaves out altogether: the album's release types.
+_UNLISTED = frozenset({"format", "subformat"})
 
 
 def guid(kind: str, rating_key: int) -> str:
@@ -50,10 +59,15 @@ def thumb_path(rating_key: int, updated_at: int) -> str | None:
 
 
 class Renderer:
-    """Builds item dicts for one request; caches per-request lookups such as section titles."""
+    """Builds item dicts for one request; caches per-request lookups such as section titles.
 
-    def __init__(self, lib: SimLibrary) -> None:
+    ``complete``: every tag of every list, release types included (an item's metadata, or a
+    listing of a ``generous`` simulator); otherwise listing-shaped (cut lists, see above).
+    """
+
+    def __init__(self, lib: SimLibrary, complete: bool = True) -> None:
         self.lib = lib
+        self.complete = complete
         self.section_titles = {s.id: s.title for s in lib.sections}
         self._albums: dict[int, tuple[dict[str, Any], dict[str, Any], str]] = {}
 
@@ -64,7 +78,21 @@ class Renderer:
             return self.album(obj)
         if isinstance(obj, SimArtist):
             return self.artist(obj)
+        if isinstance(obj, SimCollection):
+            return self.collection(obj)
         return self.playlist(obj)
+
+    def _tag_lists(self, d: dict[str, Any], obj: Any, kind: str) -> None:
+        """Add the item's tag lists (``Genre``, ``Style``…), listing-shaped unless complete."""
+        for tag_kind, attr in TAG_LISTS[kind]:
+            values = getattr(obj, attr)
+            if not values:
+                continue
+            if not self.complete:
+                if tag_kind in _UNLISTED:
+                    continue
+                values = values[:LISTED_TAGS]
+            d[tag_kind.capitalize()] = self._tags(tag_kind, values)
 
     def _section_fields(self, section_id: int) -> dict[str, Any]:
         return {
@@ -135,6 +163,8 @@ class Renderer:
         d["updatedAt"] = t.updated_at
         d["musicAnalysisVersion"] = 1
         d["Media"] = [self._media(t, folder)]
+        if t.genres or t.moods:
+            self._tag_lists(d, t, "track")
         return d
 
     def _media(self, t: SimTrack, folder: str) -> dict[str, Any]:
@@ -159,11 +189,10 @@ class Renderer:
         media["Part"] = [part]
         return media
 
-    def _tags(self, tag: str, values: list[str]) -> list[dict[str, Any]]:
-        lib = self.lib
-        key = tag.lower()
+    def _tags(self, kind: str, values: list[str]) -> list[dict[str, Any]]:
+        tag_id = self.lib.tag_id
         return [
-            {"id": lib.genre_id(v), "filter": f"{key}={lib.genre_id(v)}", "tag": v} for v in values
+            {"id": tag_id(kind, v), "filter": f"{kind}={tag_id(kind, v)}", "tag": v} for v in values
         ]
 
     def album(self, a: SimAlbum) -> dict[str, Any]:
@@ -185,6 +214,8 @@ class Renderer:
             "summary": "",
             "index": 1,
         }
+        if a.studio is not None:
+            d["studio"] = a.studio
         if a.year is not None:
             d["year"] = a.year
             d["originallyAvailableAt"] = f"{a.year}-01-01"
@@ -195,10 +226,7 @@ class Renderer:
         d["viewedLeafCount"] = sum(1 for k in track_keys if tracks[k].view_count)
         d["addedAt"] = a.added_at
         d["updatedAt"] = a.updated_at
-        if a.genres:
-            d["Genre"] = self._tags("Genre", a.genres)
-        if a.subformats:
-            d["Subformat"] = [{"tag": s} for s in a.subformats]
+        self._tag_lists(d, a, "album")
         return d
 
     def artist(self, a: SimArtist) -> dict[str, Any]:
@@ -219,9 +247,26 @@ class Renderer:
         d["childCount"] = len(self.lib.artist_albums.get(rk, []))
         d["addedAt"] = a.added_at
         d["updatedAt"] = a.updated_at
-        if a.genres:
-            d["Genre"] = self._tags("Genre", a.genres)
+        self._tag_lists(d, a, "artist")
         return d
+
+    def collection(self, c: SimCollection) -> dict[str, Any]:
+        rk = c.rating_key
+        return {
+            "ratingKey": str(rk),
+            "key": f"/library/collections/{rk}/children",
+            "guid": f"collection://{self.lib.machine_identifier[:8]}-{rk}",
+            "type": "collection",
+            "title": c.title,
+            "subtype": c.subtype,
+            **self._section_fields(c.section_id),
+            "summary": "",
+            "index": 0,
+            "thumb": f"/library/collections/{rk}/composite/{c.updated_at}",
+            "childCount": len(c.item_keys),
+            "addedAt": c.added_at,
+            "updatedAt": c.updated_at,
+        }
 
     def playlist(self, p: SimPlaylist) -> dict[str, Any]:
         tracks = self.lib.tracks
@@ -395,7 +440,7 @@ def filter_meta(section_id: int) -> dict[str, Any]:
                 "type": kind,
                 "title": title,
                 "active": type_num == 8,
-                "Filter": _genre_filter(section_id, type_num) if "genre" in fields else [],
+                "Filter": _tag_filters(section_id, type_num, kind),
                 "Sort": [
                     {"defaultDirection": direction, "descKey": f"{key}:desc", "key": key,
                      "title": label}
@@ -416,15 +461,17 @@ def filter_meta(section_id: int) -> dict[str, Any]:
     return {"Type": types, "FieldType": field_types}
 
 
-def _genre_filter(section_id: int, type_num: int) -> list[dict[str, Any]]:
+def _tag_filters(section_id: int, type_num: int, kind: str) -> list[dict[str, Any]]:
+    """The filters with a directory of values (``/library/sections/1/style?type=9``)."""
     return [
         {
-            "filter": "genre",
+            "filter": tag_kind,
             "filterType": "string",
-            "key": f"/library/sections/{section_id}/genre?type={type_num}",
-            "title": "Genre",
+            "key": f"/library/sections/{section_id}/{tag_kind}?type={type_num}",
+            "title": tag_kind.capitalize(),
             "type": "filter",
         }
+        for tag_kind, _ in TAG_LISTS[kind]
     ]
 
 

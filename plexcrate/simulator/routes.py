@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
@@ -12,6 +13,7 @@ from plexcrate.simulator.library import SimLibrary
 from plexcrate.simulator.messages import Request, Response, error
 
 Handler = Callable[..., Response]
+log = logging.getLogger("plexcrate.simulator")
 
 _TABLE: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"GET"}), r"/", lib_routes.root),
@@ -23,7 +25,11 @@ _TABLE: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"PUT"}), r"/library/sections/(\d+)/all", lib_routes.section_edit),
     (frozenset({"GET"}), r"/library/sections/(\d+)/albums", lib_routes.section_albums),
     (frozenset({"GET"}), r"/library/sections/(\d+)/collections", lib_routes.section_collections),
-    (frozenset({"GET"}), r"/library/sections/(\d+)/genre", lib_routes.section_genres),
+    (
+        frozenset({"GET"}),
+        r"/library/sections/(\d+)/(genre|style|mood|country|format|subformat)",
+        lib_routes.section_tags,
+    ),
     (frozenset({"GET"}), r"/library/metadata/(\d+(?:,\d+)*),?", lib_routes.metadata),
     (frozenset({"DELETE"}), r"/library/metadata/(\d+)", lib_routes.metadata_delete),
     (frozenset({"GET"}), r"/library/metadata/(\d+)/children", lib_routes.children),
@@ -46,6 +52,19 @@ _TABLE: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"PUT"}), r"/playlists/(\d+)/items/(\d+)/move", playlists.move_item),
 ]
 _ROUTES = [(methods, re.compile(pattern), handler) for methods, pattern, handler in _TABLE]
+# List endpoints: PMS logs a GET of these without X-Plex-Container-Start/-Size, saying it "will
+# fail with status code 400 in the future"; a strict simulator refuses it now.
+_LISTS = frozenset(
+    {
+        lib_routes.section_all, lib_routes.section_albums, lib_routes.section_collections,
+        lib_routes.section_tags, lib_routes.children, lib_routes.all_leaves,
+        playlists.list_playlists, playlists.items,
+    }
+)  # fmt: skip
+UNPAGED_MESSAGE = (
+    "Requests to list endpoints without X-Plex-Container-Start and X-Plex-Container-Size "
+    "headers will fail with status code 400 in the future"
+)
 
 
 def normalize(path: str) -> str:
@@ -59,5 +78,15 @@ def route(lib: SimLibrary, req: Request) -> Response:
     for methods, pattern, handler in _ROUTES:
         match = pattern.fullmatch(path)
         if match and req.method in methods:
+            if req.method == "GET" and handler in _LISTS and not req.paged:
+                log.warning("%s: %s", UNPAGED_MESSAGE, path)
+                if req.mode.strict:
+                    return _unpaged(error(400, UNPAGED_MESSAGE))
+                return _unpaged(handler(lib, req, *match.groups()))
             return handler(lib, req, *match.groups())
     return error(404)
+
+
+def _unpaged(response: Response) -> Response:
+    response.unpaged = True
+    return response

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from plexcrate.simulator import render
-from plexcrate.simulator.library import MUSIC, SimLibrary, SimSection
+from plexcrate.simulator.library import MUSIC, TAG_LISTS, SimLibrary, SimSection
 from plexcrate.simulator.listing import page, parse_int, respond
 from plexcrate.simulator.messages import Request, Response, empty, error
-from plexcrate.simulator.query import KIND_BY_TYPE, TYPE_ALBUM, TYPE_ARTIST, select
+from plexcrate.simulator.query import KIND_BY_TYPE, TYPE_ALBUM, TYPE_ARTIST, select, title_sort
 
 _MOVIE_TYPE = 1
 
@@ -94,8 +94,9 @@ def section_albums(lib: SimLibrary, req: Request, section_id: str) -> Response:
 
 def _section_listing(lib: SimLibrary, req: Request, found: SimSection, type_num: int) -> Response:
     kind = KIND_BY_TYPE.get(type_num, "movie")
+    collections = req.param("includeCollections") != "0"
     with lib.lock:
-        items = select(lib, found.id, type_num, req.pairs, req.param("sort"))
+        items = select(lib, found.id, type_num, req.pairs, req.param("sort"), collections)
         attrs = render.library_container(lib, found, kind)
         if req.param("includeMeta") == "1" and found.kind == MUSIC:
             attrs["Meta"] = render.filter_meta(found.id)
@@ -104,43 +105,61 @@ def _section_listing(lib: SimLibrary, req: Request, found: SimSection, type_num:
 
 
 def section_collections(lib: SimLibrary, req: Request, section_id: str) -> Response:
-    """No collections; plexapi still asks for them while loading filter metadata."""
-    if lib.section(int(section_id)) is None:
+    """The section's collections (plexapi asks for them while loading filter metadata)."""
+    found = lib.section(int(section_id))
+    if found is None:
         return error(404)
-    return respond(req, {"size": 0, "totalSize": 0, "offset": 0})
+    with lib.lock:
+        items = sorted(
+            (c for c in lib.collections.values() if c.section_id == found.id),
+            key=lambda c: (title_sort(c.title), c.rating_key),
+        )
+        container = page(lib, req, items, render.library_container(lib, found, "collection"))
+    return respond(req, container)
 
 
-def section_genres(lib: SimLibrary, req: Request, section_id: str) -> Response:
-    """Filter choices for ``genre`` (what plexapi's listFilterChoices reads)."""
+def section_tags(lib: SimLibrary, req: Request, section_id: str, kind: str) -> Response:
+    """A filter's values (``/library/sections/1/subformat?type=9``): every tag of that kind
+    the section's items of that type carry, by name, each with its id (``key``) and the
+    listing of the items having it (``fastKey``). What plexapi's listFilterChoices reads."""
     found = lib.section(int(section_id))
     if found is None:
         return error(404)
     type_num = parse_int(req.param("type"), TYPE_ARTIST) or TYPE_ARTIST
+    attr = {k: a for lists in TAG_LISTS.values() for k, a in lists}[kind]
     with lib.lock:
         items = select(lib, found.id, type_num, [])
-        names = sorted({g for item in items for g in getattr(item, "genres", ())})
-        choices = [
-            {
-                "fastKey": f"/library/sections/{found.id}/all?type={type_num}"
-                f"&genre={lib.genre_id(name)}",
-                "key": str(lib.genre_id(name)),
-                "title": name,
-                "type": "genre",
-            }
-            for name in names
-        ]
-    return respond(req, {"size": len(choices), "Directory": choices})
+        names = sorted({tag for item in items for tag in getattr(item, attr, ())})
+        choices = [_tag_choice(lib, found.id, type_num, kind, name) for name in names]
+        container = page(lib, req, choices, {}, build=lambda _, choice: choice, key="Directory")
+    return respond(req, container)
+
+
+def _tag_choice(lib: SimLibrary, section_id: int, type_num: int, kind: str, name: str) -> dict:
+    tag_id = lib.tag_id(kind, name)
+    return {
+        "fastKey": f"/library/sections/{section_id}/all?type={type_num}&{kind}={tag_id}",
+        "key": str(tag_id),
+        "title": name,
+        "type": kind,
+    }
 
 
 def section_edit(lib: SimLibrary, req: Request, section_id: str) -> Response:
     """``PUT /library/sections/{id}/all?type=10&id=1,2&title.value=...`` (plexapi's edits)."""
     kind = KIND_BY_TYPE.get(parse_int(req.param("type"), 0) or 0)
-    ids = [parse_int(v, None) for v in (req.param("id") or "").split(",")]
-    if kind is None or not ids or None in ids:
+    given = [parse_int(v, None) for v in (req.param("id") or "").split(",")]
+    ids = [key for key in given if key is not None]
+    if kind is None or not ids or len(ids) != len(given):
         return error(400, "type and id are required")
     fields = _edit_fields(kind, req.params)
     edit = {"track": lib.edit_track, "album": lib.edit_album, "artist": lib.edit_artist}[kind]
-    source = {"track": lib.tracks, "album": lib.albums, "artist": lib.artists}[kind]
+    sources: dict[str, dict[int, Any]] = {
+        "track": lib.tracks,
+        "album": lib.albums,
+        "artist": lib.artists,
+    }
+    source = sources[kind]
     with lib.lock:
         if any(key not in source for key in ids):
             return error(404)
@@ -179,7 +198,7 @@ def metadata(lib: SimLibrary, req: Request, ids: str) -> Response:
         found = [obj for obj in map(_lookup(lib), keys) if obj is not None]
         if not found:
             return error(404)
-        container = page(lib, req, found, _item_container(lib, found[0]))
+        container = page(lib, req, found, _item_container(lib, found[0]), complete=True)
     return respond(req, container)
 
 

@@ -23,6 +23,9 @@ def run_simulator(
     latency: Latency | None = None,
     music_sections: int = 1,
     on_ready: Callable[[PlexSimulator], None] | None = None,
+    *,
+    generous: bool = False,
+    strict: bool = False,
 ) -> None:
     """Generate a library and serve it until SIGINT/SIGTERM. Prints nothing; ``on_ready`` is
     called once the server listens (useful with ``port=0``)."""
@@ -34,7 +37,10 @@ def run_simulator(
     done = threading.Event()
     previous = _install_signal_handlers(done)
     try:
-        with PlexSimulator(lib, token=token, host=host, port=port, latency=latency) as sim:
+        with PlexSimulator(
+            lib, token=token, host=host, port=port, latency=latency, generous=generous,
+            strict=strict,
+        ) as sim:  # fmt: skip
             if on_ready is not None:
                 on_ready(sim)
             done.wait()
@@ -73,6 +79,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency-per-item", type=float, default=0.0, help="seconds per item")
     parser.add_argument("--max-concurrent", type=int, default=None)
     parser.add_argument(
+        "--generous", action="store_true", help="list every tag (not like a real server)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="refuse list requests without paging (400)"
+    )
+    parser.add_argument(
         "--print-url", action="store_true", help="print the server URL once listening"
     )
     return parser.parse_args(argv)
@@ -97,4 +109,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         latency=latency,
         music_sections=args.music_sections,
         on_ready=announce,
+        generous=args.generous,
+        strict=args.strict,
     )

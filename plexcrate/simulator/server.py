@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -23,10 +24,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from plexcrate.simulator import admin, routes
-from plexcrate.simulator.faults import ANSWERING_KINDS, Fault, FaultPlan, Gate, Latency
+from plexcrate.simulator.faults import (
+    ANSWERING_KINDS,
+    PAGE_FAULTS,
+    Fault,
+    FaultPlan,
+    Gate,
+    Hooks,
+    Latency,
+)
 from plexcrate.simulator.library import SimLibrary
 from plexcrate.simulator.listing import parse_int
-from plexcrate.simulator.messages import Request, Response, error
+from plexcrate.simulator.messages import Request, Response, ServerMode, error
 from plexcrate.simulator.misbehave import with_total
 from plexcrate.simulator.query import parse_query
 from plexcrate.simulator.records import RequestLog, RequestRecord
@@ -39,8 +48,14 @@ _PUBLIC_PATHS = frozenset({"/identity"})
 class PlexSimulator:
     """A running (or startable) simulated Plex Media Server around a :class:`SimLibrary`.
 
-    ``faults`` and ``latency`` can be changed while it runs; ``requests`` logs what it served.
-    Use as a context manager or call :meth:`start` / :meth:`stop`.
+    ``faults``, ``hooks`` and ``latency`` can be changed while it runs; ``requests`` logs what
+    it served. Use as a context manager or call :meth:`start` / :meth:`stop`.
+
+    It answers like a real PMS: listings cut tag lists short and leave release types out.
+    ``generous=True`` lists every tag instead (what the simulator did before issue 12; for
+    comparisons). ``strict=True`` refuses a list request without X-Plex-Container-Start and
+    -Size with 400, as PMS says it will; otherwise such requests are served, logged as a
+    warning and marked ``unpaged`` in ``requests``.
     """
 
     def __init__(
@@ -50,12 +65,17 @@ class PlexSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         latency: Latency | None = None,
+        *,
+        generous: bool = False,
+        strict: bool = False,
     ) -> None:
         self.lib = lib
         self.token = token
         self.host = host
         self.port = port
+        self.mode = ServerMode(generous=generous, strict=strict)
         self.faults = FaultPlan()
+        self.hooks = Hooks()
         self.requests = RequestLog()
         self._latency: tuple[Latency | None, Gate] = (None, Gate(None))
         self.latency = latency
@@ -75,6 +95,16 @@ class PlexSimulator:
 
     def latency_state(self) -> tuple[Latency | None, Gate]:
         return self._latency
+
+    def on_request(self, action: Callable[[], object], **where: Any) -> Fault:
+        """Run ``action()`` once the ``nth`` request matching ``path`` and ``params`` has been
+        answered, before its answer goes out (by default: the nth page of the first section's
+        tracks; see :meth:`Hooks.add`). Requests served later see what it changed."""
+        return self.hooks.add(action, **where)
+
+    def unpaged_requests(self) -> list[RequestRecord]:
+        """The list requests that named no page (what PMS warns about)."""
+        return [record for record in self.requests if record.unpaged]
 
     def swap_library(self, lib: SimLibrary) -> None:
         """Another server now answers at this address (its own machineIdentifier and library):
@@ -228,7 +258,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(req, response.status, token_in_query, started)
             self._send(response)
             return
+        req.mode = sim.mode
         fault = sim.faults.pick(req.path, req.params, req.header)
+        if fault is not None and fault.kind in PAGE_FAULTS:
+            req.page_fault, fault = fault, None
         if fault is not None and fault.kind not in ANSWERING_KINDS:
             self._misbehave(fault, req, token_in_query, started)
             return
@@ -237,7 +270,12 @@ class _Handler(BaseHTTPRequestHandler):
         response, started, finished = self._respond(req)
         if fault is not None and fault.kind == "total":
             response = with_total(response, fault.total_size)
-        self._record(req, response.status, token_in_query, started, finished, response.items)
+        self._record(
+            req, response.status, token_in_query, started, finished, response.items,
+            response.unpaged,
+        )  # fmt: skip
+        for action in sim.hooks.due(req.path, req.params, req.header):
+            action()
         if fault is not None and fault.kind == "truncate":
             self._send_truncated(response)
         elif fault is not None and fault.kind == "trickle":
@@ -287,11 +325,12 @@ class _Handler(BaseHTTPRequestHandler):
         started: float,
         finished: float | None = None,
         items: int = 0,
+        unpaged: bool = False,
     ) -> None:
         headers = {k: v for k, v in self.headers.items() if k.lower() != TOKEN.lower()}
         record = RequestRecord(
             req.method, req.path, dict(req.params), headers, status, token_in_query,
-            started, finished if finished is not None else time.monotonic(), items,
+            started, finished if finished is not None else time.monotonic(), items, unpaged,
         )  # fmt: skip
         self.server.simulator.requests.append(record)
 

@@ -6,34 +6,47 @@ cannot be trusted: the first sync, another server, another schema, other music l
 full sync too long ago, a ``full=True`` request, or a refresh that finds counts it cannot
 explain.
 
-The full sync streams pages straight from the client into staging tables on the writer thread,
-so memory follows the page size, not the library size. Either way, the old cache stays readable
-and untouched until the final commit; any failure rolls everything back and raises
-:class:`SyncFailed` with a message a person understands.
+The full sync streams pages straight from the client (a :class:`ListingReader`: complete
+listings however Plex's order shifts meanwhile, every tag read) into staging tables on the
+writer thread, so memory follows the page size, not the library size; it swaps them in, checks
+the result against Plex's counts (the refresh's steps 2 and 3, patching what changed while it
+read) and commits. Either way, the old cache stays readable and untouched until the final
+commit; any failure rolls everything back and raises :class:`SyncFailed` with a message a
+person understands.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import logging
+import math
 import sqlite3
 import sys
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.patch import LibraryPatch
-from plexcrate.cache.schema import SCHEMA_VERSION, STAGING
+from plexcrate.cache.schema import SCHEMA_VERSION
 from plexcrate.cache.snapshot import SnapshotBuilder
 from plexcrate.cache.state import SyncCursor, SyncState, clear_library, read_sync_state
-from plexcrate.plex.client import LibType, MusicSection, Page, PlexClient, ServerIdentity
+from plexcrate.plex.client import (
+    METADATA_BATCH,
+    LibType,
+    MusicSection,
+    Page,
+    PlexClient,
+    ServerIdentity,
+)
 from plexcrate.plex.errors import PlexError, PlexOutOfTime
+from plexcrate.plex.paging import Listing, ListingChanged, ListingReader
 from plexcrate.sync.guards import (
     ServerChanged,
     ShrinkRefused,
@@ -42,12 +55,13 @@ from plexcrate.sync.guards import (
     check_shrink,
 )
 from plexcrate.sync.incremental import (
+    MARGIN_S,
     NeedsFullSync,
     capped_watermark,
     read_changes,
     refresh_since,
 )
-from plexcrate.sync.mapping import album_row, artist_row, track_row
+from plexcrate.sync.mapping import MAPPING_VERSION, album_row, artist_row, track_row
 from plexcrate.sync.progress import Phase, SyncProgress
 from plexcrate.sync.timelimit import SyncTimer, TimeLimit
 
@@ -288,8 +302,9 @@ def full_sync_reason(state: SyncState, run: _Run) -> str | None:
         return "the cache is empty"
     if state.machine_identifier != run.identity.machine_identifier:
         return "the cache mirrors another Plex server"
-    if state.schema_version != SCHEMA_VERSION:
-        return f"the cache was written with schema {state.schema_version}, now {SCHEMA_VERSION}"
+    outdated = outdated_reason(state)
+    if outdated is not None:
+        return outdated
     if refresh_since(state) is None:
         return "the cache does not say where a refresh should start"
     if state.section_ids != run.section_ids:
@@ -302,22 +317,26 @@ def full_sync_reason(state: SyncState, run: _Run) -> str | None:
     return None
 
 
+def outdated_reason(state: SyncState) -> str | None:
+    """Why a cache was built by another plexcrate than this one (another schema, other mapping
+    rules) and needs a full sync, whatever the server says; else None."""
+    if state.schema_version != SCHEMA_VERSION:
+        return f"the cache was written with schema {state.schema_version}, now {SCHEMA_VERSION}"
+    if state.mapping_version != MAPPING_VERSION:
+        return (
+            f"its tracks were mapped by rules of version {state.mapping_version}, "
+            f"now {MAPPING_VERSION}"
+        )
+    return None
+
+
 def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
     since = refresh_since(state)
     if since is None or state.watermark is None:  # full_sync_reason rules this out
         raise NeedsFullSync("the cache does not say where a refresh should start")
     patch = LibraryPatch(conn)
     try:
-        options = run.options
-        read_changes(
-            patch,
-            run.client,
-            run.sections,
-            run.progress,
-            since=since,
-            page_size=options.page_size,
-            workers=options.workers,
-        )
+        _read_changes(patch, run, since)
         run.progress.set_phase(Phase.SAVING)
         run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
         newest = capped_watermark(patch.newest, run.clock())
@@ -327,6 +346,7 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
             synced_at=run.clock(),
             duration_s=run.elapsed,
             cursor=run.cursor(max(state.watermark, newest or 0)),
+            mapping_version=MAPPING_VERSION,
         )
         run.committed(conn)
         return track_count
@@ -338,35 +358,32 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
 def _full(db: Database, run: _Run) -> int:
     client, progress, options = run.client, run.progress, run.options
     listings = _count_listings(client, run.sections, options.workers)
-    tracks = sum(x.total for x in listings if x.libtype is LibType.TRACK)
+    tracks = sum(x.expected or 0 for x in listings if x.libtype is LibType.TRACK)
     progress.set_total(tracks)
     run.timer.allow_for(tracks)
 
     def build(conn: sqlite3.Connection) -> int:
         builder = SnapshotBuilder(conn)
         try:
-            for listing, page in _listing_pages(client, listings, options):
-                section_id = listing.section_id
-                progress.set_phase(_PHASES[listing.libtype])
-                if listing.libtype is LibType.ARTIST:
-                    builder.add_artists(artist_row(item, section_id) for item in page.items)
-                elif listing.libtype is LibType.ALBUM:
-                    builder.add_albums(album_row(item, section_id) for item in page.items)
-                else:
-                    builder.add_tracks([track_row(item, section_id) for item in page.items])
-                    progress.advance(len(page.items))
-            progress.set_phase(Phase.SAVING)
-            run.before_commit(conn.execute(f"SELECT count(*) FROM {STAGING}tracks").fetchone()[0])
-            newest = capped_watermark(builder.newest_timestamp(), run.clock())
-            track_count = builder.publish(
-                machine_identifier=run.identity.machine_identifier,
-                server_name=run.identity.name,
-                synced_at=run.clock(),
-                duration_s=run.elapsed,
-                cursor=run.cursor(newest),
-            )
-            run.committed(conn)
-            return track_count
+            with (
+                _unless_another_server(run),
+                ListingReader(
+                    client,
+                    page_size=options.page_size,
+                    workers=options.workers,
+                    # Every album and any item whose listed tags may be cut is read again in full.
+                    complete=lambda items, listing: client.complete(items, listing.libtype),
+                    on_growth=check_growth,
+                ) as reader,
+            ):
+                for listing, pages in reader.listings(listings):
+                    progress.set_phase(_PHASES[listing.libtype])
+                    _add_pages(builder, listing, pages, progress)
+            newest = builder.newest_timestamp()
+            _give_back_freed_memory()
+            builder.swap()
+            with _unless_another_server(run):
+                return _check_and_commit(conn, run, newest)
         except BaseException:
             builder.abort()
             raise
@@ -374,80 +391,118 @@ def _full(db: Database, run: _Run) -> int:
     return db.write(build)
 
 
+@contextmanager
+def _unless_another_server(run: _Run) -> Iterator[None]:
+    """A listing that moved beyond belief, or counts that never agree: first, is it another
+    server now answering at the URL? Then the sync starts over as its (ServerChanged)."""
+    try:
+        yield
+    except (ListingChanged, SyncFailed):
+        check_same_server(run.client, run.identity)
+        raise
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory the pages held back to the system before SQLite sorts the new indexes:
+    glibc keeps freed heap for reuse, so the index build would otherwise come on top of the
+    pages' high-water mark (at 500,000 tracks, 18 MB of the peak). The pages are acyclic and
+    already freed: no collection is needed (one would pause every thread of the web app; see
+    _SyncingProcess). ctypes releases the GIL for the call. Elsewhere than glibc, nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _add_pages(
+    builder: SnapshotBuilder, listing: Listing, pages: Iterable[Page], progress: SyncProgress
+) -> None:
+    section_id = listing.section_id
+    for page in pages:
+        if listing.libtype is LibType.ARTIST:
+            builder.add_artists(artist_row(item, section_id) for item in page.items)
+        elif listing.libtype is LibType.ALBUM:
+            builder.add_albums(album_row(item, section_id) for item in page.items)
+        else:
+            builder.add_tracks([track_row(item, section_id) for item in page.items])
+            progress.advance(len(page.items))
+
+
+def _check_and_commit(conn: sqlite3.Connection, run: _Run, newest: int | None) -> int:
+    """Check the swapped-in library against Plex's counts taken now, and patch what changed
+    while it was read, before committing (inside the snapshot's transaction: readers still
+    see the previous library). The pages themselves miss nothing that was in Plex throughout
+    (plex/paging.py); this brings in what was added and drops what was deleted meanwhile."""
+    # What Plex stamped after this may have changed after the pages read it (as a refresh's
+    # cursor, see sync/incremental.py): its tags are read again if it is listed again.
+    since = max(0, (newest or 0) - math.ceil(run.elapsed()) - MARGIN_S)
+    patch = _checked(conn, run, since)
+    run.progress.set_phase(Phase.SAVING)
+    run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
+    newest = max(newest or 0, patch.newest or 0) or None
+    track_count = patch.finish(
+        machine_identifier=run.identity.machine_identifier,
+        server_name=run.identity.name,
+        synced_at=run.clock(),
+        duration_s=run.elapsed,
+        cursor=run.cursor(capped_watermark(newest, run.clock())),
+        kind="full",
+        mapping_version=MAPPING_VERSION,
+    )
+    run.committed(conn)
+    return track_count
+
+
+def _read_changes(patch: LibraryPatch, run: _Run, since: int, counts_only: bool = False) -> None:
+    options = run.options
+    read_changes(
+        patch,
+        run.client,
+        run.sections,
+        run.progress,
+        since=since,
+        page_size=options.page_size,
+        workers=options.workers,
+        counts_only=counts_only,
+    )
+
+
+def _checked(conn: sqlite3.Connection, run: _Run, since: int) -> LibraryPatch:
+    """A patch that made the library hold what Plex counts, in up to CHECK_ROUNDS tries."""
+    for attempt in range(1, CHECK_ROUNDS + 1):
+        patch = LibraryPatch(conn, begin=False)
+        try:
+            _read_changes(patch, run, since, counts_only=True)
+            return patch
+        except NeedsFullSync as problem:
+            log.warning("Full sync: check %d of %d failed: %s.", attempt, CHECK_ROUNDS, problem)
+            failure = problem
+    raise SyncFailed(
+        f"Plex's counts and its listings disagree ({failure}), even after reading again what "
+        "differed, so the previous library is kept. If Plex is scanning or changing the "
+        "library, sync again once it is done."
+    ) from failure
+
+
 _PHASES = {LibType.ARTIST: Phase.ARTISTS, LibType.ALBUM: Phase.ALBUMS, LibType.TRACK: Phase.TRACKS}
-
-
-@dataclass(frozen=True, slots=True)
-class _Listing:
-    """One listing a full sync reads: a section's artists, albums or tracks, and their count."""
-
-    section_id: int
-    libtype: LibType
-    total: int
+# How many times a full sync checks its result against Plex's counts (and patches it) before
+# it gives up on a library that keeps changing.
+CHECK_ROUNDS = 3
+# Albums (all) and artists (most) are read again through their metadata, a worker holding a
+# page of them twice meanwhile: pages of one metadata request keep that to the memory of a
+# page of tracks (at 500,000 tracks, 15 MB less at the peak; a few more round trips).
+_COMPLETED_PAGES = {LibType.ALBUM: METADATA_BATCH, LibType.ARTIST: METADATA_BATCH}
 
 
 def _count_listings(
     client: PlexClient, sections: Sequence[MusicSection], workers: int
-) -> list[_Listing]:
+) -> list[Listing]:
     """Every listing of a full sync, in the order it is read, counted (a few at once)."""
     wanted = [(section.id, libtype) for section in sections for libtype in _PHASES]
     with ThreadPoolExecutor(max(workers, 1), thread_name_prefix="plex-count") as pool:
         totals = list(pool.map(lambda listing: client.count(*listing), wanted))
-    return [_Listing(*listing, total) for listing, total in zip(wanted, totals, strict=True)]
-
-
-def _listing_pages(
-    client: PlexClient, listings: Sequence[_Listing], options: SyncOptions
-) -> Iterator[tuple[_Listing, Page]]:
-    """Every page of the listings, in order, with ``workers`` requests in flight across them all.
-
-    The counts say how many pages each listing has, so no listing starts with a lone first
-    request and none waits for the one before it to drain: on a server that answers slowly but
-    serves a few requests at once, that idle time is most of a sync's. At most ``workers``
-    pages are held, so memory follows the page size, not the library size.
-    """
-    workers = max(options.workers, 1)
-    sizes = [_page_size(listing.total, options.page_size, workers) for listing in listings]
-    planned = [listing.total for listing in listings]
-    plan = deque(
-        (index, start)
-        for index, total in enumerate(planned)
-        for start in range(0, total, sizes[index])
-    )
-    pending: deque[tuple[int, Future[Page]]] = deque()
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plex-page")
-
-    def ask_ahead() -> None:
-        while len(pending) < workers and plan:
-            index, start = plan.popleft()
-            listing = listings[index]
-            request = (listing.section_id, listing.libtype, start, sizes[index])
-            pending.append((index, pool.submit(client.page, *request)))
-
-    try:
-        ask_ahead()
-        while pending:
-            index, future = pending.popleft()
-            page = future.result()
-            if page.total > planned[index]:  # the listing grew while we read it: read on
-                check_growth(listings[index].libtype, listings[index].total, page.total)
-                size = sizes[index]
-                ends = range(-(-planned[index] // size) * size, page.total, size)
-                plan.extend((index, start) for start in ends)
-                planned[index] = page.total
-            ask_ahead()
-            yield listings[index], page
-    finally:
-        # On failure, don't wait for requests still in flight (one may hang until timeout).
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _page_size(total: int, page_size: int, workers: int) -> int:
-    """A listing shorter than a round of requests is split evenly among the workers: 480
-    artists as 4 requests of 120 at once, not one of 480 while three workers wait."""
-    if total < workers * page_size:
-        return max(1, -(-total // workers))
-    return page_size
+    return [
+        Listing(section_id, libtype, expected=total, page_size=_COMPLETED_PAGES.get(libtype))
+        for (section_id, libtype), total in zip(wanted, totals, strict=True)
+    ]
 
 
 def _id(section: MusicSection) -> int:

@@ -61,15 +61,22 @@ weekly.
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from plexcrate.cache.patch import LibraryCounts, LibraryPatch
+from plexcrate.cache.rows import AlbumRow, ArtistRow
 from plexcrate.cache.state import SyncState
-from plexcrate.plex.client import LibType, MusicSection, Page, PlexClient
+from plexcrate.plex.client import Item, LibType, MusicSection, Page, PlexClient
+from plexcrate.plex.paging import Listing, ListingReader
 from plexcrate.sync.guards import check_growth
-from plexcrate.sync.mapping import album_played_tracks, album_row, artist_row, track_row
+from plexcrate.sync.mapping import (
+    album_played_tracks,
+    album_row,
+    artist_row,
+    track_row,
+    updated_at,
+)
 from plexcrate.sync.progress import Phase, SyncProgress
 
 # Plex's ">>=" is strict and its timestamps are whole seconds: start a little before the window
@@ -110,75 +117,110 @@ def read_changes(
     since: int,
     page_size: int,
     workers: int,
+    counts_only: bool = False,
 ) -> None:
-    """Bring ``patch`` level with Plex for ``sections``, reading what changed after ``since``."""
-    pool = ThreadPoolExecutor(max(workers, 1), thread_name_prefix="plex-refresh")
-    try:
-        reader = _ChangeReader(patch, client, progress, pool, page_size=page_size, workers=workers)
+    """Bring ``patch`` level with Plex for ``sections``, reading what changed after ``since``.
+
+    ``counts_only``: steps 2 and 3 alone, making ``patch`` hold what Plex counts by reading
+    again what the counts show differs (:class:`NeedsFullSync` if they cannot be made to agree):
+    a full sync's check of what it read, as the library may have changed meanwhile; items stamped
+    after ``since`` may have changed after they were read, and have their tags read again.
+    """
+    with _ChangeReader(
+        patch, client, progress, since=since, page_size=page_size, workers=workers
+    ) as reader:
         for section in sections:
-            reader.section(section, since)
-    finally:
-        # On failure, don't wait for requests still in flight (one may hang until timeout).
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-Query = tuple[LibType, Mapping[str, str] | None]
+            if counts_only:
+                reader.reconcile(section)
+            else:
+                reader.section(section)
 
 
 class _ChangeReader:
-    """Reads one section's changes into the patch. Requests go out up to ``workers`` at a time
-    (a refresh is mostly small listings, so round trips, not items, are what it waits for);
-    pages are applied one at a time, in order, on the caller's thread."""
+    """Reads one section's changes into the patch, through a :class:`ListingReader`: requests
+    go out up to ``workers`` at a time (a refresh is mostly small listings, so round trips, not
+    items, are what it waits for); pages are applied one at a time, in order, on the caller's
+    thread.
+
+    Listings cut tags short, so an album or artist is read again through its metadata unless
+    the cache has it with the same ``updatedAt``, stamped no later than ``since`` (then its
+    tags are the cached ones: an edit moves updatedAt, and one made after the cache read it is
+    stamped after ``since``, even in the same second as the stamp the cache holds); a track
+    when its listed tags may be cut (``PlexClient.complete``)."""
 
     def __init__(
         self,
         patch: LibraryPatch,
         client: PlexClient,
         progress: SyncProgress,
-        pool: ThreadPoolExecutor,
         *,
+        since: int,
         page_size: int,
         workers: int,
     ) -> None:
         self._patch = patch
+        self._since = since
         self._client = client
         self._progress = progress
-        self._pool = pool
-        self._page_size = page_size
         self._workers = max(workers, 1)
+        # The cache's albums' and artists' updatedAt (see _known_as), read on this thread (the
+        # writer's connection is not the workers') before the first album or artist listing.
+        self._known: dict[int, int | None] = {}
+        self._reader = ListingReader(
+            client,
+            page_size=page_size,
+            workers=workers,
+            complete=self._complete,
+            on_growth=check_growth,
+        )
         self._expected = 0  # tracks the listings so far said they hold, for progress
 
-    def section(self, section: MusicSection, since: int) -> None:
+    def __enter__(self) -> _ChangeReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._reader.close()
+
+    def section(self, section: MusicSection) -> None:
         s = section.id
-        after = str(since)
+        after = str(self._since)
+        self._know_the_cache()
         # 1. What changed after the watermark, by Plex's own timestamps. The listings are small
-        #    and independent, so they are all asked for at once.
+        #    and independent, so they are all asked for at once. Albums after tracks, so that
+        #    an album's new tracks are in when its counts are compared.
         updated = {"updatedAt>>": after}
-        tracks = [{f"{field}>>": after} for field in TRACK_TIMESTAMPS]
-        firsts = self._first_pages(
-            s,
-            [
-                (LibType.ARTIST, updated),
-                *((LibType.TRACK, filters) for filters in tracks),
-                (LibType.ALBUM, updated),
-            ],
-        )
-        renamed = self._artists(s, updated, first=firsts[0])
-        for filters, first in zip(tracks, firsts[1:-1], strict=True):
-            self._tracks(s, filters, first=first)
-        # Albums after tracks, so that an album's new tracks are in when its counts are compared.
-        self._albums(s, updated, first=firsts[-1])
+        renamed: list[int] = []
+        listings = [
+            Listing(s, LibType.ARTIST, updated),
+            *(Listing(s, LibType.TRACK, {f"{field}>>": after}) for field in TRACK_TIMESTAMPS),
+            Listing(s, LibType.ALBUM, updated),
+        ]
+        for listing, pages in self._reader.listings(listings):
+            if listing.libtype is LibType.ARTIST:
+                renamed = self._artists(s, listing.filters, pages)
+            elif listing.libtype is LibType.TRACK:
+                self._tracks(s, pages)
+            else:
+                self._albums(s, listing.filters, pages)
         self._albums_of(s, renamed)
         self._reread(s)
+        self.reconcile(section)
+
+    def reconcile(self, section: MusicSection) -> None:
+        s = section.id
         # 2. What leaves no timestamp (deletions, mark-unplayed) shows in the counts.
         plex = self._plex_counts(s)
         cached = self._patch.counts(s)
         if (cached.tracks, cached.played, cached.albums) != (plex.tracks, plex.played, plex.albums):
-            self._albums(s, None, expected=plex.albums)
+            self._know_the_cache()
+            everything = Listing(s, LibType.ALBUM, None, expected=plex.albums)
+            self._albums(s, None, self._reader.read(everything))
             self._reread(s)
             cached = self._patch.counts(s)
         if cached.artists != plex.artists:
-            self._albums_of(s, self._artists(s, None, expected=plex.artists))
+            self._know_the_cache()
+            everyone = Listing(s, LibType.ARTIST, None, expected=plex.artists)
+            self._albums_of(s, self._artists(s, None, self._reader.read(everyone)))
             self._reread(s)
             cached = self._patch.counts(s)
         # 3. The section must now hold what Plex says it holds.
@@ -186,18 +228,37 @@ class _ChangeReader:
 
     # --- listings -----------------------------------------------------------------------------
 
+    def _complete(self, items: list[Item], listing: Listing) -> list[Item]:
+        """A page's items, with every tag of those whose tags the cache does not have."""
+        if listing.libtype is LibType.TRACK:
+            return self._client.complete(items, listing.libtype)
+        return self._client.complete(items, listing.libtype, unless=self._unchanged)
+
+    def _unchanged(self, item: Item) -> bool:
+        return self._known_as(int(item["ratingKey"]), updated_at(item))
+
+    def _known_as(self, key: int, updated: int | None) -> bool:
+        """Whether the cache holds the item as Plex stamped it, before ``since``."""
+        return updated is not None and updated <= self._since and self._known.get(key) == updated
+
+    def _know_the_cache(self) -> None:
+        """Read what :meth:`_known_as` compares with, once (a full sync's check whose counts
+        agree lists no album, and needs none of it)."""
+        if not self._known:
+            self._known = self._patch.known_updates()
+
+    def _kept(self, rows: Sequence[ArtistRow] | Sequence[AlbumRow]) -> set[int]:
+        """Rows whose tags were not read again (see :meth:`_unchanged`)."""
+        return {r.rating_key for r in rows if self._known_as(r.rating_key, r.updated_at)}
+
     def _artists(
-        self,
-        section_id: int,
-        filters: Mapping[str, str] | None,
-        *,
-        first: Page | None = None,
-        expected: int = 0,
+        self, section_id: int, filters: Mapping[str, str] | None, pages: Iterable[Page]
     ) -> list[int]:
         """Apply an artist listing (``filters=None``: all of them). Returns renamed artists."""
         self._progress.set_phase(Phase.ARTISTS)
-        for page in self._pages(section_id, LibType.ARTIST, filters, first, expected):
-            self._patch.stage_artists([artist_row(item, section_id) for item in page.items])
+        for page in pages:
+            rows = [artist_row(item, section_id) for item in page.items]
+            self._patch.stage_artists(rows, keep_tags=self._kept(rows))
         complete = section_id if filters is None else None
         return self._patch.apply_artists(complete_section=complete)
 
@@ -205,36 +266,32 @@ class _ChangeReader:
         self,
         section_id: int,
         filters: Mapping[str, str] | None,
+        pages: Iterable[Page],
         *,
-        first: Page | None = None,
-        expected: int = 0,
         artists: set[int] | None = None,
     ) -> None:
         """Apply an album listing (``filters=None``: all of them)."""
         self._progress.set_phase(Phase.ALBUMS)
-        for page in self._pages(section_id, LibType.ALBUM, filters, first, expected):
+        for page in pages:
             rows = [album_row(item, section_id) for item in page.items]
             if artists is not None and any(row.artist_key not in artists for row in rows):
                 raise NeedsFullSync("Plex ignored the artist.id filter of an album listing")
-            self._patch.stage_albums(rows, [album_played_tracks(item) for item in page.items])
+            viewed = [album_played_tracks(item) for item in page.items]
+            self._patch.stage_albums(rows, viewed, keep_tags=self._kept(rows))
         self._patch.apply_albums(complete_section=section_id if filters is None else None)
 
     def _albums_of(self, section_id: int, artist_keys: Sequence[int]) -> None:
         """List again the albums of renamed artists: their rows carry the artist's name."""
-        for start in range(0, len(artist_keys), ID_BATCH):
-            batch = artist_keys[start : start + ID_BATCH]
-            self._albums(section_id, {"artist.id": _ids(batch)}, artists=set(batch))
+        batches = [artist_keys[i : i + ID_BATCH] for i in range(0, len(artist_keys), ID_BATCH)]
+        listings = [Listing(section_id, LibType.ALBUM, {"artist.id": _ids(b)}) for b in batches]
+        for (listing, pages), batch in zip(self._reader.listings(listings), batches, strict=True):
+            self._albums(section_id, listing.filters, pages, artists=set(batch))
 
     def _tracks(
-        self,
-        section_id: int,
-        filters: Mapping[str, str],
-        *,
-        first: Page | None = None,
-        albums: set[int] | None = None,
+        self, section_id: int, pages: Iterable[Page], *, albums: set[int] | None = None
     ) -> None:
         self._progress.set_phase(Phase.TRACKS)
-        for index, page in enumerate(self._pages(section_id, LibType.TRACK, filters, first)):
+        for index, page in enumerate(pages):
             if index == 0:
                 self._expected += page.total
                 self._progress.set_total(self._expected)
@@ -252,72 +309,24 @@ class _ChangeReader:
             # 100 and 50 while three workers wait.
             size = min(ID_BATCH, math.ceil(len(keys) / self._workers))
             batches = [keys[i : i + size] for i in range(0, len(keys), size)]
-            filters = [{"album.id": _ids(batch)} for batch in batches]
-            firsts = self._first_pages(section_id, [(LibType.TRACK, f) for f in filters])
-            for batch, batch_filter, first in zip(batches, filters, firsts, strict=True):
+            listings = [Listing(section_id, LibType.TRACK, {"album.id": _ids(b)}) for b in batches]
+            for (_, pages), batch in zip(self._reader.listings(listings), batches, strict=True):
                 self._patch.forget_seen()
-                self._tracks(section_id, batch_filter, first=first, albums=set(batch))
+                self._tracks(section_id, pages, albums=set(batch))
                 self._patch.drop_unseen(batch)  # what Plex no longer lists in these albums
-
-    # --- requests -----------------------------------------------------------------------------
-
-    def _page(self, section_id: int, query: Query, start: int, size: int = 0) -> Page:
-        return self._client.page(section_id, query[0], start, size or self._page_size, query[1])
-
-    def _first_pages(self, section_id: int, queries: Sequence[Query]) -> list[Page]:
-        return list(self._pool.map(lambda query: self._page(section_id, query, 0), queries))
-
-    def _pages(
-        self,
-        section_id: int,
-        libtype: LibType,
-        filters: Mapping[str, str] | None,
-        first: Page | None = None,
-        expected: int = 0,
-    ) -> Iterator[Page]:
-        """Every page of a listing, in order, with up to ``workers`` requests in flight (so at
-        most that many pages held). ``first``: its first page, already fetched. ``expected``:
-        how many items it likely holds (from a count), so its pages can be asked for at once."""
-        query, size = (libtype, filters), self._page_size
-        if first is None and not expected:
-            first = self._page(section_id, query, 0)
-        if first is not None:
-            start, total = size, first.total
-        else:
-            # Even pages, a whole round of them for the workers: 9,000 albums as 3 rounds of 4
-            # pages of 750, not as 9 pages of 1,000 with the last one alone in its round.
-            rounds = math.ceil(expected / (self._workers * size))
-            start, total, size = 0, expected, math.ceil(expected / (rounds * self._workers))
-        counted = total
-        pending: deque[Future[Page]] = deque()
-
-        def ask_ahead() -> None:
-            nonlocal start
-            while len(pending) < self._workers and start < total:
-                pending.append(self._pool.submit(self._page, section_id, query, start, size))
-                start += size
-
-        ask_ahead()  # before the first page is handed out, so the next are on their way
-        if first is not None:
-            yield first
-        while pending:
-            page = pending.popleft().result()
-            check_growth(libtype, counted, page.total)
-            total = max(total, page.total)  # the listing grew while we read it: read on
-            ask_ahead()
-            yield page
 
     # --- counts -------------------------------------------------------------------------------
 
     def _plex_counts(self, section_id: int) -> LibraryCounts:
-        queries: list[Query] = [
+        queries: list[tuple[LibType, Mapping[str, str] | None]] = [
             (LibType.TRACK, None),
             (LibType.TRACK, {"viewCount>>": "0"}),
             (LibType.ALBUM, None),
             (LibType.ARTIST, None),
         ]
         count = self._client.count
-        return LibraryCounts(*self._pool.map(lambda q: count(section_id, *q), queries))
+        with ThreadPoolExecutor(len(queries), thread_name_prefix="plex-count") as pool:
+            return LibraryCounts(*pool.map(lambda q: count(section_id, *q), queries))
 
     def _verify(self, section: MusicSection, plex: LibraryCounts, cached: LibraryCounts) -> None:
         if _holdings(cached) == _holdings(plex):

@@ -32,6 +32,14 @@ ALBUM_TAGS = {
 }
 TRACK_TAGS = {"Genre": TagKind.GENRE, "Mood": TagKind.MOOD}
 
+# The version of the rules above (and of what they read). Bump it whenever a change makes the
+# same Plex items map to other rows (a new live rule, another genre precedence, another field
+# read): the next start then does a full sync (sync.engine.full_sync_reason) rather than
+# leaving rows mapped the old way until the weekly one.
+# 2: tags are read complete (metadata) instead of from listings, which cut them short.
+# 3: every kind of tag (styles, moods, album types, labels, tracks' own genres and moods).
+MAPPING_VERSION = 3
+
 
 def artist_row(item: Item, section_id: int) -> ArtistRow:
     return ArtistRow(
@@ -62,6 +70,11 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
         thumb=_text(item.get("thumb")) or None,
         tags=item_tags(item, ALBUM_TAGS) + (((TagKind.LABEL, label),) if label else ()),
     )
+
+
+def updated_at(item: Item) -> int | None:
+    """When Plex last changed the item (its ``updatedAt``), if it says."""
+    return _int(item.get("updatedAt"))
 
 
 def album_played_tracks(item: Item) -> int | None:

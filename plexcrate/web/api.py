@@ -95,7 +95,7 @@ async def get_tracks(
     service: Library,
     flt: Filter,
     sort: Annotated[
-        SortName | None,  # type: ignore[valid-type]
+        SortName | None,
         Query(
             description="`default`: Plex's order (album artist, album, disc, track); `random`: a "
             "shuffle that pages by its `seed`; or `title`, `artist`, `album`, `year`, `added`, "

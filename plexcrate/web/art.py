@@ -233,7 +233,7 @@ class ArtService:
             if self._client is not None:
                 self._client.close()
             timeout = min(settings.plex_timeout, ART_TIMEOUT)
-            self._client = PlexClient(*wanted, timeout=timeout, retries=0)
+            self._client = PlexClient.from_settings(settings, timeout=timeout, retries=0)
             self._client_for = wanted
         return self._client
 

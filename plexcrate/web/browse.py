@@ -36,7 +36,7 @@ def _service(request: Request) -> LibraryService:
 
 Library = Annotated[LibraryService, Depends(_service)]
 SortQuery = Annotated[
-    SortName | None,  # type: ignore[valid-type]
+    SortName | None,
     Query(description="As for /api/tracks, read for a group (see the API's docs)."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Per page.")]

@@ -27,8 +27,9 @@ class ErrorBody(ApiModel):
 
 # "idle", then whatever phases the sync engine reports: built from its enum, so a phase the
 # engine adds (an incremental refresh's, say) is documented and served without a change here.
+IDLE = "idle"
 SyncPhase = StrEnum(  # type: ignore[misc]
-    "SyncPhase", {"IDLE": "idle", **{phase.name: phase.value for phase in Phase}}
+    "SyncPhase", {"IDLE": IDLE, **{phase.name: phase.value for phase in Phase}}
 )
 
 
@@ -36,6 +37,7 @@ class SyncReason(StrEnum):
     MANUAL = "manual"  # POST /api/library/sync
     STALE = "stale"  # the cache was older than PLEXCRATE_STALE_AFTER_HOURS at start
     SERVER_CHANGED = "server_changed"  # Plex now has another machineIdentifier
+    OUTDATED = "outdated"  # the cache was built by an older plexcrate (schema, mapping rules)
 
 
 class SyncProgressBody(ApiModel):

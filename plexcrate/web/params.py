@@ -50,16 +50,15 @@ def _a_json_number(value: object) -> object:
     return value
 
 
+# Beside an int or a float in a JSON body: only JSON numbers are taken (see _a_json_number).
+JSON_NUMBER = BeforeValidator(_a_json_number)
+
+
 def json_int(*, ge: int, le: int) -> Any:
     """An integer in a JSON body, typed as JSON Schema types it: 5 and 5.0 are integers, false
     and "5" are not. The bounds sit beside the int itself, or pydantic leaves them out of the
     document."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_a_json_number)]
-
-
-def json_number(*, gt: float, le: float) -> Any:
-    """A number in a JSON body: 5 and 2.5 are numbers, true is not (see :func:`json_int`)."""
-    return Annotated[float, Field(gt=gt, le=le), BeforeValidator(_a_json_number)]
+    return Annotated[int, Field(ge=ge, le=le), JSON_NUMBER]
 
 
 JsonBool = Annotated[bool, Field(strict=True)]  # true or false, not 0 or "yes"

@@ -34,11 +34,10 @@ from plexcrate.plex.playlists import (
 from plexcrate.web.errors import BODY_RESPONSES, BUSY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
 from plexcrate.web.params import (
+    JSON_NUMBER,
     MAX_SEED,
     FilterBody,
     JsonBool,
-    json_int,
-    json_number,
     to_filter,
 )
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
@@ -51,11 +50,13 @@ T = TypeVar("T")
 MAX_PLAYLIST = 5000  # tracks in one save
 # Plex ids are positive; 2^53 - 1 is the largest integer a browser's JavaScript (and a JSON
 # number read as a double) holds exactly, far beyond any library.
-RatingKey = json_int(ge=1, le=2**53 - 1)
-PickCount = json_int(ge=1, le=MAX_PICK)
-Seed = json_int(ge=0, le=MAX_SEED)
+# JSON numbers, within bounds that sit beside the int itself (else pydantic leaves them out of
+# the document).
+RatingKey = Annotated[int, Field(ge=1, le=2**53 - 1), JSON_NUMBER]
+PickCount = Annotated[int, Field(ge=1, le=MAX_PICK), JSON_NUMBER]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED), JSON_NUMBER]
 MAX_TARGET_MINUTES = 100 * 60
-Minutes = json_number(gt=0, le=MAX_TARGET_MINUTES)
+Minutes = Annotated[float, Field(gt=0, le=MAX_TARGET_MINUTES), JSON_NUMBER]
 PLEX_ERRORS: dict[int | str, dict] = {
     409: {"model": ErrorBody, "description": "No Plex server, or the playlist can't take them."},
     502: {"model": ErrorBody, "description": "Plex answered with an error."},
@@ -251,10 +252,9 @@ async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -
     settings = service.settings
     if not (settings.plex_url and settings.plex_token):
         raise HTTPException(409, NOT_CONFIGURED)
-    url, token = settings.plex_url, settings.plex_token
 
     def run() -> T:
-        with PlexClient(url, token, timeout=settings.plex_timeout) as client:
+        with PlexClient.from_settings(settings) as client:
             return work(client)
 
     try:

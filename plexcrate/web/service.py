@@ -33,7 +33,7 @@ from plexcrate.sync.guards import ShrinkRefused
 from plexcrate.sync.progress import SyncProgress
 from plexcrate.sync.timelimit import TimeLimit
 from plexcrate.web.limits import READ_BUDGET_S, ReadLimits
-from plexcrate.web.models import LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
+from plexcrate.web.models import IDLE, LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
 from plexcrate.web.threads import DaemonCall
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class LibraryService:
                 if progress
                 else None
             ),
-            phase=SyncPhase(progress.phase.value) if progress else SyncPhase.IDLE,
+            phase=SyncPhase(progress.phase.value if progress else IDLE),
             sync_reason=self._reason,
             error=self._error,
             plex_configured=self.settings.plex_configured,
@@ -179,10 +179,7 @@ class LibraryService:
         if self._syncing or self._closing:
             raise SyncNotStarted(SYNC_IN_PROGRESS)
         self._syncing = True
-        assert self.settings.plex_url and self.settings.plex_token
-        client = PlexClient(
-            self.settings.plex_url, self.settings.plex_token, timeout=self.settings.plex_timeout
-        )
+        client = PlexClient.from_settings(self.settings)
         self._sync_client, self._reason = client, reason
         self._progress = SyncProgress()
         self._server_changed = None  # set again by this sync if the server changed once more

@@ -171,9 +171,8 @@ async def _ask_plex(
     timeout = min(CHECK_TIMEOUT, settings.plex_timeout)
 
     def ask() -> tuple[ServerIdentity, list[MusicSection]]:
-        with PlexClient(
-            credentials.plex_url, credentials.plex_token, timeout=timeout, retries=0
-        ) as client:
+        candidate = settings.with_plex(credentials.plex_url, credentials.plex_token)
+        with PlexClient.from_settings(candidate, timeout=timeout, retries=0) as client:
             return client.identity(), client.music_sections()
 
     try:

@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
-class DaemonCall(threading.Thread):
+class DaemonCall(threading.Thread, Generic[T]):
     """One call of ``fn`` on a new daemon thread; :meth:`result` awaits its outcome."""
 
     def __init__(self, fn: Callable[[], T], *, name: str) -> None:

@@ -21,6 +21,7 @@ import logging
 from plexcrate.config import Settings
 from plexcrate.plex.client import PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError
+from plexcrate.sync.engine import outdated_reason
 from plexcrate.web.models import SyncReason
 from plexcrate.web.service import LibraryService, SyncNotStarted
 from plexcrate.web.threads import in_daemon_thread
@@ -39,9 +40,7 @@ class PlexWatcher:
         self.service = service
         self.interval = interval
         self.timeout = min(MAX_PROBE_TIMEOUT, max(MIN_PROBE_TIMEOUT, interval))
-        self._client = PlexClient(
-            settings.plex_url, settings.plex_token, timeout=self.timeout, retries=0
-        )
+        self._client = PlexClient.from_settings(settings, timeout=self.timeout, retries=0)
         self._checks_due = True  # at start, and again after every disconnection
 
     async def run(self) -> None:
@@ -97,6 +96,8 @@ class PlexWatcher:
             return None
         if cached is not None and cached != identity.machine_identifier:
             return SyncReason.SERVER_CHANGED
+        if outdated_reason(state) is not None:  # not in a week: its rows may be wrong now
+            return SyncReason.OUTDATED
         if self.service.is_stale():
             return SyncReason.STALE
         return None

@@ -39,7 +39,7 @@ def big_data_dir(
 ) -> Iterator[Path]:
     data_dir = tmp_path_factory.mktemp("big")
     with (
-        PlexSimulator(big_library, token=TOKEN) as sim,
+        PlexSimulator(big_library, token=TOKEN, strict=True) as sim,
         Database(data_dir / "library_cache.db") as db,
         PlexClient(sim.url, TOKEN) as client,
     ):
