@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "status": "benchmarks.status_latency",
     "queries": "benchmarks.queries",
     "start": "benchmarks.cold_start",
+    "scroll": "benchmarks.scrolling",
     "large": "benchmarks.large",
     "incremental": "benchmarks.incremental",
     "tags": "benchmarks.tags",

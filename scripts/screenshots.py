@@ -4,7 +4,8 @@
 
 Starts the bundled Plex simulator with a synthetic library and the app against it (in this
 process, on loopback ports), drives Debian's Chromium through Playwright to each state, and
-writes PNGs: the first-run sync modal mid-sync, the library with filters, the playlist builder's
+writes PNGs: the first-run sync modal mid-sync, the library with filters, the album grid, an
+album's and an artist's page, the whole filter panel, the light theme, the playlist builder's
 preview, a background sync, a failed sync, Plex offline, and the setup screen. Nothing is
 downloaded; the machine's network may be closed.
 """
@@ -21,9 +22,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from plexcrate.config import Settings
 from plexcrate.simulator import Latency, PlexSimulator, SimLibrary
@@ -57,6 +59,12 @@ class Viewport:
 
 DESKTOP = Viewport("desktop", 1280, 800)
 PHONE = Viewport("phone", 375, 812)
+TALL = Viewport("desktop", 1280, 1500)  # the whole filter panel at once
+
+# Every picture on screen has arrived (the grid asks for them once the scrolling pauses).
+PICTURES_IN = """() => [...document.querySelectorAll('main img')]
+    .filter((img) => img.getClientRects().length && img.getBoundingClientRect().top < innerHeight)
+    .every((img) => img.complete && img.classList.contains('is-loaded'))"""
 
 
 @contextlib.contextmanager
@@ -86,21 +94,26 @@ class Shooter:
         self.out = out
         self.written: list[Path] = []
 
-    def page(self, viewport: Viewport) -> Page:
+    def page(self, viewport: Viewport, color_scheme: str = "dark") -> Page:
         context = self.browser.new_context(
             viewport={"width": viewport.width, "height": viewport.height},
             device_scale_factor=1,
             locale="en-US",
             reduced_motion="reduce",
+            color_scheme=color_scheme,  # type: ignore[arg-type]
         )
         page = context.new_page()
         page.set_default_timeout(30_000)
         return page
 
-    def shoot(self, page: Page, viewport: Viewport, name: str) -> None:
+    def shoot(
+        self, page: Page, viewport: Viewport, name: str, element: Locator | None = None
+    ) -> None:
+        """The page (or only ``element``) as ``{viewport}-{name}.png``."""
+        page.wait_for_function(PICTURES_IN)
         page.wait_for_timeout(350)  # let the last transitions settle
         path = self.out / f"{viewport.name}-{name}.png"
-        page.screenshot(path=str(path))
+        (element or page).screenshot(path=str(path))
         self.written.append(path)
         print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
@@ -137,15 +150,13 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
             # The library, filtered.
             page.goto(f"{url}/?genre=Rock&genre=Jazz&decade=1970s&decade=1990s&min_rating=6")
             expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
-            if viewport is PHONE:
-                shooter.shoot(page, viewport, "library")
-                page.locator("#filters-toggle").click()
-                shooter.shoot(page, viewport, "filters")
-                page.get_by_role("button", name="Show the tracks").click()
-            else:
-                shooter.shoot(page, viewport, "library")
+            shooter.shoot(page, viewport, "library")
+
+            browse_states(shooter, page, viewport, url)
 
             # The playlist builder, with a preview.
+            page.goto(f"{url}/?genre=Rock&genre=Jazz&decade=1970s&decade=1990s&min_rating=6")
+            expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
             page.get_by_role("button", name="Build playlist").click()
             builder = page.get_by_role("dialog", name="Build a playlist")
             builder.get_by_role("textbox", name="Number of tracks").fill("25")
@@ -189,6 +200,64 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
             expect(page.locator("#statusbar .offline-chip")).to_be_visible()
             shooter.shoot(page, viewport, "offline")
             page.context.close()
+
+
+def browse_states(shooter: Shooter, page: Page, viewport: Viewport, url: str) -> None:
+    """The album grid, an album's page, its artist's page, the filter panel, the light theme."""
+    page.goto(f"{url}/albums?genre=Jazz&sort=-year")
+    expect(page.locator("#albums .card:not(.is-placeholder)").first).to_be_visible()
+    shooter.shoot(page, viewport, "albums")
+
+    page.locator("#albums .card .card-title").nth(1).click()
+    expect(page.locator("#detail .track").first).to_be_visible()
+    shooter.shoot(page, viewport, "album")
+    page.locator("#detail .detail-artist").click()
+    expect(page.locator("#detail .card").first).to_be_visible()
+    shooter.shoot(page, viewport, "artist")
+
+    # Every kind of filter at once: chips, typed artists, the years, played, the kinds with
+    # a search inside (styles and moods once the library has them).
+    artist = page.locator("#detail .detail-title").text_content() or ""
+    filtered = (
+        f"{url}/?genre=Jazz&genre=Soul&exclude_genre=Pop&exclude_artist={quote(artist)}"
+        "&year_min=1965&year_max=1995&played=never&min_rating=4"
+    )
+    if viewport is PHONE:
+        page.goto(filtered)
+        page.locator("#filters-toggle").click()
+        expect(page.locator("#filters")).to_be_visible()
+        page.locator("#filters").evaluate("el => el.scrollTo(0, el.scrollHeight / 3)")
+        shooter.shoot(page, viewport, "filters")
+        page.get_by_role("button", name="Show the tracks").click()
+    else:
+        tall = shooter.page(TALL)
+        tall.goto(filtered)
+        expect(tall.locator("#tracks .track").first).to_be_visible()
+        for kind in ("Styles", "Moods", "Album types"):
+            section = tall.get_by_role("button", name=re.compile(f"^{kind}"))
+            section.click()
+            # A kind the library has none of (the simulator's styles and moods, so far) closes.
+            body = tall.locator(f"#{section.get_attribute('aria-controls')}")
+            expect(body.locator(".chip, p.muted:not([hidden])").first).to_be_visible()
+            if body.locator(".chip").count() == 0:
+                section.click()
+        # The whole panel, not the part its scrolling column shows.
+        panel = tall.locator("#filters")
+        panel.evaluate(
+            """el => {
+                document.querySelector('#statusbar').style.visibility = 'hidden';
+                Object.assign(el.style, {position: 'static', maxHeight: 'none'});
+                el.style.padding = '8px 20px';
+            }"""
+        )
+        shooter.shoot(tall, TALL, "filters", element=panel)
+        tall.context.close()
+
+    light = shooter.page(viewport, color_scheme="light")
+    light.goto(f"{url}/albums?sort=-added")
+    expect(light.locator("#albums .card:not(.is-placeholder)").first).to_be_visible()
+    shooter.shoot(light, viewport, "light")
+    light.context.close()
 
 
 def setup_state(shooter: Shooter, viewport: Viewport) -> None:

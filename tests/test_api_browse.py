@@ -136,3 +136,28 @@ def test_bad_requests_get_a_plain_error(
     answer = app.http.get(path, params=params)
     assert answer.status_code == status
     assert answer.json()["error"].startswith(message), answer.text
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/albums", 200),
+        ("/artists?genre=Rock&sort=-year", 200),
+        ("/albums/123", 200),
+        ("/artists/45", 200),
+        ("/albums/abc", 404),
+        ("/artists/1/more", 404),
+        ("/tracklist", 404),
+    ],
+)
+def test_the_page_s_own_addresses_serve_the_page(app: AppServer, path: str, status: int) -> None:
+    """The browser's views have addresses (js/router.js): a reload or a bookmark of one gets
+    the page, under the same Content-Security-Policy; anything else stays a 404."""
+    answer = app.http.get(path)
+    assert answer.status_code == status
+    if status == 200:
+        assert answer.headers["content-type"].startswith("text/html")
+        assert '<script type="module" src="/js/main.js">' in answer.text
+        assert "script-src 'self'" in answer.headers["content-security-policy"]
+        assert app.http.head(path).status_code == 200
+    assert "/albums" not in app.http.get("/openapi.json").json()["paths"]

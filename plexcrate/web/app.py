@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
 
 from plexcrate import __version__
 from plexcrate.cache.database import open_or_replace
@@ -30,6 +32,9 @@ from plexcrate.web.service import LibraryService
 from plexcrate.web.watch import Watching
 
 STATIC_DIR = Path(__file__).parent / "static"
+# The page's own addresses (js/router.js): each serves the page, which shows that view. An id
+# that is not a number is no page of ours (a 404, like any unknown path).
+PAGE_PATHS = ("/albums", "/artists", "/albums/{rating_key:int}", "/artists/{rating_key:int}")
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +98,12 @@ def create_app(
     app.include_router(playlists.router)
     app.include_router(art.router)
     app.include_router(setup.router)
+    for path in PAGE_PATHS:
+        app.add_route(path, _index_page, methods=["GET"], include_in_schema=False)
     # Last, so the API comes first; the UI adds its modules and CSS to this folder.
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
+
+
+async def _index_page(request: Request) -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import ConsoleMessage, Page
 from web_harness import AppServer
@@ -101,6 +102,18 @@ class UiApp:
 
 
 StartUi = Callable[..., UiApp]
+
+
+def api_json(ui: UiApp, path: str, **params: Any) -> dict[str, Any]:
+    """What the app's API answers (200 expected), for the tests to compare the page with."""
+    answer = ui.server.http.get(path, params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def query_of(page: Page) -> dict[str, list[str]]:
+    """The page's address's query string, parsed."""
+    return parse_qs(urlsplit(page.url).query)
 
 
 class Clock:

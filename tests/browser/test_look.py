@@ -44,8 +44,16 @@ def test_the_theme_follows_the_system_and_stays_readable(
     page.get_by_role("button", name="Pick tracks").click()
     expect(page.locator("#builder .preview-track").first).to_be_visible()
     builder = page.evaluate(CONTRASTS)
-    assert len(library) > 30 and len(builder) > 20
-    poor = [c for c in library + builder if c["ratio"] < 4.5]
+    page.keyboard.press("Escape")
+    # The album grid (its cards' text), and an album's page.
+    page.get_by_role("navigation", name="Browse").get_by_role("link", name="Albums").click()
+    expect(page.locator("#albums .card:not(.is-placeholder)").first).to_be_visible()
+    albums = page.evaluate(CONTRASTS)
+    page.locator("#albums .card .card-title").first.click()
+    expect(page.locator("#detail .track").first).to_be_visible()
+    album = page.evaluate(CONTRASTS)
+    assert len(library) > 30 and len(builder) > 20 and len(albums) > 20 and len(album) > 10
+    poor = [c for c in library + builder + albums + album if c["ratio"] < 4.5]
     assert not poor, f"{scheme}: text below 4.5:1 contrast: {poor}"
 
 

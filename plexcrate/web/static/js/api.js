@@ -64,17 +64,46 @@ export function startSync({ full = false, allowShrink = false } = {}) {
   return request("POST", "/api/library/sync", { body });
 }
 
-export function getTracks(filters, { sort = "default", seed, limit = 100, offset = 0, signal } = {}) {
+/** The query of a list: the filters, the sort (and a shuffle's seed), the page. */
+function listParams(filters, { sort = "default", seed, limit = 100, offset = 0 }) {
   const params = filterParams(filters);
   if (sort !== "default") params.set("sort", sort);
-  if (seed !== undefined) params.set("seed", String(seed));
+  if (seed != null && sort === "random") params.set("seed", String(seed));
   params.set("limit", String(limit));
   params.set("offset", String(offset));
-  return request("GET", "/api/tracks", { params, signal });
+  return params;
 }
 
-export const getStats = (filters, { signal } = {}) =>
-  request("GET", "/api/library/stats", { params: filterParams(filters), signal });
+/** A page of tracks: `{ total, seed, tracks }`. */
+export const getTracks = (filters, options = {}) =>
+  request("GET", "/api/tracks", { params: listParams(filters, options), signal: options.signal });
+
+/** A page of the albums with a matching track: `{ total, seed, albums }`. */
+export const getAlbums = (filters, options = {}) =>
+  request("GET", "/api/albums", { params: listParams(filters, options), signal: options.signal });
+
+/** A page of the artists with a matching track: `{ total, seed, artists }`. */
+export const getArtists = (filters, options = {}) =>
+  request("GET", "/api/artists", { params: listParams(filters, options), signal: options.signal });
+
+/** An album and its tracks in order; an artist and its albums. */
+export const getAlbum = (id, { signal } = {}) => request("GET", `/api/albums/${id}`, { signal });
+export const getArtist = (id, { signal } = {}) => request("GET", `/api/artists/${id}`, { signal });
+
+/** The counts per value of `facets` (names of /api/library/stats' lists) under `filters`. */
+export function getStats(filters, { facets = [], signal } = {}) {
+  const params = filterParams(filters);
+  for (const facet of facets) params.append("facets", facet);
+  return request("GET", "/api/library/stats", { params, signal });
+}
+
+/** The values of one kind of tag whose names hold `q`, counted under `filters`. */
+export function getFacetValues(kind, q, filters, { limit = 50, signal } = {}) {
+  const params = filterParams(filters);
+  params.set("q", q);
+  params.set("limit", String(limit));
+  return request("GET", `/api/library/facets/${encodeURIComponent(kind)}`, { params, signal });
+}
 
 // --- playlists -----------------------------------------------------------------------------
 

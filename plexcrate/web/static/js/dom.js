@@ -52,6 +52,10 @@ export function icon(d) {
 export const ICONS = {
   open: "M14 3h7v7h-2V6.4l-9.3 9.3-1.4-1.4L17.6 5H14V3zM5 5h6v2H6v11h11v-5h2v6a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1z",
   add: "M3 6h12v2H3zm0 5h12v2H3zm0 5h8v2H3zm14-2v-3h2v3h3v2h-3v3h-2v-3h-3v-2z",
+  filter: "M3 5h18v2l-7 7v5l-4 2v-7L3 7z",
+  shuffle:
+    "M17 3l4 4-4 4V8h-2.6l-3 4 3 4H17v-3l4 4-4 4v-3h-3.6l-3.4-4.5L6.6 18H3v-2h2.6l3-4-3-4H3V6h3.6L10 10.5 13.4 6H17z",
+  back: "M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z",
 };
 
 export const $ = (selector, root = document) => root.querySelector(selector);

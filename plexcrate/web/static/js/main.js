@@ -7,6 +7,7 @@ import { $, debounce, setText, show } from "./dom.js";
 import { formatCount, plural } from "./format.js";
 import { createLibrary } from "./library.js";
 import { pollNow, startPolling } from "./poller.js";
+import { followLinks } from "./router.js";
 import { store } from "./state.js";
 import { loadVocabulary } from "./vocabulary.js";
 import { requestSync } from "./sync.js";
@@ -26,10 +27,10 @@ store.start();
 
 const library = createLibrary({
   requestSync: () => syncNow(),
-  addToPlaylist: (track) => builder.addTracks([track]),
+  addToPlaylist: (tracks) => builder.addTracks(tracks),
   openSettings: () => openSetup(Boolean(store.status?.plex_configured)),
 });
-library.load(); // the counts and the first page, in parallel with the status
+library.start(); // the list (its first page and counts) or the page, in parallel with the status
 
 const modal = createSyncModal({ retry: () => requestSync(), openSettings: () => openSetup(true) });
 const footer = createFooter($("#statusbar"), { openSettings: () => openSetup(Boolean(store.status?.plex_configured)) });
@@ -102,7 +103,8 @@ $("#open-builder").addEventListener("click", () => builder.open());
 $("#open-playlists").addEventListener("click", () => playlistsPanel.open());
 $("#open-settings").addEventListener("click", () => openSetup(Boolean(store.status?.plex_configured)));
 
-createFiltersDrawer({ panel: $("#filters"), toggle: $("#filters-toggle") });
+createFiltersDrawer({ panel: $("#filters"), toggle: $("#filters-toggle"), onOpen: () => library.refreshCounts() });
+followLinks(document, (view) => store.navigate(view));
 
 // --- the page starts a sync by itself on a first run and when the cache is stale ---
 

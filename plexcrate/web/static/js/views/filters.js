@@ -1,104 +1,249 @@
-// The filter panel: genre and decade chips with track counts, the minimum rating (stars), and
-// "exclude live recordings". Chips keep their order while counts change (no jumping around);
-// the order is set again when the library itself changes.
+// The filter panel, built from the filters the server declares (GET /api/filters, through
+// vocabulary.js): a control per filter, chosen by its type — chips with counts and a search
+// box for a kind of tag that has a facet (genres, styles, moods, album types, labels), chips
+// for the decades, names typed with suggestions for the other kinds (artists to keep or leave
+// out, genres to leave out), a switch for a flag, a choice as segments, a number as a field.
+// A few get a control of their own: the minimum rating (stars), the year range (beside the
+// decades) and "added within" (a few spans to pick from). A filter the server adds shows up
+// with its type's control, at the end.
+//
+// Sections with counts open and close; only the open ones are counted (the page asks the stats
+// for their facets alone). Which are open is remembered in this browser; a section holding a
+// chosen value opens by itself, so every chosen value is in sight.
 
 import { $, h, setText, show } from "../dom.js";
-import { formatCount } from "../format.js";
+import { choiceLabel, humanize, kindName, withArticle, withinDaysLabel } from "../labels.js";
 import { activeFilterCount, store } from "../state.js";
+import { declarations } from "../vocabulary.js";
+import { createFacetGroup } from "./facetgroup.js";
 import { createRatingSlider } from "./stars.js";
+import { createTokenInput } from "./tokens.js";
 
-const GENRES_SHOWN = 12; // the most common genres; "Show all" reveals the rest
+// The panel's order, and the filters shown inside another's section.
+const ORDER = ["min_rating", "exclude_live", "genre", "decade", "artist", "played", "added_within_days", "style", "mood", "album_type", "label"];
+const INSIDE = { genre: ["exclude_genre"], decade: ["year_min", "year_max"], artist: ["exclude_artist"] };
+const TITLES = { decade: "Years", exclude_live: "Exclude live recordings", min_rating: "Minimum rating", added_within_days: "Added to Plex", played: "Played" };
+const OPEN_AT_FIRST = new Set(["genres", "decades"]);
+const OPEN_KEY = "plexcrate.openFilters";
+const DAY_PRESETS = [7, 30, 90, 365];
 
-export function createFilters(root) {
-  const genres = createChipGroup({
-    key: "genre",
-    title: "Genres",
-    id: "genres",
-    limit: GENRES_SHOWN,
-    emptyText: "No genres yet.",
-  });
-  const decades = createChipGroup({
-    key: "decade",
-    title: "Decades",
-    id: "decades",
-    emptyText: "No years yet.",
-    chronological: true,
-  });
-
-  const ratingValue = h("span", { class: "filter-value", id: "rating-value" });
-  const ratingClear = h(
-    "button",
-    { type: "button", class: "link-button", hidden: true, onclick: () => store.setFilters({ min_rating: 0 }) },
-    "Any",
-    h("span", { class: "visually-hidden" }, " rating"),
-  );
-  const rating = createRatingSlider({
-    labelledBy: "rating-heading",
-    onChange: (value) => store.setFilters({ min_rating: value }),
-  });
-
-  const live = h("input", {
-    type: "checkbox",
-    id: "exclude-live",
-    role: "switch",
-    class: "switch-input",
-    onchange: (event) => store.setFilters({ exclude_live: event.target.checked }),
-  });
+/** `onOpen(facet)`: a section was opened and needs its counts. */
+export function createFilters(root, { onOpen } = {}) {
+  const declared = new Map(declarations().map((d) => [d.name, d]));
+  const remembered = readOpen();
+  const controls = []; // { reflect(filters) }
+  const groups = []; // facet groups
 
   const clear = h(
     "button",
-    {
-      type: "button",
-      class: "btn btn-quiet btn-small clear-filters",
-      onclick: () => store.resetFilters({ keepSearch: true }),
-    },
+    { type: "button", class: "btn btn-quiet btn-small clear-filters", onclick: () => store.resetFilters({ keepSearch: true }) },
     "Clear all filters",
   );
+  root.append(h("div", { class: "filters-head" }, h("h2", { class: "filters-title" }, "Filters"), clear));
 
-  root.append(
-    h(
-      "div",
-      { class: "filters-head" },
-      h("h2", { class: "filters-title" }, "Filters"),
-      clear,
-    ),
-    h(
+  const placed = new Set(["q", ...Object.values(INSIDE).flat()]); // q: the search box above
+  const names = [...ORDER.filter((name) => declared.has(name)), ...[...declared.keys()].filter((name) => !ORDER.includes(name))];
+  for (const name of names) {
+    if (placed.has(name)) continue;
+    placed.add(name);
+    const control = controlFor(declared.get(name));
+    if (control) {
+      controls.push(control);
+      root.append(control.element);
+    }
+  }
+
+  function controlFor(d) {
+    const inside = (INSIDE[d.name] || []).filter((name) => declared.has(name)).map((name) => declared.get(name));
+    if (d.name === "min_rating") return ratingControl(d);
+    if (d.name === "added_within_days") return withinDaysControl(d);
+    if (d.facet) return facetControl(d, inside);
+    switch (d.type) {
+      case "names":
+        return section(d, [
+          tokenControl(d, `Only these ${kindName(d.tag_kind, true)}`),
+          ...inside.map((x) => tokenControl(x, `Leave out ${kindName(x.tag_kind, true)}`, { exclude: true })),
+        ]);
+      case "bool":
+        return switchControl(d);
+      case "choice":
+        return choiceControl(d);
+      case "int":
+        return section(d, [numberControl(d, TITLES[d.name] ?? humanize(d.name))]);
+      default:
+        return null;
+    }
+  }
+
+  /** A section around some controls, with a heading. */
+  function section(d, parts) {
+    const id = `${d.name.replace(/_/g, "-")}-heading`;
+    const element = h(
+      "section",
+      { class: "filter-group", "aria-labelledby": id },
+      h("div", { class: "filter-group-head" }, h("h3", { id }, TITLES[d.name] ?? humanize(d.tag_kind ? kindName(d.tag_kind, true) : d.name))),
+      parts.map((part) => part.element),
+    );
+    return { element, reflect: (filters) => parts.forEach((part) => part.reflect(filters)) };
+  }
+
+  function facetControl(d, inside) {
+    const one = d.tag_kind ? kindName(d.tag_kind) : "decade";
+    const title = TITLES[d.name] ?? humanize(kindName(d.tag_kind, true));
+    const extras = inside.map((x) =>
+      x.type === "names" ? tokenControl(x, `Leave out ${kindName(x.tag_kind, true)}`, { exclude: true }) : null,
+    ).filter(Boolean);
+    const years = inside.filter((x) => x.type === "int");
+    if (years.length) extras.push(rangeControl(years));
+    const group = createFacetGroup({
+      filter: d.name,
+      facet: d.facet,
+      kind: d.type === "names" ? d.tag_kind : null,
+      id: d.facet.replace(/_/g, "-"),
+      title,
+      one,
+      limit: d.type === "decades" ? Infinity : 12,
+      chronological: d.type === "decades",
+      open: remembered[d.facet] ?? OPEN_AT_FIRST.has(d.facet),
+      extras: extras.map((x) => x.element),
+      onOpen: () => {
+        rememberOpen();
+        onOpen?.(d.facet);
+      },
+      onClose: rememberOpen,
+    });
+    groups.push(group);
+    return {
+      element: group.element,
+      reflect: (filters) => {
+        const chosen = [d.name, ...inside.map((x) => x.name)].some((name) => isSet(declared.get(name), filters[name]));
+        if (chosen && !group.open) group.setOpen(true, { quiet: true });
+        group.reflect();
+        extras.forEach((x) => x.reflect(filters));
+      },
+    };
+  }
+
+  /** `exclude`: a companion inside another's section ("Leave out …"), drawn as such. */
+  function tokenControl(d, label, { exclude = false } = {}) {
+    return createTokenInput({
+      exclude,
+      filter: d.name,
+      kind: d.tag_kind,
+      id: `${d.name.replace(/_/g, "-")}-input`,
+      label,
+      noun: kindName(d.tag_kind, true),
+      placeholder: `Type ${withArticle(kindName(d.tag_kind))}…`,
+    });
+  }
+
+  function ratingControl(d) {
+    const value = h("span", { class: "filter-value", id: "rating-value" });
+    const any = h(
+      "button",
+      { type: "button", class: "link-button", hidden: true, onclick: () => store.setFilters({ [d.name]: 0 }) },
+      "Any",
+      h("span", { class: "visually-hidden" }, " rating"),
+    );
+    const slider = createRatingSlider({ labelledBy: "rating-heading", onChange: (v) => store.setFilters({ [d.name]: v }) });
+    const element = h(
       "section",
       { class: "filter-group", "aria-labelledby": "rating-heading" },
-      h(
-        "div",
-        { class: "filter-group-head" },
-        h("h3", { id: "rating-heading" }, "Minimum rating"),
-        ratingClear,
-      ),
-      h("div", { class: "rating-row" }, rating.element, ratingValue),
-    ),
-    h(
+      h("div", { class: "filter-group-head" }, h("h3", { id: "rating-heading" }, TITLES[d.name]), any),
+      h("div", { class: "rating-row" }, slider.element, value),
+    );
+    return {
+      element,
+      reflect: (filters) => {
+        slider.setValue(filters[d.name]);
+        setText(value, filters[d.name] ? slider.element.getAttribute("aria-valuetext") : "Any");
+        any.hidden = !filters[d.name];
+      },
+    };
+  }
+
+  function switchControl(d) {
+    const id = d.name === "exclude_live" ? "exclude-live" : `${d.name.replace(/_/g, "-")}-switch`;
+    const input = h("input", {
+      type: "checkbox",
+      id,
+      role: "switch",
+      class: "switch-input",
+      onchange: (event) => store.setFilters({ [d.name]: event.target.checked }),
+    });
+    const element = h(
       "section",
       { class: "filter-group filter-switch" },
       h(
         "label",
-        { class: "switch", for: "exclude-live" },
-        live,
+        { class: "switch", for: id },
+        input,
         h("span", { class: "switch-track", "aria-hidden": "true" }),
-        h("span", {}, "Exclude live recordings"),
+        h("span", {}, TITLES[d.name] ?? humanize(d.name)),
       ),
-    ),
-    genres.element,
-    decades.element,
-  );
+    );
+    return { element, reflect: (filters) => (input.checked = Boolean(filters[d.name])) };
+  }
+
+  function choiceControl(d) {
+    const id = `${d.name.replace(/_/g, "-")}-heading`;
+    const inputs = d.choices.map((choice) =>
+      h("input", {
+        type: "radio",
+        name: `filter-${d.name}`,
+        id: `${d.name}-${choice}`,
+        value: choice,
+        onchange: () => store.setFilters({ [d.name]: choice }),
+      }),
+    );
+    const element = h(
+      "section",
+      { class: "filter-group", "aria-labelledby": id },
+      h("div", { class: "filter-group-head" }, h("h3", { id }, TITLES[d.name] ?? humanize(d.name))),
+      h(
+        "div",
+        { class: "field-group segmented", role: "radiogroup", "aria-labelledby": id },
+        inputs.map((input) => h("span", { class: "segment" }, input, h("label", { for: input.id }, choiceLabel(d.name, input.value)))),
+      ),
+    );
+    return { element, reflect: (filters) => inputs.forEach((input) => (input.checked = input.value === filters[d.name])) };
+  }
+
+  function withinDaysControl(d) {
+    const id = `${d.name.replace(/_/g, "-")}-select`;
+    const select = h("select", { class: "input input-small", id });
+    select.addEventListener("change", () => store.setFilters({ [d.name]: select.value ? Number(select.value) : null }));
+    const element = h(
+      "section",
+      { class: "filter-group" },
+      h("div", { class: "filter-group-head" }, h("h3", {}, h("label", { for: id }, TITLES[d.name]))),
+      select,
+    );
+    return {
+      element,
+      reflect: (filters) => {
+        const days = filters[d.name];
+        const spans = [...DAY_PRESETS];
+        if (days != null && !spans.includes(days)) spans.push(days);
+        spans.sort((a, b) => a - b);
+        const wanted = ["", ...spans.map(String)];
+        if ([...select.options].map((o) => o.value).join() !== wanted.join()) {
+          select.replaceChildren(
+            h("option", { value: "" }, "Any time"),
+            ...spans.map((n) => h("option", { value: String(n) }, withinDaysLabel(n))),
+          );
+        }
+        select.value = days == null ? "" : String(days);
+      },
+    };
+  }
 
   function reflect(filters) {
-    genres.reflect(filters.genre);
-    decades.reflect(filters.decade);
-    rating.setValue(filters.min_rating);
-    setText(ratingValue, filters.min_rating ? `${rating.element.getAttribute("aria-valuetext")}` : "Any");
-    ratingClear.hidden = !filters.min_rating;
-    live.checked = filters.exclude_live;
-    clear.hidden = activeFilterCount(filters) === 0;
+    for (const control of controls) control.reflect(filters);
+    const active = activeFilterCount(filters);
+    clear.hidden = active === 0;
     const badge = $("#filters-count");
     if (badge) {
-      const active = activeFilterCount(filters);
       setText(badge, active ? String(active) : "");
       show(badge, active > 0);
     }
@@ -108,113 +253,93 @@ export function createFilters(root) {
   reflect(store.filters);
 
   return {
-    /** New counts from /api/library/stats. */
-    updateStats(stats) {
-      genres.update(stats.genres);
-      decades.update(stats.decades);
+    /** The facets of the open sections (what the stats should count). */
+    openFacets: () => groups.filter((g) => g.open).map((g) => g.facet),
+    /** Of those, the ones without their order yet (the library's own counts). */
+    facetsWithoutOrder: (facets) => groups.filter((g) => facets.includes(g.facet) && g.needsOrder).map((g) => g.facet),
+    /** New counts from /api/library/stats, for `facets`. */
+    updateStats(stats, facets) {
+      for (const g of groups) if (facets.includes(g.facet)) g.update(stats[g.facet] ?? []);
     },
-    /** The library changed (a sync): take the chips' order afresh from the next counts. */
+    /** The library's counts without filters: the chips' order. */
+    setOrder(stats, facets) {
+      for (const g of groups) if (facets.includes(g.facet)) g.setOrder(stats[g.facet] ?? []);
+    },
+    /** The library changed (a sync): take the chips' order afresh. */
     resetOrder() {
-      genres.resetOrder();
-      decades.resetOrder();
+      for (const g of groups) g.resetOrder();
+    },
+  };
+
+  function rememberOpen() {
+    try {
+      localStorage.setItem(OPEN_KEY, JSON.stringify(Object.fromEntries(groups.map((g) => [g.facet, g.open]))));
+    } catch {
+      // private mode, or storage off: the sections open as at first next time
+    }
+  }
+}
+
+/** Whether a filter's value restricts something. */
+function isSet(d, value) {
+  if (!d || value == null) return false;
+  return Array.isArray(value) ? value.length > 0 : value !== d.default && value !== "";
+}
+
+function readOpen() {
+  try {
+    return JSON.parse(localStorage.getItem(OPEN_KEY) || "{}") || {};
+  } catch {
+    return {};
+  }
+}
+
+/** A whole number within the declaration's bounds, typed; empty restricts nothing. */
+function numberControl(d, label) {
+  const id = `${d.name.replace(/_/g, "-")}-input`;
+  const input = h("input", { type: "text", inputmode: "numeric", class: "input input-small input-number", id, autocomplete: "off" });
+  const error = h("span", { class: "field-error", id: `${id}-error`, hidden: true });
+  input.setAttribute("aria-describedby", error.id);
+  function commit() {
+    const text = input.value.trim();
+    const problem = numberProblem(d, text);
+    if (problem) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    setText(error, problem);
+    show(error, Boolean(problem));
+    if (!problem) store.setFilters({ [d.name]: text ? Number(text) : d.default });
+  }
+  input.addEventListener("change", commit);
+  input.addEventListener("keydown", (event) => event.key === "Enter" && commit());
+  const element = h("span", { class: "number-field" }, h("label", { class: "field-label", for: id }, label), input, error);
+  return {
+    element,
+    reflect: (filters) => {
+      const value = filters[d.name];
+      const text = value == null || value === d.default ? "" : String(value);
+      if (document.activeElement !== input || !input.getAttribute("aria-invalid")) {
+        if (input.value.trim() !== text) input.value = text;
+        input.removeAttribute("aria-invalid");
+        show(error, false);
+      }
     },
   };
 }
 
-function createChipGroup({ key, title, id, limit = Infinity, emptyText, chronological = false }) {
-  const headingId = `${id}-heading`;
-  const chips = h("div", { class: "chips", role: "group", "aria-labelledby": headingId, id: `${id}-chips` });
-  const empty = h("p", { class: "muted small", hidden: true }, emptyText);
-  const more = h("button", {
-    type: "button",
-    class: "link-button",
-    "aria-expanded": "false",
-    "aria-controls": `${id}-chips`,
-    hidden: true,
-    onclick: () => {
-      expanded = !expanded;
-      more.setAttribute("aria-expanded", String(expanded));
-      layout();
-    },
-  });
-  const element = h(
-    "section",
-    { class: "filter-group", "aria-labelledby": headingId },
-    h("div", { class: "filter-group-head" }, h("h3", { id: headingId }, title)),
-    chips,
-    empty,
-    more,
-  );
+function numberProblem(d, text) {
+  if (!text) return "";
+  const range = `from ${d.minimum} to ${d.maximum}`;
+  if (!/^\d+$/.test(text)) return `“${text.slice(0, 24)}” is not a whole number: type one ${range}.`;
+  const n = Number(text);
+  if (d.minimum != null && n < d.minimum) return `At least ${d.minimum}.`;
+  if (d.maximum != null && n > d.maximum) return `At most ${d.maximum}.`;
+  return "";
+}
 
-  let order = null; // names, in the order the chips keep
-  let counts = new Map();
-  let expanded = false;
-  const buttons = new Map(); // name → button
-
-  function chip(name) {
-    let button = buttons.get(name);
-    if (!button) {
-      const count = h("span", { class: "chip-count" });
-      button = h(
-        "button",
-        {
-          type: "button",
-          class: "chip",
-          "aria-pressed": "false",
-          dataset: { value: name },
-          onclick: () => toggle(name),
-        },
-        h("span", { class: "chip-name" }, name),
-        count,
-        h("span", { class: "visually-hidden" }, " tracks"),
-      );
-      button.countEl = count;
-      buttons.set(name, button);
-    }
-    return button;
-  }
-
-  function toggle(name) {
-    const selected = store.filters[key];
-    const next = selected.includes(name) ? selected.filter((n) => n !== name) : [...selected, name];
-    store.setFilters({ [key]: next });
-  }
-
-  function layout() {
-    const selected = new Set(store.filters[key]);
-    const names = order ? [...order] : [];
-    for (const name of selected) if (!names.includes(name)) names.push(name);
-    const visible = expanded ? names : names.filter((name, i) => i < limit || selected.has(name));
-    const current = [...chips.children].map((el) => el.dataset.value);
-    if (current.join("\u0000") !== visible.join("\u0000")) {
-      chips.replaceChildren(...visible.map(chip));
-    }
-    for (const name of visible) {
-      const button = chip(name);
-      const count = counts.get(name) ?? 0;
-      setText(button.countEl, formatCount(count));
-      button.classList.toggle("is-zero", count === 0 && !selected.has(name));
-      button.setAttribute("aria-pressed", String(selected.has(name)));
-    }
-    show(empty, names.length === 0 && order !== null);
-    show(more, names.length > limit);
-    setText(more, expanded ? `Show fewer ${title.toLowerCase()}` : `Show all ${names.length} ${title.toLowerCase()}`);
-  }
-
-  return {
-    element,
-    update(facets) {
-      counts = new Map(facets.map((f) => [f.name, f.count]));
-      if (order === null) order = facets.map((f) => f.name);
-      else for (const f of facets) if (!order.includes(f.name)) order.push(f.name);
-      if (chronological) order.sort();
-      layout();
-    },
-    reflect() {
-      layout();
-    },
-    resetOrder() {
-      order = null;
-    },
-  };
+/** The years from and to (year_min, year_max): two number fields side by side. */
+function rangeControl(bounds) {
+  const labels = { year_min: "From year", year_max: "To year" };
+  const fields = bounds.map((d) => numberControl(d, labels[d.name] ?? humanize(d.name)));
+  const element = h("div", { class: "range-fields" }, fields.map((f) => f.element));
+  return { element, reflect: (filters) => fields.forEach((f) => f.reflect(filters)) };
 }

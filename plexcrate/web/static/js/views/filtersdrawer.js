@@ -7,7 +7,8 @@ import { h, show } from "../dom.js";
 
 const NARROW = "(max-width: 899px)";
 
-export function createFiltersDrawer({ panel, toggle }) {
+/** `onOpen()`: the drawer opened (its counts may be wanted now). */
+export function createFiltersDrawer({ panel, toggle, onOpen = () => {} }) {
   const narrow = window.matchMedia(NARROW);
   const scrim = h("div", { class: "filters-scrim", hidden: true, onclick: () => setOpen(false) });
   const done = h(
@@ -29,6 +30,7 @@ export function createFiltersDrawer({ panel, toggle }) {
     const drawer = open && narrow.matches;
     show(scrim, drawer);
     document.body.classList.toggle("has-drawer", drawer);
+    if (open) onOpen();
     if (!focus) return;
     if (drawer) done.focus();
     else if (!open && narrow.matches) toggle.focus();

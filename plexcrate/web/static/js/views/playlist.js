@@ -9,6 +9,7 @@
 
 import { ApiError, listPlaylists, previewPlaylist, savePlaylist } from "../api.js";
 import { $, announce, h, setText, show } from "../dom.js";
+import { describeFilters } from "../labels.js";
 import { filterBody } from "../vocabulary.js";
 import { formatCount, formatDuration, formatLength, minRatingLabel, plural } from "../format.js";
 import { openModal } from "../focus.js";
@@ -23,24 +24,13 @@ const OFFLINE = "Plex is offline, so saving is paused until it answers again. Th
 /** A name that says what the playlist holds: "Rock & Jazz · 1990s · 4 stars or more". */
 export function suggestName(filters) {
   const parts = [];
-  if (filters.genre.length) {
-    parts.push(filters.genre.length > 2 ? `${filters.genre.slice(0, 2).join(", ")} & more` : filters.genre.join(" & "));
-  }
+  const few = (values) => (values.length > 2 ? `${values.slice(0, 2).join(", ")} & more` : values.join(" & "));
+  for (const name of ["genre", "style", "mood"]) if (filters[name]?.length) parts.push(few(filters[name]));
+  if (filters.artist?.length) parts.push(few(filters.artist));
   if (filters.decade.length) parts.push([...filters.decade].sort().join(", "));
   if (filters.min_rating) parts.push(minRatingLabel(filters.min_rating));
   if (filters.q) parts.push(`“${filters.q}”`);
   return parts.length ? parts.join(" · ") : "plexcrate mix";
-}
-
-/** The filters in a sentence, for the panel's "From …" line. */
-function describeFilters(filters) {
-  const parts = [];
-  if (filters.genre.length) parts.push(filters.genre.join(", "));
-  if (filters.decade.length) parts.push([...filters.decade].sort().join(", "));
-  if (filters.min_rating) parts.push(minRatingLabel(filters.min_rating).toLowerCase());
-  if (filters.q) parts.push(`matching “${filters.q}”`);
-  parts.push(filters.exclude_live ? "no live recordings" : "live recordings included");
-  return parts.join(" · ");
 }
 
 export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
@@ -588,7 +578,11 @@ export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
     const held = new Set(tracks.map((t) => t.rating_key));
     const fresh = chosen.filter((t) => !held.has(t.rating_key));
     if (!fresh.length) {
-      announce(`“${chosen[0]?.title}” is already in the playlist preview.`);
+      announce(
+        chosen.length === 1
+          ? `“${chosen[0].title}” is already in the playlist preview.`
+          : `All ${plural(chosen.length, "track")} are already in the playlist preview.`,
+      );
       return;
     }
     for (const track of fresh) excluded.delete(track.rating_key);
@@ -638,7 +632,7 @@ export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
   function show_() {
     const total = matchingCount();
     const from = total == null ? "the" : formatCount(total);
-    setText(source, `From ${from} matching tracks: ${describeFilters(store.filters)}.`);
+    setText(source, `From ${from} matching tracks: ${describeFilters(store.filters).join(" · ")}.`);
     if (tracks.length || pickedFor) renderPreview();
     if (!nameInput.value || nameInput.value === lastSuggestion) {
       lastSuggestion = suggestName(store.filters);
