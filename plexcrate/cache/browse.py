@@ -9,6 +9,7 @@ sums, its last play the latest. Ties keep Plex's order; a value a group lacks so
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,72 +98,6 @@ def _order(sort: Sort, keys: dict[str, tuple[str, bool]], default: list[str]) ->
     return [*([f"{expr.split()[0]} IS NULL"] if nullable else []), expr + direction, *default]
 
 
-def find_albums(
-    conn: sqlite3.Connection,
-    flt: TrackFilter,
-    *,
-    sort: Sort = PLEX_ORDER,
-    limit: int = 100,
-    offset: int = 0,
-    seed: int = 0,
-) -> Groups:
-    """A page of the albums with a matching track, and how many there are."""
-    params = Params()
-    order = ", ".join(_order(sort, _ALBUM_KEYS, _ALBUM_ORDER))
-    rows = conn.execute(
-        f"""WITH matching AS MATERIALIZED ({matching_keys(flt, params)}),
-            g AS MATERIALIZED (
-                SELECT t.album_key AS key, {_AGGREGATES} FROM matching m
-                JOIN tracks t ON t.rating_key = m.rating_key
-                WHERE t.album_key IS NOT NULL GROUP BY t.album_key)
-            SELECT a.rating_key, a.title, a.album_artist, a.artist_key, a.year,
-                   coalesce(a.track_count, 0), g.tracks, {_tags_of("album_tags", "album_key")},
-                   count(*) OVER () AS total
-            FROM g JOIN albums a ON a.rating_key = g.key
-            ORDER BY {order} LIMIT :limit OFFSET :offset""",
-        {**params, **shuffle_params(seed), "limit": limit, "offset": offset},
-    ).fetchall()
-    total = rows[0][-1] if rows else _count_groups(conn, flt, "album_key")
-    return Groups(total, [_album(row[:-1]) for row in rows])
-
-
-def find_artists(
-    conn: sqlite3.Connection,
-    flt: TrackFilter,
-    *,
-    sort: Sort = PLEX_ORDER,
-    limit: int = 100,
-    offset: int = 0,
-    seed: int = 0,
-) -> Groups:
-    """A page of the (album) artists with a matching track, and how many there are."""
-    params = Params()
-    order = ", ".join(_order(sort, _ARTIST_KEYS, _ARTIST_ORDER))
-    rows = conn.execute(
-        f"""WITH matching AS MATERIALIZED ({matching_keys(flt, params)}),
-            g AS MATERIALIZED (
-                SELECT t.artist_key AS key, count(DISTINCT t.album_key) AS albums, {_AGGREGATES}
-                FROM matching m JOIN tracks t ON t.rating_key = m.rating_key
-                WHERE t.artist_key IS NOT NULL GROUP BY t.artist_key)
-            SELECT a.rating_key, a.title, g.albums, g.tracks, count(*) OVER () AS total
-            FROM g JOIN artists a ON a.rating_key = g.key
-            ORDER BY {order} LIMIT :limit OFFSET :offset""",
-        {**params, **shuffle_params(seed), "limit": limit, "offset": offset},
-    ).fetchall()
-    total = rows[0][-1] if rows else _count_groups(conn, flt, "artist_key")
-    return Groups(total, [Artist(*row[:-1]) for row in rows])
-
-
-def _count_groups(conn: sqlite3.Connection, flt: TrackFilter, column: str) -> int:
-    """How many groups match, for a page past the last (which has no row to carry it)."""
-    params = Params()
-    return conn.execute(
-        f"""SELECT count(DISTINCT t.{column}) FROM tracks t
-            WHERE t.rating_key IN ({matching_keys(flt, params)}) AND t.{column} IS NOT NULL""",
-        params,
-    ).fetchone()[0]
-
-
 def _tags_of(links: str, owner: str) -> str:
     return f"""(SELECT group_concat(tg.kind || char(30) || tg.name, char(31)) FROM {links} l
                JOIN tags tg ON tg.id = l.tag_id WHERE l.{owner} = a.rating_key)"""
@@ -179,6 +114,105 @@ def _album(row: tuple[Any, ...]) -> Album:
         elif kind == TagKind.ALBUM_TYPE:
             types.append(name)
     return Album(key, title, album_artist, artist_key, year, track_count, matching, genres, types)
+
+
+@dataclass(frozen=True, slots=True)
+class _Grouping:
+    """How the matching tracks are grouped: by which of their columns, into which table's rows,
+    with what else counted per group, and what each row of a page selects and becomes."""
+
+    column: str  # of tracks: album_key or artist_key
+    table: str  # albums or artists
+    counted: str  # more per-group figures, after _AGGREGATES's
+    selected: str  # a page row's columns, over the group g and the table's row a
+    keys: dict[str, tuple[str, bool]]
+    default: list[str]
+    make: Callable[[tuple[Any, ...]], Any]
+
+
+_ALBUMS = _Grouping(
+    column="album_key",
+    table="albums",
+    counted="",
+    selected="""a.rating_key, a.title, a.album_artist, a.artist_key, a.year,
+        coalesce(a.track_count, 0), g.tracks, """
+    + _tags_of("album_tags", "album_key"),
+    keys=_ALBUM_KEYS,
+    default=_ALBUM_ORDER,
+    make=lambda row: _album(row),
+)
+_ARTISTS = _Grouping(
+    column="artist_key",
+    table="artists",
+    counted=", count(DISTINCT t.album_key) AS albums",
+    selected="a.rating_key, a.title, g.albums, g.tracks",
+    keys=_ARTIST_KEYS,
+    default=_ARTIST_ORDER,
+    make=lambda row: Artist(*row),
+)
+
+
+def find_albums(
+    conn: sqlite3.Connection,
+    flt: TrackFilter,
+    *,
+    sort: Sort = PLEX_ORDER,
+    limit: int = 100,
+    offset: int = 0,
+    seed: int = 0,
+) -> Groups:
+    """A page of the albums with a matching track, and how many there are."""
+    return _find_groups(conn, flt, _ALBUMS, sort, limit, offset, seed)
+
+
+def find_artists(
+    conn: sqlite3.Connection,
+    flt: TrackFilter,
+    *,
+    sort: Sort = PLEX_ORDER,
+    limit: int = 100,
+    offset: int = 0,
+    seed: int = 0,
+) -> Groups:
+    """A page of the (album) artists with a matching track, and how many there are."""
+    return _find_groups(conn, flt, _ARTISTS, sort, limit, offset, seed)
+
+
+def _find_groups(
+    conn: sqlite3.Connection,
+    flt: TrackFilter,
+    grouping: _Grouping,
+    sort: Sort,
+    limit: int,
+    offset: int,
+    seed: int,
+) -> Groups:
+    params = Params()
+    order = ", ".join(_order(sort, grouping.keys, grouping.default))
+    column = grouping.column
+    rows = conn.execute(
+        f"""WITH matching AS MATERIALIZED ({matching_keys(flt, params)}),
+            g AS MATERIALIZED (
+                SELECT t.{column} AS key, {_AGGREGATES}{grouping.counted} FROM matching m
+                JOIN tracks t ON t.rating_key = m.rating_key
+                WHERE t.{column} IS NOT NULL GROUP BY t.{column})
+            SELECT {grouping.selected}, count(*) OVER () AS total
+            FROM g JOIN {grouping.table} a ON a.rating_key = g.key
+            ORDER BY {order} LIMIT :limit OFFSET :offset""",
+        {**params, **shuffle_params(seed), "limit": limit, "offset": offset},
+    ).fetchall()
+    total = rows[0][-1] if rows else _count_groups(conn, flt, column)
+    return Groups(total, [grouping.make(row[:-1]) for row in rows])
+
+
+def _count_groups(conn: sqlite3.Connection, flt: TrackFilter, column: str) -> int:
+    """How many groups match, for a page past the last (which has no row to carry it)."""
+    params = Params()
+    return conn.execute(
+        f"""SELECT count(DISTINCT t.{column}) FROM tracks t
+            WHERE t.rating_key IN ({matching_keys(flt, params)}) AND t.{column} IS NOT NULL""",
+        params,
+    ).fetchone()[0]
 
 
 @dataclass(frozen=True, slots=True)
