@@ -1,138 +1,60 @@
-"""Syncing: the one entry point, :func:`sync_library`, and the full sync.
+"""Syncing: the one entry point, :func:`sync_library`.
 
-:func:`sync_library` refreshes the cache incrementally (``incremental.py``: only what changed in
-Plex since the last sync, in one transaction) and falls back to a full sync when a refresh
-cannot be trusted: the first sync, another server, another schema, other music libraries, a
+It refreshes the cache incrementally (``incremental.py``: only what changed in Plex since the
+last sync, in one transaction) and falls back to a full sync (``full.py``) when a refresh cannot
+be trusted: the first sync, another server, another schema or mapping, other music libraries, a
 full sync too long ago, a ``full=True`` request, or a refresh that finds counts it cannot
-explain.
-
-The full sync streams pages straight from the client (a :class:`ListingReader`: complete
-listings however Plex's order shifts meanwhile, every tag read) into staging tables on the
-writer thread, so memory follows the page size, not the library size; it swaps them in, checks
-the result against Plex's counts (the refresh's steps 2 and 3, patching what changed while it
-read) and commits. Either way, the old cache stays readable and untouched until the final
-commit; any failure rolls everything back and raises :class:`SyncFailed` with a message a
-person understands.
+explain. Either way, the old cache stays readable and untouched until the final commit; any
+failure rolls everything back and raises :class:`SyncFailed` with a message a person
+understands.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 import logging
-import math
 import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import partial
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.patch import LibraryPatch
 from plexcrate.cache.schema import SCHEMA_VERSION
-from plexcrate.cache.snapshot import SnapshotBuilder
-from plexcrate.cache.state import SyncCursor, SyncState, clear_library, read_sync_state
-from plexcrate.plex.client import (
-    METADATA_BATCH,
-    LibType,
-    MusicSection,
-    Page,
-    PlexClient,
-    ServerIdentity,
-)
+from plexcrate.cache.state import SyncState, clear_library, read_sync_state
+from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError, PlexOutOfTime
-from plexcrate.plex.paging import Listing, ListingChanged, ListingReader
-from plexcrate.sync.guards import (
-    ServerChanged,
-    ShrinkRefused,
-    check_growth,
-    check_same_server,
-    check_shrink,
-)
-from plexcrate.sync.incremental import (
-    MARGIN_S,
-    NeedsFullSync,
-    capped_watermark,
-    read_changes,
-    refresh_since,
-)
-from plexcrate.sync.mapping import MAPPING_VERSION, album_row, artist_row, track_row
+from plexcrate.sync.full import rebuild
+from plexcrate.sync.guards import ServerChanged, ShrinkRefused
+from plexcrate.sync.incremental import NeedsFullSync, capped_watermark, refresh_since
+from plexcrate.sync.mapping import MAPPING_VERSION
 from plexcrate.sync.progress import Phase, SyncProgress
-from plexcrate.sync.timelimit import SyncTimer, TimeLimit
+from plexcrate.sync.run import (
+    PAGE_SIZE,
+    WORKERS,
+    Run,
+    SyncFailed,
+    SyncOptions,
+    SyncResult,
+    read_changes_since,
+)
+from plexcrate.sync.timelimit import SyncTimer
+
+# The names callers import from here, wherever they are defined.
+__all__ = [
+    "PAGE_SIZE",
+    "WORKERS",
+    "SyncFailed",
+    "SyncOptions",
+    "SyncResult",
+    "full_sync",
+    "sync_library",
+]
 
 log = logging.getLogger(__name__)
-
-PAGE_SIZE = 1000
-WORKERS = 5
-
-
-class SyncFailed(Exception):
-    """A sync did not complete; the previous cache is intact. ``str()`` is fit for users."""
-
-
-@dataclass(frozen=True, slots=True)
-class SyncResult:
-    track_count: int
-    duration_s: float
-    machine_identifier: str
-    server_name: str
-    # The machineIdentifier of the server whose cache was cleared first, when the server changed.
-    replaced_server: str | None = None
-    kind: str = "full"  # "full" or "incremental"
-    reason: str = ""  # why a full sync was done (empty for an incremental refresh)
-
-
-@dataclass(frozen=True, slots=True)
-class SyncOptions:
-    libraries: tuple[str, ...] = ()  # music library titles to mirror; empty means all
-    page_size: int = PAGE_SIZE
-    workers: int = WORKERS
-    # A full sync at least this often, even when refreshes would do: it bounds how long anything
-    # a refresh cannot see (a back-dated rating, a server clock set back) stays wrong.
-    full_sync_every_days: float | None = 7.0
-    time_limit: TimeLimit = field(default_factory=TimeLimit)  # a whole sync's (timelimit.py)
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """What one sync works with, once the server has been asked who it is."""
-
-    client: PlexClient
-    identity: ServerIdentity
-    sections: list[MusicSection]
-    progress: SyncProgress
-    options: SyncOptions
-    clock: Callable[[], float]
-    started: float  # time.monotonic() when the sync began: its reads are all after this
-    timer: SyncTimer
-    cached_tracks: int  # what the cache held when the sync began (after a server change: 0)
-    allow_shrink: bool  # publish even if most of the cached tracks would go (guards.py)
-    on_commit: Callable[[SyncState], None] | None
-
-    @property
-    def section_ids(self) -> str:
-        return ",".join(str(section.id) for section in sorted(self.sections, key=_id))
-
-    def cursor(self, watermark: int | None) -> SyncCursor:
-        return SyncCursor(watermark, time.monotonic() - self.started, self.section_ids)
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-    def before_commit(self, tracks: int) -> None:
-        """The last checks, everything read: still the same server, and not most tracks gone."""
-        check_same_server(self.client, self.identity)
-        check_shrink(self.cached_tracks, tracks, allow=self.allow_shrink)
-
-    def committed(self, conn: sqlite3.Connection) -> None:
-        """Tell whoever shows the status, on the writer thread, the moment readers see it."""
-        if self.on_commit is not None:
-            self.on_commit(read_sync_state(conn))
 
 
 def sync_library(
@@ -207,7 +129,7 @@ def _sync(
     sections = choose_sections(client.music_sections(), options.libraries)
     state = db.read(read_sync_state)
     timer.allow_for(state.track_count)
-    run = _Run(
+    run = Run(
         client, identity, sections, progress, options, clock, started,
         timer, state.track_count, allow_shrink, on_commit,
     )  # fmt: skip
@@ -223,7 +145,7 @@ def _sync(
     if reason is not None:
         kind = "full"
         log.info("Full sync: %s.", reason)
-        track_count = _full(db, run)
+        track_count = rebuild(db, run)
     return SyncResult(
         track_count=track_count,
         # As recorded in the cache (and shown in the status), so the log says the same.
@@ -296,7 +218,7 @@ def full_sync(
     return sync_library(db, client, progress, options, full=True, clock=clock)
 
 
-def full_sync_reason(state: SyncState, run: _Run) -> str | None:
+def full_sync_reason(state: SyncState, run: Run) -> str | None:
     """Why the cache needs a full sync rather than a refresh, or None when a refresh will do."""
     if state.is_empty or state.synced_at is None:
         return "the cache is empty"
@@ -330,13 +252,13 @@ def outdated_reason(state: SyncState) -> str | None:
     return None
 
 
-def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
+def _refresh(conn: sqlite3.Connection, run: Run, state: SyncState) -> int:
     since = refresh_since(state)
     if since is None or state.watermark is None:  # full_sync_reason rules this out
         raise NeedsFullSync("the cache does not say where a refresh should start")
     patch = LibraryPatch(conn)
     try:
-        _read_changes(patch, run, since)
+        read_changes_since(patch, run, since)
         run.progress.set_phase(Phase.SAVING)
         run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
         newest = capped_watermark(patch.newest, run.clock())
@@ -353,160 +275,6 @@ def _refresh(conn: sqlite3.Connection, run: _Run, state: SyncState) -> int:
     except BaseException:
         patch.abort()
         raise
-
-
-def _full(db: Database, run: _Run) -> int:
-    client, progress, options = run.client, run.progress, run.options
-    listings = _count_listings(client, run.sections, options.workers)
-    tracks = sum(x.expected or 0 for x in listings if x.libtype is LibType.TRACK)
-    progress.set_total(tracks)
-    run.timer.allow_for(tracks)
-
-    def build(conn: sqlite3.Connection) -> int:
-        builder = SnapshotBuilder(conn)
-        try:
-            with (
-                _unless_another_server(run),
-                ListingReader(
-                    client,
-                    page_size=options.page_size,
-                    workers=options.workers,
-                    # Every album and any item whose listed tags may be cut is read again in full.
-                    complete=lambda items, listing: client.complete(items, listing.libtype),
-                    on_growth=check_growth,
-                ) as reader,
-            ):
-                for listing, pages in reader.listings(listings):
-                    progress.set_phase(_PHASES[listing.libtype])
-                    _add_pages(builder, listing, pages, progress)
-            newest = builder.newest_timestamp()
-            _give_back_freed_memory()
-            builder.swap()
-            with _unless_another_server(run):
-                return _check_and_commit(conn, run, newest)
-        except BaseException:
-            builder.abort()
-            raise
-
-    return db.write(build)
-
-
-@contextmanager
-def _unless_another_server(run: _Run) -> Iterator[None]:
-    """A listing that moved beyond belief, or counts that never agree: first, is it another
-    server now answering at the URL? Then the sync starts over as its (ServerChanged)."""
-    try:
-        yield
-    except (ListingChanged, SyncFailed):
-        check_same_server(run.client, run.identity)
-        raise
-
-
-def _give_back_freed_memory() -> None:
-    """Hand the memory the pages held back to the system before SQLite sorts the new indexes:
-    glibc keeps freed heap for reuse, so the index build would otherwise come on top of the
-    pages' high-water mark (at 500,000 tracks, 18 MB of the peak). The pages are acyclic and
-    already freed: no collection is needed (one would pause every thread of the web app; see
-    _SyncingProcess). ctypes releases the GIL for the call. Elsewhere than glibc, nothing."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def _add_pages(
-    builder: SnapshotBuilder, listing: Listing, pages: Iterable[Page], progress: SyncProgress
-) -> None:
-    section_id = listing.section_id
-    for page in pages:
-        if listing.libtype is LibType.ARTIST:
-            builder.add_artists(artist_row(item, section_id) for item in page.items)
-        elif listing.libtype is LibType.ALBUM:
-            builder.add_albums(album_row(item, section_id) for item in page.items)
-        else:
-            builder.add_tracks([track_row(item, section_id) for item in page.items])
-            progress.advance(len(page.items))
-
-
-def _check_and_commit(conn: sqlite3.Connection, run: _Run, newest: int | None) -> int:
-    """Check the swapped-in library against Plex's counts taken now, and patch what changed
-    while it was read, before committing (inside the snapshot's transaction: readers still
-    see the previous library). The pages themselves miss nothing that was in Plex throughout
-    (plex/paging.py); this brings in what was added and drops what was deleted meanwhile."""
-    # What Plex stamped after this may have changed after the pages read it (as a refresh's
-    # cursor, see sync/incremental.py): its tags are read again if it is listed again.
-    since = max(0, (newest or 0) - math.ceil(run.elapsed()) - MARGIN_S)
-    patch = _checked(conn, run, since)
-    run.progress.set_phase(Phase.SAVING)
-    run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
-    newest = max(newest or 0, patch.newest or 0) or None
-    track_count = patch.finish(
-        machine_identifier=run.identity.machine_identifier,
-        server_name=run.identity.name,
-        synced_at=run.clock(),
-        duration_s=run.elapsed,
-        cursor=run.cursor(capped_watermark(newest, run.clock())),
-        kind="full",
-        mapping_version=MAPPING_VERSION,
-    )
-    run.committed(conn)
-    return track_count
-
-
-def _read_changes(patch: LibraryPatch, run: _Run, since: int, counts_only: bool = False) -> None:
-    options = run.options
-    read_changes(
-        patch,
-        run.client,
-        run.sections,
-        run.progress,
-        since=since,
-        page_size=options.page_size,
-        workers=options.workers,
-        counts_only=counts_only,
-    )
-
-
-def _checked(conn: sqlite3.Connection, run: _Run, since: int) -> LibraryPatch:
-    """A patch that made the library hold what Plex counts, in up to CHECK_ROUNDS tries."""
-    for attempt in range(1, CHECK_ROUNDS + 1):
-        patch = LibraryPatch(conn, begin=False)
-        try:
-            _read_changes(patch, run, since, counts_only=True)
-            return patch
-        except NeedsFullSync as problem:
-            log.warning("Full sync: check %d of %d failed: %s.", attempt, CHECK_ROUNDS, problem)
-            failure = problem
-    raise SyncFailed(
-        f"Plex's counts and its listings disagree ({failure}), even after reading again what "
-        "differed, so the previous library is kept. If Plex is scanning or changing the "
-        "library, sync again once it is done."
-    ) from failure
-
-
-_PHASES = {LibType.ARTIST: Phase.ARTISTS, LibType.ALBUM: Phase.ALBUMS, LibType.TRACK: Phase.TRACKS}
-# How many times a full sync checks its result against Plex's counts (and patches it) before
-# it gives up on a library that keeps changing.
-CHECK_ROUNDS = 3
-# Albums (all) and artists (most) are read again through their metadata, a worker holding a
-# page of them twice meanwhile: pages of one metadata request keep that to the memory of a
-# page of tracks (at 500,000 tracks, 15 MB less at the peak; a few more round trips).
-_COMPLETED_PAGES = {LibType.ALBUM: METADATA_BATCH, LibType.ARTIST: METADATA_BATCH}
-
-
-def _count_listings(
-    client: PlexClient, sections: Sequence[MusicSection], workers: int
-) -> list[Listing]:
-    """Every listing of a full sync, in the order it is read, counted (a few at once)."""
-    wanted = [(section.id, libtype) for section in sections for libtype in _PHASES]
-    with ThreadPoolExecutor(max(workers, 1), thread_name_prefix="plex-count") as pool:
-        totals = list(pool.map(lambda listing: client.count(*listing), wanted))
-    return [
-        Listing(section_id, libtype, expected=total, page_size=_COMPLETED_PAGES.get(libtype))
-        for (section_id, libtype), total in zip(wanted, totals, strict=True)
-    ]
-
-
-def _id(section: MusicSection) -> int:
-    return section.id
 
 
 def forget_other_server(db: Database, identity: ServerIdentity) -> str | None:

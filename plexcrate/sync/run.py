@@ -1,0 +1,106 @@
+"""What one sync works with: its options, the server it reads, the clock, the checks it makes
+before it commits; and the errors and results it ends with. Shared by the entry point
+(``engine.py``), the refresh and the full sync (``full.py``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from plexcrate.cache.patch import LibraryPatch
+from plexcrate.cache.state import SyncCursor, SyncState, read_sync_state
+from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
+from plexcrate.sync.guards import check_same_server, check_shrink
+from plexcrate.sync.incremental import read_changes
+from plexcrate.sync.progress import SyncProgress
+from plexcrate.sync.timelimit import SyncTimer, TimeLimit
+
+PAGE_SIZE = 1000
+WORKERS = 5
+
+
+class SyncFailed(Exception):
+    """A sync did not complete; the previous cache is intact. ``str()`` is fit for users."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    track_count: int
+    duration_s: float
+    machine_identifier: str
+    server_name: str
+    # The machineIdentifier of the server whose cache was cleared first, when the server changed.
+    replaced_server: str | None = None
+    kind: str = "full"  # "full" or "incremental"
+    reason: str = ""  # why a full sync was done (empty for an incremental refresh)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    libraries: tuple[str, ...] = ()  # music library titles to mirror; empty means all
+    page_size: int = PAGE_SIZE
+    workers: int = WORKERS
+    # A full sync at least this often, even when refreshes would do: it bounds how long anything
+    # a refresh cannot see (a back-dated rating, a server clock set back) stays wrong.
+    full_sync_every_days: float | None = 7.0
+    time_limit: TimeLimit = field(default_factory=TimeLimit)  # a whole sync's (timelimit.py)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one sync works with, once the server has been asked who it is."""
+
+    client: PlexClient
+    identity: ServerIdentity
+    sections: list[MusicSection]
+    progress: SyncProgress
+    options: SyncOptions
+    clock: Callable[[], float]
+    started: float  # time.monotonic() when the sync began: its reads are all after this
+    timer: SyncTimer
+    cached_tracks: int  # what the cache held when the sync began (after a server change: 0)
+    allow_shrink: bool  # publish even if most of the cached tracks would go (guards.py)
+    on_commit: Callable[[SyncState], None] | None
+
+    @property
+    def section_ids(self) -> str:
+        return ",".join(str(section.id) for section in sorted(self.sections, key=_by_id))
+
+    def cursor(self, watermark: int | None) -> SyncCursor:
+        return SyncCursor(watermark, time.monotonic() - self.started, self.section_ids)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def before_commit(self, tracks: int) -> None:
+        """The last checks, everything read: still the same server, and not most tracks gone."""
+        check_same_server(self.client, self.identity)
+        check_shrink(self.cached_tracks, tracks, allow=self.allow_shrink)
+
+    def committed(self, conn: sqlite3.Connection) -> None:
+        """Tell whoever shows the status, on the writer thread, the moment readers see it."""
+        if self.on_commit is not None:
+            self.on_commit(read_sync_state(conn))
+
+
+def _by_id(section: MusicSection) -> int:
+    return section.id
+
+
+def read_changes_since(
+    patch: LibraryPatch, run: Run, since: int, *, counts_only: bool = False
+) -> None:
+    """Bring ``patch`` level with Plex for the sync's sections (sync/incremental.py)."""
+    options = run.options
+    read_changes(
+        patch,
+        run.client,
+        run.sections,
+        run.progress,
+        since=since,
+        page_size=options.page_size,
+        workers=options.workers,
+        counts_only=counts_only,
+    )
