@@ -5,15 +5,16 @@ genre selected (alone) and every other filter as it is. Three ways to count, by 
 asks, cheapest first:
 
 1. *Nothing but live recordings in or out*: ``tag_totals``, counted when the library was written.
-2. *Only the tracks' own columns* (decade, rating, plays…): tag by tag, each a range of
-   ``track_tags``, filtered on the links' copies of those columns: one pass over a kind's links,
-   whatever the number of matches. Unless few tracks match: then as 3.
-3. *Tags or words*: the matching tracks are found once (materialized), and their links counted
+2. *Otherwise*: tag by tag, each a range of ``track_tags``, filtered on the links' copies of the
+   tracks' columns: one pass over a kind's links (or a searched name's), whatever the number
+   of matches. Unless few tracks match: then as 3.
+3. *Few matches*: the matching tracks are found once (materialized), and their links counted
    per tag, for every facet that leaves out the same filters at once. Its cost follows the
    number of matches, not the library's size.
 
-(Counting tag by tag with the tag and text conditions inside would re-run their subqueries once
-per tag: 2 s for the genres of a filtered 100,000-track library.)
+In 2, another tag's filter or the words are sets built once for the statement: a correlated
+count per tag would build them again for every tag (2 s for the genres of a filtered
+100,000-track library).
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ from plexcrate.cache.queries import (
 from plexcrate.cache.tags import TagKind
 
 FACET_LIMIT = 200  # values per facet in the stats; /api/library/facets/{kind} searches the rest
-# Below this share of the library, counting the matching tracks' links beats a pass over a
-# kind's links (measured at 100,000 tracks with about 13 links a track: even near a third).
-FEW_MATCHES = 0.35
+# Below this share of the library, counting the matching tracks' links beats a pass over the
+# counted kinds' links (measured at 100,000 tracks, about 13 links a track).
+FEW_MATCHES = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +138,18 @@ def _count(
                 WHERE g.kind IN ({in_kinds}) AND n.{column} > 0{named}""",
             params,
         ).fetchall()
-    elif _columns_only(own) and not _few(conn, own):
-        # Tag by tag, each a range of the links, filtered on their copies of the tracks'
-        # columns: one pass over the kinds' links, and no sort of every match.
+    elif named or not _few(conn, own):
+        # Tag by tag, each a range of the links (of the named tags only, for a search),
+        # filtered on their copies of the tracks' columns; another tag or the words are
+        # tested against their sets, each made once for the whole count.
         rows = conn.execute(
-            f"""SELECT * FROM (SELECT g.kind, g.name, (SELECT count(*) FROM track_tags t
-                                  WHERE t.tag_id = g.id AND {where(own, params)}) AS n
-                FROM tags g WHERE g.kind IN ({in_kinds}){named}) WHERE n > 0""",
+            f"""SELECT g.kind, g.name, c.n FROM (
+                    SELECT t.tag_id, count(*) AS n FROM track_tags t
+                    WHERE t.tag_id IN (SELECT g.id FROM tags g
+                                       WHERE g.kind IN ({in_kinds}){named})
+                      AND {where(own, params, on_links=True)}
+                    GROUP BY t.tag_id) c
+                JOIN tags g ON g.id = c.tag_id""",
             params,
         ).fetchall()
     else:
