@@ -301,6 +301,26 @@ def strike_storage(conn: sqlite3.Connection, how: str) -> Callable[[], None]:
     return lambda: conn.execute("PRAGMA query_only = OFF")
 
 
+class _StrikingAtIndexes:
+    """A connection that strikes its storage right before its first CREATE INDEX."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        strike: Callable[[sqlite3.Connection], Callable[[], None]],
+        undo: list[Callable[[], None]],
+    ) -> None:
+        self.conn, self._strike, self._undo = conn, strike, undo
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql.lstrip().startswith("CREATE INDEX") and not self._undo:
+            self._undo.append(self._strike(self.conn))
+        return self.conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
 @pytest.mark.parametrize("when", ["middle track page", "final swap"])
 @pytest.mark.parametrize("storage", STORAGE)
 def test_a_storage_fault_rolls_back_and_says_what_to_do(
@@ -318,8 +338,13 @@ def test_a_storage_fault_rolls_back_and_says_what_to_do(
         return add_tracks(self, rows)
 
     def failing_swap(self: SnapshotBuilder) -> None:
-        undo.append(strike_storage(self._conn, how))
-        return swap(self)
+        # Strike as the new indexes are built, once the old tables are dropped: their pages
+        # are free again, and the filler takes them (a full disk has no room even then).
+        self._conn = _StrikingAtIndexes(self._conn, lambda conn: strike_storage(conn, how), undo)
+        try:
+            return swap(self)
+        finally:
+            self._conn = self._conn.conn
 
     def healed(method: Callable[..., Any]) -> Callable[..., Any]:
         def run(self: SnapshotBuilder, *args: Any, **kwargs: Any) -> Any:

@@ -1,8 +1,9 @@
 """Build a complete new library beside the old one, then swap it in atomically.
 
 A :class:`SnapshotBuilder` opens one write transaction, creates empty staging tables and takes rows
-as the sync streams them in. :meth:`~SnapshotBuilder.publish` derives what needs the whole library
-(a track's genres and year come from its album or artist), replaces the live tables with the
+as the sync streams them in; a track's tags and year, which come from its album or artist, are
+derived as each page of tracks is added (while the sync waits on Plex for the next pages).
+:meth:`~SnapshotBuilder.publish` counts each tag's tracks, replaces the live tables with the
 staging ones, and commits. Until that commit every reader sees the previous complete cache; if
 anything fails first, or the process dies, the transaction never commits and nothing changes.
 """
@@ -29,7 +30,11 @@ _INSERT_ARTIST = insert_sql("INSERT OR REPLACE", f"{S}artists", ArtistRow)
 _INSERT_ALBUM = insert_sql("INSERT OR REPLACE", f"{S}albums", AlbumRow)
 _INSERT_TRACK = insert_sql("INSERT OR REPLACE", f"{S}tracks", TrackRow)
 
-DERIVE_SQL = [*derive_sql(S), tag_totals_sql(S)]
+# What a page of tracks takes from its albums and artists (cache/tags.py), and the same after
+# forgetting what was derived for them before: for tracks read twice (the listing moved).
+_PAGE = "SELECT rating_key FROM temp.snapshot_page"
+_DERIVE_PAGE_AGAIN_SQL = derive_sql(S, scope=_PAGE)
+_DERIVE_PAGE_SQL = [sql for sql in _DERIVE_PAGE_AGAIN_SQL if not sql.startswith("DELETE")]
 
 
 def newest_timestamp_sql(prefix: str = "") -> str:
@@ -56,6 +61,9 @@ class SnapshotBuilder:
             for statement in library_tables_sql(S):
                 conn.execute(statement)
             self._tag_ids = TagIds(conn, f"{S}tags")
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS snapshot_page (rating_key INTEGER PRIMARY KEY)"
+            )
         except BaseException:
             self.abort()
             raise
@@ -70,12 +78,23 @@ class SnapshotBuilder:
         self._conn.executemany(_INSERT_ALBUM, map(values, rows))
         self._add_tags("album_tags", rows)
 
-    def add_tracks(self, rows: Sequence[TrackRow]) -> int:
-        before = self._conn.total_changes
-        self._conn.executemany(_INSERT_TRACK, map(values, rows))
-        added = self._conn.total_changes - before
+    def add_tracks(self, rows: Iterable[TrackRow]) -> int:
+        """Add a page of tracks, and derive what they take from their albums and artists:
+        add those first."""
+        conn, rows = self._conn, list(rows)
+        conn.execute("DELETE FROM temp.snapshot_page")
+        conn.executemany(
+            "INSERT OR IGNORE INTO temp.snapshot_page VALUES (?)", [(r.rating_key,) for r in rows]
+        )
+        read_again = conn.execute(f"SELECT 1 FROM {S}tracks WHERE rating_key IN ({_PAGE})")
+        derive = _DERIVE_PAGE_AGAIN_SQL if read_again.fetchone() else _DERIVE_PAGE_SQL
+        before = conn.total_changes
+        conn.executemany(_INSERT_TRACK, map(values, rows))
+        added = conn.total_changes - before
         self.track_count += added
         self._add_tags("track_own_tags", rows)
+        for statement in derive:
+            conn.execute(statement)
         return added
 
     def newest_timestamp(self) -> int | None:
@@ -113,13 +132,12 @@ class SnapshotBuilder:
         return track_count
 
     def swap(self) -> None:
-        """Derive what needs the whole library, and put the staging tables in the place of the
-        live ones, indexed, without committing: the transaction goes on (a sync checks the
+        """Count each tag's tracks, and put the staging tables in the place of the live ones,
+        indexed, without committing: the transaction goes on (a sync checks the
         result against Plex and patches it before it commits; see sync/engine.py)."""
         conn = self._conn
         try:
-            for statement in DERIVE_SQL:
-                conn.execute(statement)
+            conn.execute(tag_totals_sql(S))
             conn.execute("DROP TABLE IF EXISTS tracks_fts")  # the index of the tables below
             for table in LIBRARY_TABLES:
                 conn.execute(f"DROP TABLE {table}")

@@ -157,17 +157,16 @@ class TagIds:
             (kind, nocase(name)): tag_id
             for tag_id, kind, name in conn.execute(f"SELECT id, kind, name FROM {table}")
         }
-        self._next = max(self._ids.values(), default=0) + 1
 
     def __call__(self, kind: str, name: str) -> int:
         key = (kind, nocase(name))
         tag_id = self._ids.get(key)
         if tag_id is None:
-            tag_id = self._ids[key] = self._next
-            self._next += 1
-            self._conn.execute(
-                f"INSERT INTO {self._table} (id, kind, name) VALUES (?, ?, ?)", (tag_id, kind, name)
+            # SQLite numbers it: SQL inserts tags too (the artist names, derive_sql).
+            inserted = self._conn.execute(
+                f"INSERT INTO {self._table} (kind, name) VALUES (?, ?)", (kind, name)
             )
+            tag_id = self._ids[key] = inserted.lastrowid or 0
         return tag_id
 
     def pairs(self, owners: list[tuple[int, tuple[tuple[str, str], ...]]]) -> list[tuple[int, int]]:
