@@ -177,3 +177,30 @@ def test_health_answers_head_requests(start_app: StartApp) -> None:
     app = start_app(plex_url=None, plex_token=None)
     response = app.http.head("/api/health")
     assert response.status_code == 200 and response.content == b""
+
+
+def test_the_albums_remembered_for_paging_follow_a_sync(
+    start_app: StartApp, sim_library: SimLibrary
+) -> None:
+    # Pages of albums slice one remembered order (web/browse.py): a commit must renew it.
+    app = start_app()
+    assert app.sync().status_code == 200
+    app.wait_for_sync_to_end()
+
+    def albums(**params: Any) -> dict[str, Any]:
+        answer = app.http.get("/api/albums", params={"exclude_live": "false", **params})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    first = albums(limit=1000)
+    assert albums(limit=1000) == first  # remembered, and the same
+    added = sim_library.add_album(tracks=3, title="First of All")
+    assert app.sync().status_code == 200
+    assert app.wait_for_sync_to_end()["error"] is None
+    after = albums(limit=1000)
+    assert after["total"] == first["total"] + 1
+    keys = [a["rating_key"] for a in after["albums"]]
+    assert added.rating_key in keys
+    assert [key for key in keys if key != added.rating_key] == [
+        a["rating_key"] for a in first["albums"]
+    ]

@@ -4,14 +4,21 @@ An album (or an artist) is listed when one of its tracks matches the filters; it
 the tracks that match. The sorts are the track list's, read for a group: an album's year, title
 and artist are its own, its rating the best of its matching tracks', its plays and length their
 sums, its last play the latest. Ties keep Plex's order; a value a group lacks sorts it last.
+
+A list is read in two steps: :func:`group_order` finds every matching group's key in order (the
+costly part, which a caller paging through one list does once), and :func:`groups_at` reads the
+groups of a page of keys.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from plexcrate.cache.filters import TrackFilter
 from plexcrate.cache.queries import (
@@ -23,6 +30,7 @@ from plexcrate.cache.queries import (
     row_to_track,
     shuffle_key,
     shuffle_params,
+    where,
 )
 from plexcrate.cache.tags import TagKind
 
@@ -46,12 +54,6 @@ class Artist:
     title: str
     album_count: int  # its albums with a matching track
     track_count: int  # its matching tracks
-
-
-@dataclass(frozen=True, slots=True)
-class Groups:
-    total: int
-    items: list[Any]
 
 
 PLEX_ORDER = Sort()
@@ -117,7 +119,7 @@ def _album(row: tuple[Any, ...]) -> Album:
 
 
 @dataclass(frozen=True, slots=True)
-class _Grouping:
+class Grouping:
     """How the matching tracks are grouped: by which of their columns, into which table's rows,
     with what else counted per group, and what each row of a page selects and becomes."""
 
@@ -130,7 +132,7 @@ class _Grouping:
     make: Callable[[tuple[Any, ...]], Any]
 
 
-_ALBUMS = _Grouping(
+ALBUMS = Grouping(
     column="album_key",
     table="albums",
     counted="",
@@ -141,7 +143,7 @@ _ALBUMS = _Grouping(
     default=_ALBUM_ORDER,
     make=lambda row: _album(row),
 )
-_ARTISTS = _Grouping(
+ARTISTS = Grouping(
     column="artist_key",
     table="artists",
     counted=", count(DISTINCT t.album_key) AS albums",
@@ -152,41 +154,15 @@ _ARTISTS = _Grouping(
 )
 
 
-def find_albums(
-    conn: sqlite3.Connection,
-    flt: TrackFilter,
-    *,
-    sort: Sort = PLEX_ORDER,
-    limit: int = 100,
-    offset: int = 0,
-    seed: int = 0,
-) -> Groups:
-    """A page of the albums with a matching track, and how many there are."""
-    return _find_groups(conn, flt, _ALBUMS, sort, limit, offset, seed)
+def group_order(
+    conn: sqlite3.Connection, flt: TrackFilter, grouping: Grouping, *, sort: Sort, seed: int = 0
+) -> array[int]:
+    """The keys of every group with a matching track, in the sort's order.
 
-
-def find_artists(
-    conn: sqlite3.Connection,
-    flt: TrackFilter,
-    *,
-    sort: Sort = PLEX_ORDER,
-    limit: int = 100,
-    offset: int = 0,
-    seed: int = 0,
-) -> Groups:
-    """A page of the (album) artists with a matching track, and how many there are."""
-    return _find_groups(conn, flt, _ARTISTS, sort, limit, offset, seed)
-
-
-def _find_groups(
-    conn: sqlite3.Connection,
-    flt: TrackFilter,
-    grouping: _Grouping,
-    sort: Sort,
-    limit: int,
-    offset: int,
-    seed: int,
-) -> Groups:
+    Finding them groups every matching track (80-150 ms at 100,000 tracks when most match), so
+    a caller paging through one list keeps this and reads each page with :func:`groups_at`.
+    Eight bytes a group: 360 kB for the 45,000 albums of a 500,000-track library.
+    """
     params = Params()
     order = ", ".join(_order(sort, grouping.keys, grouping.default))
     column = grouping.column
@@ -196,23 +172,35 @@ def _find_groups(
                 SELECT t.{column} AS key, {_AGGREGATES}{grouping.counted} FROM matching m
                 JOIN tracks t ON t.rating_key = m.rating_key
                 WHERE t.{column} IS NOT NULL GROUP BY t.{column})
-            SELECT {grouping.selected}, count(*) OVER () AS total
-            FROM g JOIN {grouping.table} a ON a.rating_key = g.key
-            ORDER BY {order} LIMIT :limit OFFSET :offset""",
-        {**params, **shuffle_params(seed), "limit": limit, "offset": offset},
-    ).fetchall()
-    total = rows[0][-1] if rows else _count_groups(conn, flt, column)
-    return Groups(total, [grouping.make(row[:-1]) for row in rows])
+            SELECT a.rating_key FROM g JOIN {grouping.table} a ON a.rating_key = g.key
+            ORDER BY {order}""",
+        {**params, **shuffle_params(seed)},
+    )
+    return array("q", (key for (key,) in rows))
 
 
-def _count_groups(conn: sqlite3.Connection, flt: TrackFilter, column: str) -> int:
-    """How many groups match, for a page past the last (which has no row to carry it)."""
+def groups_at(
+    conn: sqlite3.Connection, flt: TrackFilter, grouping: Grouping, keys: Sequence[int]
+) -> list[Any]:
+    """The groups of these keys, in their order, with the counts of their matching tracks."""
+    if not keys:
+        return []
     params = Params()
-    return conn.execute(
-        f"""SELECT count(DISTINCT t.{column}) FROM tracks t
-            WHERE t.rating_key IN ({matching_keys(flt, params)}) AND t.{column} IS NOT NULL""",
+    column = grouping.column
+    params["page"] = orjson.dumps(list(keys)).decode()
+    rows = conn.execute(
+        f"""WITH page AS MATERIALIZED (
+                SELECT value AS key, key AS position FROM json_each(:page)),
+            g AS MATERIALIZED (
+                SELECT t.{column} AS key, {_AGGREGATES}{grouping.counted} FROM tracks t
+                WHERE t.{column} IN (SELECT key FROM page) AND {where(flt, params)}
+                GROUP BY t.{column})
+            SELECT {grouping.selected} FROM page p JOIN g ON g.key = p.key
+            JOIN {grouping.table} a ON a.rating_key = p.key
+            ORDER BY p.position""",
         params,
-    ).fetchone()[0]
+    ).fetchall()
+    return [grouping.make(row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,21 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from plexcrate.cache.browse import album_page, artist_page, find_albums, find_artists
+from plexcrate.cache.browse import (
+    ALBUMS,
+    ARTISTS,
+    Grouping,
+    album_page,
+    artist_page,
+    group_order,
+    groups_at,
+)
 from plexcrate.cache.filters import TrackFilter
 from plexcrate.cache.queries import Sort
 from plexcrate.web.errors import BUSY_RESPONSES, VALIDATION_RESPONSES, error_response
 from plexcrate.web.models import AlbumDetail, AlbumsBody, ArtistDetail, ArtistsBody, ErrorBody
 from plexcrate.web.params import MAX_OFFSET, MAX_PAGE, MAX_SEED, SortName, track_filter
+from plexcrate.web.reads import ORDERS_KEPT, memoized
 from plexcrate.web.service import LibraryService
 
 router = APIRouter(prefix="/api", tags=["browse"])
@@ -47,7 +56,7 @@ Seed = Annotated[int | None, Query(ge=0, le=MAX_SEED, description="The shuffle t
 async def _groups(
     service: LibraryService,
     flt: TrackFilter,
-    find: Callable[..., Any],
+    grouping: Grouping,
     name: str,
     sort: Any,
     limit: int,
@@ -61,8 +70,17 @@ async def _groups(
         seed = None
 
     def read(conn: sqlite3.Connection) -> bytes:
-        found = find(conn, flt, sort=chosen, limit=limit, offset=offset, seed=seed or 0)
-        return orjson.dumps({"total": found.total, "seed": seed, name: found.items})
+        # Every page of one list reads the same order: it is found once (grouping every
+        # matching track), then each page is a slice of it.
+        order = memoized(
+            conn,
+            (name, flt, chosen, seed),
+            lambda: group_order(conn, flt, grouping, sort=chosen, seed=seed or 0),
+            store="orders",
+            room=ORDERS_KEPT,
+        )
+        items = groups_at(conn, flt, grouping, order[offset : offset + limit])
+        return orjson.dumps({"total": len(order), "seed": seed, name: items})
 
     body = await service.reads.read(read, search=bool(flt.words))
     return Response(body, media_type="application/json")
@@ -78,7 +96,7 @@ async def get_albums(
     seed: Seed = None,
 ) -> Response:
     """A page of the albums with a track that matches the filters, and how many there are."""
-    return await _groups(service, flt, find_albums, "albums", sort, limit, offset, seed)
+    return await _groups(service, flt, ALBUMS, "albums", sort, limit, offset, seed)
 
 
 @router.get("/artists", response_model=ArtistsBody, responses=RESPONSES)
@@ -91,7 +109,7 @@ async def get_artists(
     seed: Seed = None,
 ) -> Response:
     """A page of the album artists with a track that matches the filters."""
-    return await _groups(service, flt, find_artists, "artists", sort, limit, offset, seed)
+    return await _groups(service, flt, ARTISTS, "artists", sort, limit, offset, seed)
 
 
 @router.get("/albums/{rating_key}", response_model=AlbumDetail, responses=NOT_FOUND)
