@@ -12,7 +12,7 @@ from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
 from plexcrate.cache.facets import library_stats
 from plexcrate.cache.filters import TrackFilter, parse_decade
 from plexcrate.cache.queries import (
-    Order,
+    Sort,
     count_tracks,
     find_tracks,
 )
@@ -260,10 +260,10 @@ def test_pages_cover_every_track_once(library: Database) -> None:
 
 
 def test_random_order_is_a_stable_shuffle_per_seed(library: Database) -> None:
-    first = keys(library, TrackFilter(), sort=Order.RANDOM, seed=7)
-    assert keys(library, TrackFilter(), sort=Order.RANDOM, seed=7) == first
+    first = keys(library, TrackFilter(), sort=Sort("random"), seed=7)
+    assert keys(library, TrackFilter(), sort=Sort("random"), seed=7) == first
     assert sorted(first) == [100, 101, 102, 103, 104]
-    orders = {tuple(keys(library, TrackFilter(), sort=Order.RANDOM, seed=s)) for s in range(20)}
+    orders = {tuple(keys(library, TrackFilter(), sort=Sort("random"), seed=s)) for s in range(20)}
     assert len(orders) > 5
 
 

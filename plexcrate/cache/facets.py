@@ -29,7 +29,6 @@ from plexcrate.cache.filters import (
     Facet,
     TagFilter,
     TrackFilter,
-    ValueType,
     decade_name,
 )
 from plexcrate.cache.queries import (
@@ -41,6 +40,7 @@ from plexcrate.cache.queries import (
     matching_keys,
     where,
 )
+from plexcrate.cache.state import cached_tracks
 from plexcrate.cache.tags import TagKind
 
 FACET_LIMIT = 200  # values per facet in the stats; /api/library/facets/{kind} searches the rest
@@ -131,7 +131,7 @@ def _count(
     """Per tag of ``kinds`` (``named``: a condition on ``g.name``), the tracks matching ``own``,
     each kind most first, then by name, cut to ``limit``."""
     in_kinds = ", ".join(params.bind(kind.value) for kind in kinds)
-    if set(BY_NAME[name].name for name, _ in own.values) <= {"exclude_live"}:
+    if {name for name, _ in own.values} <= {"exclude_live"}:
         column = "studio" if own.get("exclude_live") else "tracks"
         rows = conn.execute(
             f"""SELECT g.kind, g.name, n.{column} FROM tag_totals n JOIN tags g ON g.id = n.tag_id
@@ -183,14 +183,8 @@ def _own_filters(*, facet: Facet | None = None, kind: TagKind | None = None) -> 
     ]
 
 
-def _columns_only(flt: TrackFilter) -> bool:
-    """Whether the filter reads only the tracks' own columns (no tags, no words)."""
-    return all(spec.type not in (ValueType.NAMES, ValueType.TEXT) for spec, _ in flt.specs())
-
-
 def _few(conn: sqlite3.Connection, flt: TrackFilter) -> bool:
-    library = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
-    return count_tracks(conn, flt) < FEW_MATCHES * library
+    return count_tracks(conn, flt) < FEW_MATCHES * cached_tracks(conn)
 
 
 def _decade_counts(conn: sqlite3.Connection, flt: TrackFilter) -> list[tuple[int, int]]:

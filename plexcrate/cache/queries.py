@@ -23,6 +23,7 @@ from plexcrate.cache.filters import (
     TagFilter,
     TrackFilter,
 )
+from plexcrate.cache.state import cached_tracks
 from plexcrate.cache.tags import TagKind
 from plexcrate.isotime import iso_utc
 
@@ -312,7 +313,7 @@ def find_tracks(
     conn: sqlite3.Connection,
     flt: TrackFilter,
     *,
-    sort: Sort | Order = Order.DEFAULT,
+    sort: Sort = Sort(),
     limit: int = 100,
     offset: int = 0,
     seed: int = 0,
@@ -323,7 +324,6 @@ def find_tracks(
     The page's keys come first, found in indexes alone where the order allows, and only then
     the page's own rows and tags: a sort or a deep offset handles keys, not whole rows.
     """
-    sort = Sort(sort.value) if isinstance(sort, Order) else sort
     if total is None:
         total = count_tracks(conn, flt)
     order_by = sort.terms()
@@ -372,8 +372,7 @@ def _sorting_beats_walking(conn: sqlite3.Connection, matches: int, wanted: int) 
     """Whether sorting ``matches`` tracks costs less than walking the browse index until
     ``wanted`` of them are found: about ``wanted × library ÷ matches`` entries walked, where
     sorting costs about a track read per match, some six walked entries (measured at 100,000)."""
-    library = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
-    return 6 * matches * matches <= wanted * library
+    return 6 * matches * matches <= wanted * cached_tracks(conn)
 
 
 def escape_like(word: str) -> str:

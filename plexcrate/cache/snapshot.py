@@ -134,7 +134,7 @@ class SnapshotBuilder:
     def swap(self) -> None:
         """Count each tag's tracks, and put the staging tables in the place of the live ones,
         indexed, without committing: the transaction goes on (a sync checks the
-        result against Plex and patches it before it commits; see sync/engine.py)."""
+        result against Plex and patches it before it commits; see sync/full.py)."""
         conn = self._conn
         try:
             conn.execute(tag_totals_sql(S))

@@ -81,7 +81,7 @@ def record_sync(
     the next sync is a full one. ``duration_s`` may be a function, asked here: the work before
     the commit counts too.
     """
-    track_count = conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
+    track_count = cached_tracks(conn)
     conn.execute(
         """UPDATE sync_state SET machine_identifier = :machine, server_name = :name,
                synced_at = :at, track_count = :tracks, sync_duration_s = :duration,
@@ -124,3 +124,8 @@ def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = 
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def cached_tracks(conn: sqlite3.Connection) -> int:
+    """How many tracks the library tables hold (as this connection's transaction sees them)."""
+    return conn.execute("SELECT count(*) FROM tracks").fetchone()[0]

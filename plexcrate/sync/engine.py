@@ -259,19 +259,9 @@ def _refresh(conn: sqlite3.Connection, run: Run, state: SyncState) -> int:
     patch = LibraryPatch(conn)
     try:
         read_changes_since(patch, run, since)
-        run.progress.set_phase(Phase.SAVING)
-        run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
         newest = capped_watermark(patch.newest, run.clock())
-        track_count = patch.finish(
-            machine_identifier=run.identity.machine_identifier,
-            server_name=run.identity.name,
-            synced_at=run.clock(),
-            duration_s=run.elapsed,
-            cursor=run.cursor(max(state.watermark, newest or 0)),
-            mapping_version=MAPPING_VERSION,
-        )
-        run.committed(conn)
-        return track_count
+        watermark = max(state.watermark, newest or 0)
+        return run.commit(conn, patch, watermark=watermark, kind="incremental")
     except BaseException:
         patch.abort()
         raise

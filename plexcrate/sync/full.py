@@ -26,7 +26,7 @@ from plexcrate.plex.client import METADATA_BATCH, LibType, MusicSection, Page, P
 from plexcrate.plex.paging import Listing, ListingChanged, ListingReader
 from plexcrate.sync.guards import check_growth, check_same_server
 from plexcrate.sync.incremental import MARGIN_S, NeedsFullSync, capped_watermark
-from plexcrate.sync.mapping import MAPPING_VERSION, album_row, artist_row, track_row
+from plexcrate.sync.mapping import album_row, artist_row, track_row
 from plexcrate.sync.progress import Phase, SyncProgress
 from plexcrate.sync.run import Run, SyncFailed, read_changes_since
 
@@ -114,20 +114,9 @@ def _check_and_commit(conn: sqlite3.Connection, run: Run, newest: int | None) ->
     # cursor, see sync/incremental.py): its tags are read again if it is listed again.
     since = max(0, (newest or 0) - math.ceil(run.elapsed()) - MARGIN_S)
     patch = _checked(conn, run, since)
-    run.progress.set_phase(Phase.SAVING)
-    run.before_commit(conn.execute("SELECT count(*) FROM tracks").fetchone()[0])
     newest = max(newest or 0, patch.newest or 0) or None
-    track_count = patch.finish(
-        machine_identifier=run.identity.machine_identifier,
-        server_name=run.identity.name,
-        synced_at=run.clock(),
-        duration_s=run.elapsed,
-        cursor=run.cursor(capped_watermark(newest, run.clock())),
-        kind="full",
-        mapping_version=MAPPING_VERSION,
-    )
-    run.committed(conn)
-    return track_count
+    watermark = capped_watermark(newest, run.clock())
+    return run.commit(conn, patch, watermark=watermark, kind="full")
 
 
 def _checked(conn: sqlite3.Connection, run: Run, since: int) -> LibraryPatch:

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from plexcrate.cache.patch import LibraryPatch
-from plexcrate.cache.state import SyncCursor, SyncState, read_sync_state
+from plexcrate.cache.state import SyncCursor, SyncState, cached_tracks, read_sync_state
 from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
 from plexcrate.sync.guards import check_same_server, check_shrink
 from plexcrate.sync.incremental import read_changes
-from plexcrate.sync.progress import SyncProgress
+from plexcrate.sync.mapping import MAPPING_VERSION
+from plexcrate.sync.progress import Phase, SyncProgress
 from plexcrate.sync.timelimit import SyncTimer, TimeLimit
 
 PAGE_SIZE = 1000
@@ -74,15 +75,27 @@ class Run:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def before_commit(self, tracks: int) -> None:
-        """The last checks, everything read: still the same server, and not most tracks gone."""
+    def commit(
+        self, conn: sqlite3.Connection, patch: LibraryPatch, *, watermark: int | None, kind: str
+    ) -> int:
+        """Everything read: the last checks (still the same server, not most tracks gone),
+        then ``patch`` commits with this sync's record. Whoever shows the status is told, on
+        the writer thread, the moment readers see it. Returns the number of tracks cached."""
+        self.progress.set_phase(Phase.SAVING)
         check_same_server(self.client, self.identity)
-        check_shrink(self.cached_tracks, tracks, allow=self.allow_shrink)
-
-    def committed(self, conn: sqlite3.Connection) -> None:
-        """Tell whoever shows the status, on the writer thread, the moment readers see it."""
+        check_shrink(self.cached_tracks, cached_tracks(conn), allow=self.allow_shrink)
+        track_count = patch.finish(
+            machine_identifier=self.identity.machine_identifier,
+            server_name=self.identity.name,
+            synced_at=self.clock(),
+            duration_s=self.elapsed,
+            cursor=self.cursor(watermark),
+            kind=kind,
+            mapping_version=MAPPING_VERSION,
+        )
         if self.on_commit is not None:
             self.on_commit(read_sync_state(conn))
+        return track_count
 
 
 def _by_id(section: MusicSection) -> int:
