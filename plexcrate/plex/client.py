@@ -621,19 +621,9 @@ def _playlist_info(entry: Item) -> PlaylistInfo:
         title=str(entry.get("title", "")),
         item_count=int(entry.get("leafCount", 0)),
         smart=bool(entry.get("smart", False)),
-        duration_ms=_whole_number(entry.get("duration")),  # ms; absent when it is empty
+        duration_ms=_number(entry.get("duration")),  # ms; absent when it is empty
         composite=composite if isinstance(composite, str) and composite else None,
     )
-
-
-def _whole_number(value: Any) -> int | None:
-    """An int from Plex's JSON, where counts may come as numbers or strings of digits."""
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _seconds(value: float) -> str:
