@@ -293,6 +293,16 @@ def _mapping_version(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE sync_state ADD COLUMN mapping_version INTEGER")
 
 
+def _generation(conn: sqlite3.Connection) -> None:
+    """Version 8: ``sync_state.generation`` names the library's snapshot, for what is kept in
+    memory per snapshot (``cache/memory.py``). It starts from a random number, so that two
+    cache files never share one, and every write that changes the library moves it."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(sync_state)")}
+    if "generation" not in columns:
+        conn.execute("ALTER TABLE sync_state ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE sync_state SET generation = abs(random() % 4611686018427387904)")
+
+
 def _index_names() -> list[str]:
     return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
 
@@ -306,6 +316,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _art_paths,
     _mapping_version,
     _tags_and_search,
+    _generation,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

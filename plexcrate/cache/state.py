@@ -87,7 +87,8 @@ def record_sync(
                synced_at = :at, track_count = :tracks, sync_duration_s = :duration,
                sync_kind = :kind, schema_version = :schema, watermark = :watermark,
                read_window_s = :window, section_ids = :sections, mapping_version = :mapping,
-               full_synced_at = CASE WHEN :kind = 'full' THEN :at ELSE full_synced_at END
+               full_synced_at = CASE WHEN :kind = 'full' THEN :at ELSE full_synced_at END,
+               generation = generation + 1
            WHERE id = 1""",
         {
             "machine": machine_identifier,
@@ -116,7 +117,7 @@ def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = 
             """UPDATE sync_state SET machine_identifier = ?, server_name = NULL,
                    synced_at = NULL, track_count = 0, sync_duration_s = NULL, sync_kind = NULL,
                    watermark = NULL, read_window_s = NULL, section_ids = NULL,
-                   full_synced_at = NULL, mapping_version = NULL
+                   full_synced_at = NULL, mapping_version = NULL, generation = generation + 1
                WHERE id = 1""",
             (machine_identifier,),
         )
