@@ -57,12 +57,12 @@ def for_snapshot(
     with _kept_lock:
         kept = _kept.setdefault(key, _Kept())
     if kept.generation == generation:
-        return kept.value  # type: ignore[no-any-return]
+        return kept.value
     with kept.lock:
         if kept.generation != generation:
             value = build(conn)
             kept.value, kept.generation = value, generation
-        return kept.value  # type: ignore[no-any-return]
+        return kept.value
 
 
 def forget(path: str) -> None:

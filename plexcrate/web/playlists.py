@@ -71,6 +71,9 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 
 class PreviewRequest(BaseModel):
     filters: FilterBody = Field(default_factory=FilterBody)  # type: ignore[valid-type]
+    rule: dict[str, Any] | None = Field(
+        default=None, description="A rule ANDed with the filters (see `rule` on /api/tracks)."
+    )
     count: PickCount = Field(default=50, description="Tracks to pick, at most.")
     favour_rating: JsonBool = Field(
         default=False, description="Pick better-rated tracks more often."
@@ -157,7 +160,7 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         keep=tuple(body.keep),
         seed=seed,
     )
-    flt = to_filter(body.filters)
+    flt = to_filter(body.filters, body.rule)
 
     def read(conn: sqlite3.Connection) -> bytes:
         tracks = pick_tracks(conn, flt, options)
