@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Request, Response
