@@ -258,6 +258,22 @@ def test_every_save_rename_and_delete_reaches_the_mirror_at_once(
     assert sim_library.playlists == {}
 
 
+def test_a_rule_on_playlist_finds_a_saved_playlists_tracks_at_once(app: AppServer) -> None:
+    tracks = keys_of(preview(app, count=6, seed=3)["tracks"])
+    created = save(app, title="Ruled", rating_keys=tracks)["id"]
+
+    def matching(op: str, value: Any) -> set[int]:
+        rule = {"field": "playlist", "op": op, "value": value}
+        found = app.http.post("/api/tracks/query", json={"rule": rule, "limit": 1000})
+        assert found.status_code == 200, found.text
+        return set(keys_of(found.json()["tracks"]))
+
+    assert matching("is", created) == set(tracks)
+    save(app, rating_keys=tracks[:2], mode="replace", playlist_id=created)
+    assert matching("any_of", [created]) == set(tracks[:2])
+    assert not matching("is_not", created) & set(tracks[:2])
+
+
 def test_a_playlist_saved_before_a_refresh_stays_mirrored_after_it(app: AppServer) -> None:
     tracks = keys_of(preview(app, count=4)["tracks"])
     created = save(app, title="Kept", rating_keys=tracks)["id"]
