@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import TOKEN
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.playlists import mirrored_playlists, playlist_members, playlists_of
@@ -159,6 +160,27 @@ def test_a_track_deleted_from_plex_leaves_its_playlists(
     lib.delete_track(big.item_keys[5])
     sync(cache, client)
     assert mirror(cache) == expected(lib)
+
+
+class _DeletesAfterListing(PlexClient):
+    """A server where a playlist is deleted right after the playlists are listed."""
+
+    lib: SimLibrary
+
+    def audio_playlists(self, *, title: str | None = None, page_size: int = 1000) -> list:
+        listed = super().audio_playlists(title=title, page_size=page_size)
+        if self.lib.playlists:
+            self.lib.delete_playlist(max(self.lib.playlists))
+        return listed
+
+
+def test_a_playlist_deleted_between_the_listing_and_its_items_is_dropped(
+    cache: Database, plex: PlexSimulator, lib: SimLibrary
+) -> None:
+    with _DeletesAfterListing(plex.url, TOKEN, timeout=2.0, retry_delay=0.0) as client:
+        client.lib = lib
+        assert sync(cache, client).kind == "full"
+    assert mirror(cache) == expected(lib) and len(mirror(cache)) == 6
 
 
 def test_a_server_change_clears_the_mirror_with_the_library(
