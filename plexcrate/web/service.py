@@ -4,9 +4,10 @@ Everything here runs on the event loop and only awaits: the sync runs on a daemo
 go through :meth:`Database.aread`. The status is assembled from fields in memory, so it answers
 in microseconds whatever the sync or Plex are doing.
 
-Only a sync thread ever writes the cache (a changed server is cleared by the sync that follows
-it), and :meth:`LibraryService.start_sync` checks and sets its flag without awaiting in between,
-so of any number of simultaneous requests exactly one starts a sync.
+Only a sync thread writes the library (a changed server is cleared by the sync that follows it;
+the one other writer is a playlist save, which writes that playlist's mirror: web/playlists.py),
+and :meth:`LibraryService.start_sync` checks and sets its flag without awaiting in between, so
+of any number of simultaneous requests exactly one starts a sync.
 """
 
 from __future__ import annotations
