@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from plexcrate.cache.tags import TagKind
 from plexcrate.cache.text import search_words
 
@@ -376,6 +378,15 @@ def parse(node: Any, *, now: float, path: str = "rule") -> Rule:
     ``now`` (Unix seconds) resolves the conditions on the last N days.
     """
     return _Reader(now).rule(node, path, 1)
+
+
+def parse_text(text: str, *, now: float, path: str = "rule") -> Rule:
+    """A rule written as JSON text (a query string's, the command line's)."""
+    try:
+        decoded = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise RuleError(path, f"is not JSON ({error.args[0]})") from None
+    return parse(decoded, now=now, path=path)
 
 
 def _kind(value: Any) -> str:

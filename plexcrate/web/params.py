@@ -12,7 +12,6 @@ import time
 from enum import StrEnum
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, WithJsonSchema, create_model
 
@@ -25,7 +24,7 @@ from plexcrate.cache.filters import (
     parse_decade,
 )
 from plexcrate.cache.queries import SORTS
-from plexcrate.cache.rules import Rule, RuleError
+from plexcrate.cache.rules import Rule, parse_text
 from plexcrate.cache.rules import parse as parse_rule
 
 MAX_PAGE = 1000
@@ -140,11 +139,7 @@ def rule_from_text(text: str | None, now: float) -> Rule | None:
     """A rule from a query string's JSON text."""
     if text is None or not text.strip():
         return None
-    try:
-        decoded = orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        raise RuleError("rule", f"is not JSON ({error.args[0]})") from None
-    return read_rule(decoded, now)
+    return parse_text(text, now=now)
 
 
 def to_filter(values: BaseModel, rule: Any = None) -> TrackFilter:
