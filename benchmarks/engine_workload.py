@@ -34,6 +34,8 @@ TAG_OPS = ("is", "is_not", "any_of", "none_of", "all_of", "is_empty", "is_not_em
 TEXT_OPS = ("is", "is_not", "contains", "not_contains", "starts_with")
 NUMBER_OPS = ("is", "is_not", "lt", "le", "gt", "ge", "between", "is_empty")
 DATE_OPS = ("in_last_days", "not_in_last_days", "before", "after", "is_empty")
+# Operators that keep little of the library, whatever the field.
+NARROW_OPS = frozenset({"is", "any_of", "all_of", "contains", "starts_with", "between"})
 
 LIST_ENDPOINTS = ("tracks", "albums", "artists")
 # What each request exercises, for the breakdown by kind.
@@ -201,6 +203,14 @@ class Rules:
         op, value = makers[name]()
         return {"field": name, "op": op, "value": value}
 
+    def narrow(self) -> dict[str, Any]:
+        """A condition that keeps little of the library (under a `not`, it leaves out little)."""
+        for _ in range(MAX_TRIES):
+            cond = self.condition()
+            if cond["op"] in NARROW_OPS:
+                break
+        return cond
+
     def broads(self, count: int) -> list[dict[str, Any]]:
         """``count`` different broad conditions (a rule repeating one would be a smaller rule)."""
         found: dict[str, dict[str, Any]] = {}
@@ -302,7 +312,7 @@ class Rules:
                 *broad,
                 {"any": [*narrow[:half], inner]},
                 {"any": narrow[half:]},
-                {"not": self.condition()},
+                {"not": self.narrow()},
             ]
         }
 
@@ -326,7 +336,7 @@ class Workload:
         self.features = features
         self.rules = Rules(rng, vocabulary, features.fields) if features.rules else None
         self.seen: set[str] = set(features.asked)
-        self._sorts = list(vocabulary.sorts)  # every sort in turn, so each is timed
+        self._sorts = list(vocabulary.sorts)
 
     def kinds(self) -> list[str]:
         """The kinds of list request the app can answer."""
@@ -360,22 +370,30 @@ class Workload:
         return Request(endpoint, kind, params, identity=identity)
 
     def _paging(self, endpoint: str, kind: str) -> dict[str, Any]:
-        sort = "default"
-        if kind == "random" or (kind != "sort" and self.rng.random() < 0.3):
+        roll = self.rng.random()
+        if kind == "random":
             sort = "random"
-        elif kind == "sort" or self.rng.random() < 0.4:
-            sort = self._sorts.pop(0)
-            self._sorts.append(sort)
-        limit = self.rng.choice([50, 100, 100, 100, 250])
-        offset = 0
-        if (kind in ("deep", "random") and self.rng.random() < 0.7) or self.rng.random() < 0.2:
-            # Deep into a list: the filters of these kinds keep nearly the whole library.
-            total = self.vocabulary.totals[endpoint]
-            offset = self.rng.randrange(total // 2, max(total * 95 // 100, total // 2 + 1))
-        paging: dict[str, Any] = {"sort": sort, "limit": limit, "offset": offset}
+        elif kind == "sort":
+            sort = self._next_sort()
+        else:
+            sort = "random" if roll < 0.3 else self._next_sort() if roll < 0.7 else "default"
+        paging: dict[str, Any] = {"sort": sort, "limit": self.rng.choice([50, 100, 100, 250])}
+        # Deep into a list, where only the broad filters (random, deep, sort) keep nearly the
+        # whole library: a deep page of another filter would be past its end.
+        deep = kind == "deep" or (kind in ("random", "sort") and self.rng.random() < 0.5)
+        total = self.vocabulary.totals[endpoint]
+        paging["offset"] = (
+            self.rng.randrange(total // 2, max(total * 9 // 10, total // 2 + 1)) if deep else 0
+        )
         if sort == "random":
             paging["seed"] = self.rng.randrange(2**31 - 1)
         return paging
+
+    def _next_sort(self) -> str:
+        """Every sort in turn, so that each is timed."""
+        sort = self._sorts.pop(0)
+        self._sorts.append(sort)
+        return sort
 
     def _filter(self, kind: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Query parameters (today's filters) and a rule, for a request of ``kind``."""
@@ -392,20 +410,20 @@ class Workload:
         """Tag filters of several values (any of them matches), as the page's chips make."""
         tags = self.vocabulary.tags
         params: dict[str, Any] = {"exclude_live": self._live()}
-        chosen = self.rng.sample(
-            [k for k in ("genre", "style", "mood", "label") if k in tags], k=self.rng.randint(1, 2)
-        )
+        kinds = [k for k in ("genre", "style", "mood", "label") if k in tags]
+        chosen = self.rng.sample(kinds, k=min(len(kinds), self.rng.randint(1, 2)))
         for kind in chosen:
             params[kind] = self.rng.sample(tags[kind], min(len(tags[kind]), self.rng.randint(2, 4)))
         if self.rng.random() < 0.3:
-            params["decade"] = self.rng.sample(self.vocabulary.decades, 2)
+            decades = self.vocabulary.decades
+            params["decade"] = self.rng.sample(decades, min(2, len(decades)))
         if self.rng.random() < 0.2:
             params["min_rating"] = self.rng.choice([2, 6, 8])
         return params
 
     def _broad(self) -> dict[str, Any]:
-        """A filter that leaves out little (one artist or genre, sometimes unrated tracks) but
-        is new each time, with the rule language when there is one."""
+        """A filter that leaves out little (an artist or two, a genre) but is new each time,
+        with the rule language when there is one."""
         if self.rules is not None and self.rng.random() < 0.7:
             rule = {"all": self.rules.broads(self.rng.randint(1, 3))}
             return {"rule": encode(rule), "exclude_live": self._live()}
@@ -416,8 +434,6 @@ class Workload:
         }
         if "genre" in tags and self.rng.random() < 0.5:
             params["exclude_genre"] = [self.rng.choice(tags["genre"])]
-        if self.rng.random() < 0.3:
-            params["played"] = self.rng.choice(["never", "ever"])
         return params
 
     def _live(self) -> str:
