@@ -36,7 +36,8 @@ _OWN_TAGS = TRACK_TAGS.keys()
 # leaving rows mapped the old way until the weekly one.
 # 2: tags are read complete (metadata) instead of from listings, which cut them short.
 # 3: every kind of tag (styles, moods, album types, labels, tracks' own genres and moods).
-MAPPING_VERSION = 3
+# 4: artists' countries.
+MAPPING_VERSION = 4
 
 
 def artist_row(item: Item, section_id: int) -> ArtistRow:
