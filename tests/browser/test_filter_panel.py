@@ -311,6 +311,7 @@ def test_the_year_range_added_within_and_played(page: Page, synced_ui: UiApp) ->
 def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
     stats = api_json(synced_ui, "/api/library/stats", exclude_live="false")
     genre, other_genre = stats["genres"][0]["name"], stats["genres"][1]["name"]
+    country = stats["countries"][0]["name"]
     artists = [a["title"] for a in api_json(synced_ui, "/api/artists", limit=3)["artists"]]
     values: dict[str, Any] = {
         "genre": genre,
@@ -319,6 +320,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         "mood": "Melancholy",
         "album_type": "Live",
         "label": "Sub Pop",
+        "country": country,
         "artist": artists[0],
         "exclude_artist": artists[1],
         "decade": "1990s",
@@ -343,6 +345,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
             ("moods", "Melancholy"),
             ("album-types", "Live"),
             ("labels", "Sub Pop"),
+            ("countries", country),
             ("decades", "1990s"),
         ]
         for facet, name in chosen:
@@ -366,7 +369,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         expect(page.get_by_role("combobox", name="Added to Plex")).to_have_value("2000")
         expect(page.get_by_role("radio", name="Played", exact=True)).to_be_checked()
         expect(page.get_by_role("searchbox", name="Search tracks")).to_have_value("the")
-        expect(page.locator("#filters-count")).to_have_text("15")  # every value but the search
+        expect(page.locator("#filters-count")).to_have_text("16")  # every value but the search
 
     open_library(page, synced_ui, address)
     every_control_shows_it()
