@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from web_harness import AppServer, synced_app
 from plexcrate.cache.filters import FILTERS
 from plexcrate.cache.queries import SORTS
 from plexcrate.cache.tags import KINDS, TagKind
+from plexcrate.cache.tags import _check as check_kinds
 from plexcrate.cli import main
 from plexcrate.simulator import SimLibrary
 from plexcrate.web.models import FacetValues, FilterDeclarations, TrackPageBody
@@ -66,6 +68,17 @@ def test_every_filter_is_declared_once_for_the_browser_and_the_document(app: App
     assert (rating.type, rating.minimum, rating.maximum, rating.default) == ("int", 0, 10, 0)
     played = next(d for d in declared.filters if d.name == "played")
     assert played.choices == ["any", "never", "ever"]
+
+
+def test_declarations_that_would_make_two_kinds_one_are_refused() -> None:
+    genre, artist = KINDS[0], KINDS[-1]
+    with pytest.raises(ValueError, match="same facet twice"):
+        check_kinds((*KINDS, replace(genre, name="genre_again")))
+    with pytest.raises(ValueError, match="no track has it"):
+        check_kinds((*KINDS, replace(artist, name="nobody", columns=())))
+    with pytest.raises(ValueError, match="a source reads nothing on"):
+        colour = replace(genre, name="colour", album=("Colour",), artist=(), track=())
+        check_kinds((*KINDS, replace(colour, facet=None, track_field=None)))
 
 
 # --- a track's fields --------------------------------------------------------------------------

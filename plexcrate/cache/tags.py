@@ -23,7 +23,6 @@ from enum import EnumMeta, StrEnum
 from typing import TYPE_CHECKING, Literal
 
 Owner = Literal["artist", "album", "track"]
-OWNERS: tuple[Owner, ...] = ("artist", "album", "track")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +152,29 @@ KINDS: tuple[TagSpec, ...] = (
     ),
 )
 
-BY_KIND: dict[str, TagSpec] = {spec.name: spec for spec in KINDS}
+
+def _check(kinds: tuple[TagSpec, ...]) -> None:
+    """Refuse, at import, declarations that would make two kinds one (a name, a facet, a field
+    of a track or a Plex list read twice) or a kind no track can have."""
+    for what, values in (
+        ("name", [k.name for k in kinds]),
+        ("facet", [k.facet for k in kinds if k.facet]),
+        ("track field", [k.track_field for k in kinds if k.track_field]),
+        *((f"{owner}'s list", [n for k in kinds for n in k.reads(owner)]) for owner in _OWNERS),
+    ):
+        twice = {value for value in values if values.count(value) > 1}
+        if twice:
+            raise ValueError(f"tag kinds declare the same {what} twice: {sorted(twice)}")
+    for spec in kinds:
+        if not spec.sources and not spec.columns:
+            raise ValueError(f"tag kind {spec.name!r}: no track has it (no sources, no columns)")
+        unread = [owner for owner in spec.sources if not spec.reads(owner)]
+        if unread:
+            raise ValueError(f"tag kind {spec.name!r}: a source reads nothing on {unread}")
+
+
+_OWNERS: tuple[Owner, ...] = ("artist", "album", "track")
+_check(KINDS)
 
 if TYPE_CHECKING:
     # The members are made from KINDS at run time, which a type checker can't follow: to it,
