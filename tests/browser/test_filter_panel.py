@@ -167,6 +167,29 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
 # --- with the simulator's library ---------------------------------------------------------------
 
 
+def test_a_kind_the_server_declares_is_chips_with_its_own_words(
+    page: Page, synced_ui: UiApp
+) -> None:
+    """The artists' countries: declared on the server (cache/tags.py), with their words; the
+    page has nothing of its own for them, yet shows them like labels, and says them in the
+    playlist builder's sentence."""
+    stats = api_json(synced_ui, "/api/library/stats")
+    country = stats["countries"][0]["name"]
+    open_library(page, synced_ui)
+    page.get_by_role("button", name="Countries").click()
+    page.get_by_role("searchbox", name="Find a country").fill(country[1:4])
+    chip = page.locator(f'#countries-chips .chip[data-value="{country}"]')
+    expect(chip).to_be_visible()
+    chip.click()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    assert query_of(page) == {"country": [country]}
+    total = api_json(synced_ui, "/api/tracks", country=country)["total"]
+    expect(page.locator("#match-count")).to_have_text(matching(total))
+    page.get_by_role("button", name="Build playlist").click()
+    builder = page.get_by_role("dialog", name="Build a playlist")
+    expect(builder).to_contain_text(f"From {total:,} matching tracks: from {country} · ")
+
+
 def test_only_the_sections_on_screen_are_counted(new_page: OpenPage, synced_ui: UiApp) -> None:
     page = new_page()
     asked = stats_asked(page)
