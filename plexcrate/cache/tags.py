@@ -63,10 +63,10 @@ class TagSpec:
 # In the order the filters, the facets, a track's fields and the page's words take them.
 KINDS: tuple[TagSpec, ...] = (
     TagSpec(
-        "genre",
-        "genre",
-        "genres",
-        "A genre; repeat it for several (a track in any of them matches).",
+        name="genre",
+        one="genre",
+        many="genres",
+        help="A genre; repeat it for several (a track in any of them matches).",
         artist=("Genre",),
         album=("Genre",),
         track=("Genre",),
@@ -77,10 +77,10 @@ KINDS: tuple[TagSpec, ...] = (
         exclude_help="Leave out tracks of this genre; repeat it for several.",
     ),
     TagSpec(
-        "style",
-        "style",
-        "styles",
-        "A style (Plex's finer genres, like Shoegaze); repeat it for several (any matches).",
+        name="style",
+        one="style",
+        many="styles",
+        help="A style (Plex's finer genres, like Shoegaze); repeat it for several (any matches).",
         artist=("Style",),
         album=("Style",),
         sources=("album", "artist"),
@@ -89,10 +89,10 @@ KINDS: tuple[TagSpec, ...] = (
         track_help="Its album's styles, else its album artist's.",
     ),
     TagSpec(
-        "mood",
-        "mood",
-        "moods",
-        "A mood, like Melancholy; repeat it for several (any matches).",
+        name="mood",
+        one="mood",
+        many="moods",
+        help="A mood, like Melancholy; repeat it for several (any matches).",
         artist=("Mood",),
         album=("Mood",),
         track=("Mood",),
@@ -102,10 +102,10 @@ KINDS: tuple[TagSpec, ...] = (
         track_help="The track's own moods, else its album's, else its album artist's.",
     ),
     TagSpec(
-        "album_type",
-        "album type",
-        "album types",
-        "An album type as Plex names it (Album, EP, Single, Live, Compilation, Soundtrack…); "
+        name="album_type",
+        one="album type",
+        many="album types",
+        help="An album type as Plex names it (Album, EP, Single, Live, Compilation, Soundtrack…); "
         "repeat it for several (any matches).",
         album=("Format", "Subformat"),  # release format (Album, EP, Single), Live…
         sources=("album",),
@@ -115,10 +115,10 @@ KINDS: tuple[TagSpec, ...] = (
         "Subformat (Live, Compilation, Soundtrack…).",
     ),
     TagSpec(
-        "label",
-        "label",
-        "labels",
-        "A record label; repeat it for several (any matches).",
+        name="label",
+        one="label",
+        many="labels",
+        help="A record label; repeat it for several (any matches).",
         album=("studio",),
         sources=("album",),
         facet="labels",
@@ -127,10 +127,10 @@ KINDS: tuple[TagSpec, ...] = (
         track_help="Its album's record label (Plex's studio).",
     ),
     TagSpec(
-        "country",
-        "country",
-        "countries",
-        "A country its artist is from, as Plex names it; repeat it for several (any matches).",
+        name="country",
+        one="country",
+        many="countries",
+        help="A country its artist is from, as Plex names it; repeat it for several (any matches).",
         artist=("Country",),
         sources=("artist",),
         facet="countries",
@@ -140,10 +140,11 @@ KINDS: tuple[TagSpec, ...] = (
         exclude_phrase="not from {}",
     ),
     TagSpec(
-        "artist",
-        "artist",
-        "artists",
-        "An artist (the track's own or its album artist); repeat it for several (any matches).",
+        name="artist",
+        one="artist",
+        many="artists",
+        help="An artist (the track's own or its album artist); repeat it for several "
+        "(any matches).",
         columns=("artist", "album_artist"),
         exclude_help="Leave out tracks by this artist (own or album artist); repeat it for "
         "several.",
