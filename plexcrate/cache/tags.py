@@ -59,6 +59,15 @@ class TagSpec:
         """Plex's lists (or attributes) read on an item of ``owner``'s kind."""
         return {"artist": self.artist, "album": self.album, "track": self.track}[owner]
 
+    def whose(self) -> str:
+        """Whose tags a track's are, in words (a rule's field documents itself so):
+        "The track's styles: its album's, else its album artist's"."""
+        if self.columns:
+            named = " and its ".join(column.replace("_", " ") for column in self.columns)
+            return f"The track's {self.many}: its {named}."
+        owners = {"track": "its own", "album": "its album's", "artist": "its album artist's"}
+        return f"The track's {self.many}: {', else '.join(owners[o] for o in self.sources)}."
+
 
 # In the order the filters, the facets, a track's fields and the page's words take them.
 KINDS: tuple[TagSpec, ...] = (
