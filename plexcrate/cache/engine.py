@@ -75,17 +75,22 @@ class TextColumn:
     codes: Positions  # per track, its value's number
     buffer: npt.NDArray[np.uint8]
     starts: npt.NDArray[np.int64]  # where each value begins in the buffer
+    fold: Callable[[str], str] = field(default=lambda text: fold_case(text))
 
     @classmethod
-    def of(cls, codes: Positions, distinct: list[str]) -> TextColumn:
-        """From each track's value as a number (:func:`encode`) and the values so numbered."""
+    def of(
+        cls, codes: Positions, distinct: list[str], fold: Callable[[str], str] | None = None
+    ) -> TextColumn:
+        """From each track's value as a number (:func:`encode`) and the values so numbered;
+        ``fold`` says what doesn't matter (by default case and accents)."""
+        fold = fold or fold_case
         # Folded all at once: one pass of C over the joined values, not one call per value.
-        folded = fold_case(NUL.join(distinct)).split(NUL)
+        folded = fold(NUL.join(distinct)).split(NUL)
         encoded = [value.encode() for value in folded]
         lengths = np.fromiter((len(b) + 1 for b in encoded), dtype=np.int64, count=len(encoded))
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
         buffer = np.frombuffer(b"\0".join(encoded) + b"\0", dtype=np.uint8)
-        return cls(codes, buffer, starts)
+        return cls(codes, buffer, starts, fold)
 
     @property
     def nbytes(self) -> int:
@@ -93,7 +98,7 @@ class TextColumn:
 
     def matching(self, op: Op, text: str) -> Mask:
         """Per track, whether its value ``op`` (is, contains, starts_with) ``text``."""
-        needle = np.frombuffer(fold_case(text).encode(), dtype=np.uint8)
+        needle = np.frombuffer(self.fold(text).encode(), dtype=np.uint8)
         if not len(needle):
             return np.ones(len(self.codes), dtype=bool)
         span = len(self.buffer) - len(needle)
@@ -124,10 +129,14 @@ class TagLinks:
     ids: dict[tuple[str, str], int]  # (kind, name as NOCASE folds it) → number
     starts: npt.NDArray[np.int64]
     tracks: Positions
+    _name_columns: dict[str, TextColumn] = field(default_factory=dict)
+    _ranks: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
 
     @property
     def nbytes(self) -> int:
-        return self.starts.nbytes + self.tracks.nbytes
+        names = sum(column.nbytes for column in self._name_columns.values())
+        names += sum(ranks.nbytes for ranks in self._ranks.values())
+        return self.starts.nbytes + self.tracks.nbytes + names
 
     def numbers(self, kind: str, names: Iterable[str]) -> list[int]:
         found = (self.ids.get((kind, nocase(name))) for name in names)
@@ -140,8 +149,12 @@ class TagLinks:
         first, last = self.kinds.get(kind, (0, 0))
         return self.tracks[self.starts[first] : self.starts[last]]
 
-    def counts(self, kind: str, mask: Mask) -> list[tuple[str, int]]:
-        """Per tag of ``kind``, how many of its tracks ``mask`` holds (tags with none left out)."""
+    def counts(
+        self, kind: str, mask: Mask, named: str = "", limit: int | None = None
+    ) -> list[tuple[str, int]]:
+        """Per tag of ``kind`` (``named``: whose name holds that, ASCII case aside), how many
+        of its tracks ``mask`` holds, most first, then by name as SQLite's NOCASE orders
+        them; tags with none left out, at most ``limit``."""
         first, last = self.kinds.get(kind, (0, 0))
         if first == last:
             return []
@@ -149,8 +162,33 @@ class TagLinks:
         running = np.concatenate(([0], np.cumsum(mask[self.tracks[low:high]], dtype=np.int64)))
         bounds = self.starts[first : last + 1] - low
         counted = running[bounds[1:]] - running[bounds[:-1]]
+        if named:
+            counted[~self._names_of(kind).matching(Op.CONTAINS, named)] = 0
         held = np.flatnonzero(counted)
+        held = held[np.lexsort((self._name_ranks(kind)[held], -counted[held]))][:limit]
         return [(self.names[first + i], int(counted[i])) for i in held]
+
+    def _name_ranks(self, kind: str) -> npt.NDArray[np.int64]:
+        """Each tag of a kind's place in NOCASE order (made on first use)."""
+        found = self._ranks.get(kind)
+        if found is None:
+            first, last = self.kinds[kind]
+            keys = [name.encode().lower() for name in self.names[first:last]]
+            found = np.empty(len(keys), dtype=np.int64)
+            found[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+            self._ranks[kind] = found
+        return found
+
+    def _names_of(self, kind: str) -> TextColumn:
+        """A kind's names as a text column (made on first use), compared as SQLite's NOCASE
+        and LIKE compare them: ASCII letters folded, nothing else."""
+        found = self._name_columns.get(kind)
+        if found is None:
+            first, last = self.kinds[kind]
+            codes = np.arange(last - first, dtype=np.int32)
+            found = TextColumn.of(codes, self.names[first:last], nocase)
+            self._name_columns[kind] = found
+        return found
 
 
 # --- the library ------------------------------------------------------------------------------

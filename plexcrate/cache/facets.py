@@ -22,7 +22,7 @@ from plexcrate.cache.engine import Evaluator, Mask
 from plexcrate.cache.filters import FACET_KINDS, Facet, TrackFilter, decade_name
 from plexcrate.cache.queries import evaluator
 from plexcrate.cache.rules import Rule, chooses, conjuncts
-from plexcrate.cache.tags import TagKind, nocase
+from plexcrate.cache.tags import TagKind
 
 FACET_LIMIT = 200  # values per facet in the stats; /api/library/facets/{kind} searches the rest
 
@@ -113,13 +113,8 @@ def tag_counts(
 def _ranked(
     found: Evaluator, kind: TagKind, mask: Mask, limit: int, search: str = ""
 ) -> list[FacetCount]:
-    counts = found.library.tags.counts(kind.value, mask)
-    if search:
-        needle = nocase(search)
-        counts = [(name, n) for name, n in counts if needle in nocase(name)]
-    # Most first, then by name as SQLite's NOCASE orders it (ASCII letters folded).
-    counts.sort(key=lambda pair: (-pair[1], pair[0].encode().lower()))
-    return [FacetCount(name, n) for name, n in counts[:limit]]
+    counts = found.library.tags.counts(kind.value, mask, search, limit)
+    return [FacetCount(name, n) for name, n in counts]
 
 
 def _decades(found: Evaluator, mask: Mask) -> list[FacetCount]:
