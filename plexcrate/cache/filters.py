@@ -4,7 +4,8 @@ A filter is one :class:`FilterSpec`: its name (the API parameter, the JSON field
 the type and bounds of its value, its help text, the facet it is counted in, and the SQL clause
 it adds. The query builder (``queries.py``), the API's parameters, JSON body and OpenAPI document
 (``web/params.py``), the CLI's options (``cli.py``) and the browser's encoder (``GET
-/api/filters``) all follow from :data:`FILTERS`; adding a filter is one declaration here.
+/api/filters``) all follow from :data:`FILTERS`; adding a filter is one declaration here. A kind
+of tag's filters and facet follow from its declaration in ``tags.py`` (:func:`tag_filters`).
 
 Clauses are written over an alias ``t`` that has a track's filter columns (``rating_key``,
 ``is_live``, ``year``, ``user_rating``, ``added_at``, ``view_count``): the ``tracks`` table, or the
@@ -17,11 +18,11 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, ClassVar
+from enum import EnumMeta, StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from plexcrate.cache.rules import EVERYTHING, Condition, Op, Rule, both, conditions
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import KINDS, TagKind, TagSpec
 from plexcrate.cache.text import search_words
 
 Bind = Callable[[Any], str]  # binds a value as a named parameter, returns its placeholder
@@ -47,15 +48,22 @@ class ValueType(StrEnum):
     TEXT = "text"
 
 
-class Facet(StrEnum):
-    """The facets ``/api/library/stats`` counts, each under every filter but its own."""
+DECADES = "decades"
 
-    GENRES = "genres"
-    STYLES = "styles"
-    MOODS = "moods"
-    ALBUM_TYPES = "album_types"
-    LABELS = "labels"
-    DECADES = "decades"
+if TYPE_CHECKING:
+    # The members are made from the tag kinds' declarations at run time (see TagKind).
+    class _MadeFromKinds(EnumMeta):
+        def __getattr__(cls, name: str) -> Facet: ...
+
+    class Facet(StrEnum, metaclass=_MadeFromKinds):
+        """The facets ``/api/library/stats`` counts, each under every filter but its own."""
+
+else:
+    # Every declared kind's facet (cache/tags.py), then the decades.
+    Facet = StrEnum(
+        "Facet",
+        {name.upper(): name for name in [*(k.facet for k in KINDS if k.facet), DECADES]},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,55 +362,21 @@ _EXAMPLES: dict[ValueType, Any] = {
 
 # --- the declarations ------------------------------------------------------------------------
 
+
+def tag_filters(spec: TagSpec) -> tuple[TagFilter, ...]:
+    """A kind's filters: tracks having any of the named values (counted in its facet, if it has
+    one), and, when declared, ``exclude_{kind}``, tracks having none of them."""
+    kind = TagKind(spec.name)
+    include = TagFilter(
+        spec.name, spec.help, kind=kind, counted_in=Facet(spec.facet) if spec.facet else None
+    )
+    if spec.exclude_help is None:
+        return (include,)
+    return include, TagFilter(f"exclude_{spec.name}", spec.exclude_help, kind=kind, exclude=True)
+
+
 FILTERS: tuple[FilterSpec, ...] = (
-    TagFilter(
-        "genre",
-        "A genre; repeat it for several (a track in any of them matches).",
-        kind=TagKind.GENRE,
-        counted_in=Facet.GENRES,
-    ),
-    TagFilter(
-        "exclude_genre",
-        "Leave out tracks of this genre; repeat it for several.",
-        kind=TagKind.GENRE,
-        exclude=True,
-    ),
-    TagFilter(
-        "style",
-        "A style (Plex's finer genres, like Shoegaze); repeat it for several (any matches).",
-        kind=TagKind.STYLE,
-        counted_in=Facet.STYLES,
-    ),
-    TagFilter(
-        "mood",
-        "A mood, like Melancholy; repeat it for several (any matches).",
-        kind=TagKind.MOOD,
-        counted_in=Facet.MOODS,
-    ),
-    TagFilter(
-        "album_type",
-        "An album type as Plex names it (Album, EP, Single, Live, Compilation, Soundtrack…); "
-        "repeat it for several (any matches).",
-        kind=TagKind.ALBUM_TYPE,
-        counted_in=Facet.ALBUM_TYPES,
-    ),
-    TagFilter(
-        "label",
-        "A record label; repeat it for several (any matches).",
-        kind=TagKind.LABEL,
-        counted_in=Facet.LABELS,
-    ),
-    TagFilter(
-        "artist",
-        "An artist (the track's own or its album artist); repeat it for several (any matches).",
-        kind=TagKind.ARTIST,
-    ),
-    TagFilter(
-        "exclude_artist",
-        "Leave out tracks by this artist (own or album artist); repeat it for several.",
-        kind=TagKind.ARTIST,
-        exclude=True,
-    ),
+    *(tag_filter for spec in KINDS for tag_filter in tag_filters(spec)),
     DecadeFilter("decade", "A decade like `1990s`; repeat it for several (any matches)."),
     BoundFilter("year_min", "Released in this year or later.", "year", ">=", 0, MAX_YEAR),
     BoundFilter("year_max", "Released in this year or earlier.", "year", "<=", 0, MAX_YEAR),

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import KINDS
 from plexcrate.cache.text import search_words
 
 MAX_DEPTH = 8
@@ -138,17 +138,8 @@ class FieldSpec:
 
 
 def _tag_fields() -> tuple[FieldSpec, ...]:
-    return tuple(
-        FieldSpec(
-            kind.value,
-            FieldType.TAGS,
-            "The track's own artist or its album artist."
-            if kind is TagKind.ARTIST
-            else f"The track's {kind.value.replace('_', ' ')} tags (its own, else its album's, "
-            "else its artist's).",
-        )
-        for kind in TagKind
-    )
+    # Every declared kind of tag (cache/tags.py), saying whose tags a track's are.
+    return tuple(FieldSpec(spec.name, FieldType.TAGS, spec.whose()) for spec in KINDS)
 
 
 FIELDS: tuple[FieldSpec, ...] = (
