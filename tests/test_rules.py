@@ -19,6 +19,7 @@ import pytest
 from conftest import TOKEN
 from hypothesis import given
 from hypothesis import strategies as st
+from library_factory import album, artist, publish, track
 from test_query_properties import (
     COUNTRIES,
     DECADES,
@@ -391,3 +392,19 @@ def test_a_rule_narrows_every_list_and_the_facets_like_the_filters(app: AppServe
         "op": "ge",
     }
     assert "between" in next(f for f in declared["fields"] if f["name"] == "year")["operators"]
+
+
+def test_a_tag_without_tracks_counts_nothing_and_takes_nothing_from_its_neighbour(
+    tmp_path: Any,
+) -> None:
+    """Tags are counted slice by slice; a tag with no track (its artist has none) has an empty
+    slice, and the tag before it keeps its whole count (a case hypothesis found)."""
+    with Database(tmp_path / "c.db") as database:
+        publish(
+            database,
+            artists=[artist(1, "A", "Ambient"), artist(2, "B", "Zydeco")],
+            albums=[album(10, 1, "One")],
+            tracks=[track(100, 10, 1), track(101, 10, 1)],
+        )
+        stats = database.read(lambda conn: library_stats(conn, TrackFilter.of()))
+    assert [(f.name, f.count) for f in stats.genres] == [("Ambient", 2)]

@@ -161,9 +161,15 @@ class TagLinks:
         if first == last:
             return []
         low, high = self.starts[first], self.starts[last]
-        running = np.concatenate(([0], np.cumsum(mask[self.tracks[low:high]], dtype=np.int64)))
+        if low == high:
+            return []
+        # Per tag, the sum of the mask over its slice: one gather and one reduceat over the
+        # tags that have a slice (each runs to the next one's start, its own end).
+        held_by = np.take(mask.view(np.uint8), self.tracks[low:high])
         bounds = self.starts[first : last + 1] - low
-        counted = running[bounds[1:]] - running[bounds[:-1]]
+        some = bounds[1:] > bounds[:-1]
+        counted = np.zeros(last - first, dtype=np.int32)
+        counted[some] = np.add.reduceat(held_by, bounds[:-1][some], dtype=np.int32)
         if named:
             counted[~self._names_of(kind).matching(Op.CONTAINS, named)] = 0
         held = np.flatnonzero(counted)
