@@ -235,12 +235,14 @@ class Library:
     artists: Groups
     text_ranks: dict[str, npt.NDArray[np.int32]]
     playlists: dict[int, Positions] = field(default_factory=dict)
-    _by_key: Positions = field(init=False)
+    _by_key: Positions = field(init=False)  # positions in rating key order
+    _sorted_keys: Keys = field(init=False)
     _sorts: dict[str, Positions] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self._by_key = np.argsort(self.keys, kind="stable").astype(np.int32)
+        self._sorted_keys = self.keys[self._by_key]
 
     @property
     def size(self) -> int:
@@ -248,7 +250,7 @@ class Library:
 
     @property
     def nbytes(self) -> int:
-        arrays: list[Any] = [self.keys, self.live, self._by_key]
+        arrays: list[Any] = [self.keys, self.live, self._by_key, self._sorted_keys]
         arrays += [*self.numbers.values(), *self.text_ranks.values(), *self._sorts.values()]
         arrays += list(self.playlists.values())
         held = sum(a.nbytes for a in arrays)
@@ -260,7 +262,7 @@ class Library:
     def positions(self, keys: npt.ArrayLike) -> Positions:
         """The positions of these rating keys (those the library holds)."""
         wanted = np.asarray(keys, dtype=np.int64)
-        sorted_keys = self.keys[self._by_key]
+        sorted_keys = self._sorted_keys
         at = np.searchsorted(sorted_keys, wanted)
         at = np.minimum(at, max(len(sorted_keys) - 1, 0))
         if not len(sorted_keys):
