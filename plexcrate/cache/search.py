@@ -25,9 +25,10 @@ the well-rated. Results come from three routes, each keeping its best ``limit``:
 - words: every word of the search matches (the filter's rule);
 - names run together: "acdc" or "gunsnroses" is the start of a name's words without the
   spaces and punctuation (every word start of a name is kept run together, sorted);
-- typos: a word of 4 letters or more that begins no word of the library is read as the words
-  of names within an edit distance of 1 (4–7 letters) or 2 (8 and more), a transposition
-  counting one ("beatels": beatles). A result found only so ranks below every other.
+- typos: a word of 4 letters or more that is no word of the library may also be one of the
+  words of names within an edit distance of 1 (4–7 letters) or 2 (8 and more), a
+  transposition counting one ("beatels": beatles). A result found only so ranks below every
+  other.
 
 A name equal to the whole search, run together, comes first of all ("radiohead": Radiohead
 before "Radiohead Tribute").
@@ -364,7 +365,7 @@ class _Group:
             for word, query in zip(search.words, plain, strict=True):
                 if word in search.typos:
                     ranges = (index.exact(w) for w in search.typos[word])
-                    query = _Query(tuple(r for r in ranges if r is not None))
+                    query = _Query(query.ranges + tuple(r for r in ranges if r is not None))
                 fuzzy.append(query)
             self._add(best, fuzzy, typo=True)
         return best
@@ -382,7 +383,7 @@ class _Group:
 class _Search:
     words: tuple[str, ...]  # as the filter folds them (each once)
     run_together: str  # every word typed, in order, without what was between them
-    typos: dict[str, list[str]]  # what each word no word of the library begins may stand for
+    typos: dict[str, list[str]]  # the words of names a word that is none may stand for
 
 
 _QUERY_WORD = re.compile(r"[^\W_]+")
@@ -534,13 +535,12 @@ class SearchIndex:
         return SearchHits(artists, albums, tracks)
 
     def _typos(self, words: tuple[str, ...]) -> dict[str, list[str]]:
-        """What each word no word of the library begins may be a typo of, among the names."""
+        """What each word that is no word of the library may be a typo of, among the names."""
         typos: dict[str, list[str]] = {}
         for word in words:
             allowed = typo_distance(word)
-            lo, hi, _ = self._tracks.index.prefix(word)
-            if lo < hi or not allowed:
-                continue
+            if not allowed or self._tracks.index.exact(word) is not None:
+                continue  # a word of the library is taken as typed
             candidates = [
                 w
                 for length in range(len(word) - allowed, len(word) + allowed + 1)
