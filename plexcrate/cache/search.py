@@ -90,25 +90,42 @@ class _Texts:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
 
-    def intern(self, values: list[str]) -> Ints:
+    def intern(self, values: list[str]) -> Positions:
         ids = self.ids
         for value in dict.fromkeys(values):  # a loop over the distinct ones only
             if value not in ids:
                 ids[value] = len(ids)
-        return np.fromiter(map(ids.__getitem__, values), np.int64, len(values))
+        return np.fromiter(map(ids.__getitem__, values), np.int32, len(values))
 
-    def column(self, conn: sqlite3.Connection, table: str, column: str, rows: int) -> Ints:
-        """Each row's string id, rows in key order: read as one string (a row a Python object
-        from SQLite costs a microsecond, most of a build at 500,000 tracks)."""
-        joined = conn.execute(
-            f"""SELECT group_concat(v, char(31)) FROM
-                (SELECT coalesce({column}, '') AS v FROM {table} ORDER BY rating_key)"""
-        ).fetchone()[0]
-        values = joined.split(_SEPARATOR) if rows else []
-        if len(values) != rows:  # a separator inside a value: read them one by one
-            cursor = conn.execute(f"SELECT {column} FROM {table} ORDER BY rating_key")
-            values = [row[0] or "" for row in cursor]
-        return self.intern(values)
+    def column(self, conn: sqlite3.Connection, table: str, column: str, rows: int) -> Positions:
+        """Each row's string id, rows in key order. Read a chunk of rows as one string: a row
+        a Python object from SQLite costs a microsecond, most of a build at 500,000 tracks."""
+        ids: list[Positions] = []
+        after = -(2**63)
+        while True:
+            last, count, joined = conn.execute(
+                f"""SELECT max(k), count(*), group_concat(v, char(31)) FROM
+                    (SELECT rating_key AS k, coalesce({column}, '') AS v FROM {table}
+                     WHERE rating_key > ? ORDER BY rating_key LIMIT ?)""",
+                (after, _CHUNK),
+            ).fetchone()
+            if not count:
+                break
+            values = joined.split(_SEPARATOR)
+            if len(values) != count:  # a separator inside a value: read them one by one
+                values = [
+                    v or ""
+                    for (v,) in conn.execute(
+                        f"""SELECT {column} FROM {table} WHERE rating_key > ?
+                            ORDER BY rating_key LIMIT ?""",
+                        (after, _CHUNK),
+                    )
+                ]
+            ids.append(self.intern(values))
+            after = last
+        column_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
+        assert len(column_ids) == rows, (table, column)  # one read transaction: no change
+        return column_ids
 
     def finish(self) -> tuple[list[str], Ints, Positions]:
         """The sorted vocabulary, and each string's words (CSR, ids in that vocabulary)."""
@@ -153,14 +170,22 @@ def _tokens(strings: list[str]) -> list[str]:
     return _TOKEN.findall(joined)
 
 
-def _expand(strings: Ints, indptr: Ints, words: Positions) -> tuple[Positions, Positions]:
-    """(word, item) for every word of every item's string: ``strings[item]`` names it."""
+def _field_keys(
+    strings: Positions, indptr: Ints, words: Positions, size: int, items: Ints | None = None
+) -> Ints:
+    """``word * size + item`` for every word of every item's string (``strings[i]`` is item
+    ``items[i]``'s, or item ``i``'s): one int64 a pair, sorted later into postings."""
     starts = indptr[strings]
     lengths = indptr[strings + 1] - starts
-    total = int(lengths.sum())
-    items = np.repeat(np.arange(len(strings), dtype=np.int32), lengths)
-    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return words[np.repeat(starts, lengths) + offsets], items
+    ends = np.cumsum(lengths)
+    at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    at -= np.repeat(ends - lengths - starts, lengths)  # each pair's place among the words
+    keys = words[at].astype(np.int64)
+    del at
+    keys *= size
+    owners = np.arange(len(strings), dtype=np.int64) if items is None else items
+    keys += np.repeat(owners, lengths)
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,18 +196,22 @@ class _Postings:
     items: Positions
 
     @classmethod
-    def of(cls, pairs: Sequence[tuple[Positions, Positions]], words: int, items: int) -> _Postings:
-        if not pairs:
-            return cls(np.zeros(words + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
-        # Sorted by word, then item: the postings in CSR order, once duplicates are out.
-        keys = np.concatenate([w.astype(np.int64) * items + i for w, i in pairs])
-        keys.sort()  # in place: this is the build's largest array
-        if len(keys):
-            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        counts = np.bincount(keys // max(items, 1), minlength=words)
-        indptr = np.zeros(words + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        return cls(indptr, (keys % max(items, 1)).astype(np.int32))
+    def of(cls, keys: list[Ints], words: int, items: int) -> _Postings:
+        """From :func:`_field_keys`' arrays (the list is emptied: they are the build's
+        largest arrays, and each is let go as soon as it is copied)."""
+        every = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        keys.clear()
+        every.sort()  # by word, then item: CSR order
+        if len(every):
+            keep = np.empty(len(every), dtype=np.bool_)
+            keep[0] = True
+            np.not_equal(every[1:], every[:-1], out=keep[1:])
+            every = every[keep]
+            del keep
+        bounds = np.arange(words + 1, dtype=np.int64) * max(items, 1)
+        indptr = np.searchsorted(every, bounds).astype(np.int64)
+        np.remainder(every, max(items, 1), out=every)
+        return cls(indptr, every.astype(np.int32))
 
     def slice(self, lo: int, hi: int) -> Positions:
         return self.items[self.indptr[lo] : self.indptr[hi]]
@@ -221,22 +250,13 @@ class _WordIndex:
 
     @classmethod
     def of(
-        cls,
-        vocabulary: list[str],
-        name: Sequence[tuple[Positions, Positions]],
-        context: Sequence[tuple[Positions, Positions]],
-        size: int,
+        cls, vocabulary: list[str], name: list[Ints], context: list[Ints], size: int
     ) -> _WordIndex:
-        """From (word, item) pairs, words by their ids in ``vocabulary``."""
-        arrays = [w for w, _ in (*name, *context)]
-        used = np.unique(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.int32)
-        local = [vocabulary[i] for i in used.tolist()]
-
-        def postings(pairs: Sequence[tuple[Positions, Positions]]) -> _Postings:
-            renamed = [(np.searchsorted(used, w).astype(np.int32), i) for w, i in pairs]
-            return _Postings.of(renamed, len(local), size)
-
-        return cls(local, postings(name), postings(context), size)
+        """From :func:`_field_keys`' arrays over ``vocabulary``'s ids."""
+        words = len(vocabulary)
+        return cls(
+            vocabulary, _Postings.of(name, words, size), _Postings.of(context, words, size), size
+        )
 
     def prefix(self, word: str) -> tuple[int, int, bool]:
         vocabulary = self.vocabulary
@@ -444,37 +464,51 @@ class SearchIndex:
         artist_names = texts.column(conn, "artists", "title", len(artist_keys_own))
         vocabulary, indptr, words = texts.finish()
 
-        def pairs(strings: Ints) -> tuple[Positions, Positions]:
-            return _expand(strings, indptr, words)
+        def keys_of(strings: Positions, size: int, items: Ints | None = None) -> Ints:
+            return _field_keys(strings, indptr, words, size, items)
 
         title, artist, album_artist, album = track_fields
         # The album artist is most often the track's artist: only where it is not.
-        other = np.flatnonzero(album_artist != artist).astype(np.int32)
-        words_of_other, at = pairs(album_artist[other])
-        names = [pairs(title), pairs(artist), (words_of_other, other[at])]
+        other = np.flatnonzero(album_artist != artist)
+        names = [keys_of(title, count), keys_of(artist, count)]
+        names.append(keys_of(album_artist[other], count, other))
         tracks = _Group(
             keys,
-            _WordIndex.of(vocabulary, names, [pairs(album)], count),
+            _WordIndex.of(vocabulary, names, [keys_of(album, count)], count),
             _popularity(plays, rating),
             None,
         )
 
-        def run_together(strings: Ints) -> _RunTogether:
-            parts = [vocabulary[w] for w in words.tolist()]
-            bounds = indptr.tolist()
-            return _RunTogether(
-                ["".join(parts[bounds[s] : bounds[s + 1]]) for s in strings.tolist()]
-            )
-
-        def entity(own: Ints, owners: Ints, name: Ints, context: list[Ints]) -> _Group:
+        def entity(own: Ints, owners: Ints, name: Positions, context: list[Positions]) -> _Group:
             at = _positions(own, owners)
             owned = at >= 0
             total_plays = np.bincount(at[owned], weights=plays[owned], minlength=len(own))
             best_rating = np.full(len(own), -1, dtype=np.int64)
             np.maximum.at(best_rating, at[owned], rating[owned])
-            index = _WordIndex.of(vocabulary, [pairs(name)], [pairs(s) for s in context], len(own))
+            # Its own vocabulary: the words its names have, a few thousand of the library's.
+            strings = np.concatenate([name, *context])
+            spans = [words[indptr[s] : indptr[s + 1]] for s in np.unique(strings).tolist()]
+            used = np.unique(np.concatenate(spans)) if spans else np.zeros(0, dtype=np.int32)
+            local = np.zeros(len(vocabulary) + 1, dtype=np.int32)
+            local[used] = np.arange(len(used), dtype=np.int32)
+            mine = local[words]
+            size = len(own)
+            index = _WordIndex(
+                [vocabulary[w] for w in used.tolist()],
+                _Postings.of([_field_keys(name, indptr, mine, size)], len(used), size),
+                _Postings.of(
+                    [_field_keys(s, indptr, mine, size) for s in context], len(used), size
+                ),
+                size,
+            )
+            run_together = _RunTogether(
+                [
+                    "".join(vocabulary[w] for w in words[indptr[s] : indptr[s + 1]].tolist())
+                    for s in name.tolist()
+                ]
+            )
             popularity = _popularity(total_plays.astype(np.int64), best_rating)
-            return _Group(own, index, popularity, run_together(name))
+            return _Group(own, index, popularity, run_together)
 
         albums = entity(album_keys_own, album_keys, album_fields[0], album_fields[1:])
         artists = entity(artist_keys_own, artist_keys, artist_names, [])
