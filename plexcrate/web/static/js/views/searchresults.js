@@ -126,7 +126,9 @@ export function createSearchResults(input, box, { open }) {
   function choose(index) {
     const view = choices[index]?.view;
     close();
-    if (view) open(view);
+    if (!view) return;
+    input.blur(); // the page opened takes the focus (its heading), as a link would
+    open(view);
   }
 
   function close() {
