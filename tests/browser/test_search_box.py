@@ -22,7 +22,7 @@ def test_the_dropdown_shows_what_the_search_finds_and_opens_it(
     open_library(page, synced_ui)
     artist = api_json(synced_ui, "/api/artists", limit=1, exclude_live="false")["artists"][0]
     q = artist["title"][:5]
-    expected = api_json(synced_ui, "/api/search", q=q, limit=5)
+    expected = api_json(synced_ui, "/api/search", q=q, limit=4)
     box = page.get_by_role("combobox", name="Search tracks")
     box.fill(q)
 

@@ -8,7 +8,7 @@ import { isAbort, searchLibrary } from "../api.js";
 import { h } from "../dom.js";
 import { itemArt, setArt, trackArt } from "../plex.js";
 
-const LIMIT = 5; // of each kind: the dropdown stays a glance, the list below has the rest
+const LIMIT = 4; // of each kind: the dropdown stays a glance, the list below has the rest
 const ART = 64;
 
 const GROUPS = [
