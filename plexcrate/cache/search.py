@@ -332,12 +332,20 @@ def _popularity(plays: Ints, rating: Ints) -> Positions:
 class _Best:
     """The best ``limit`` items over several routes, by (typo, score, popularity)."""
 
-    def __init__(self, popularity: Positions, limit: int) -> None:
+    def __init__(
+        self, popularity: Positions, limit: int, listed: npt.NDArray[np.bool_] | None
+    ) -> None:
         self.popularity = popularity
         self.limit = limit
+        self.listed = listed
         self.keys: dict[int, int] = {}
 
     def add(self, items: Positions, scores: npt.NDArray[np.int64] | int, typo: bool) -> None:
+        if self.listed is not None and len(items):
+            kept = self.listed[items]
+            items = items[kept]
+            if not isinstance(scores, int):
+                scores = scores[kept]
         if len(items) == 0:
             return
         size = len(self.popularity)
@@ -358,20 +366,39 @@ class _Group:
     """One kind of result (tracks, albums, artists): its index, names, order of popularity."""
 
     def __init__(
-        self, keys: Ints, index: _WordIndex, popularity: Positions, names: _RunTogether | None
+        self,
+        keys: Ints,
+        index: _WordIndex,
+        popularity: Positions,
+        names: _RunTogether | None = None,
+        counts: tuple[Positions, Positions] | None = None,
     ) -> None:
         self.keys = keys
         self.index = index
         self.popularity = popularity
         self.names = names
+        # An album's or artist's tracks and albums. One without a track is in no list of the
+        # library (they group tracks), so it is found by no search either.
+        self.counts = counts
+        self.listed = counts[0] > 0 if counts is not None else None
 
     @property
     def nbytes(self) -> int:
         names = self.names.nbytes if self.names is not None else 0
-        return int(self.keys.nbytes + self.popularity.nbytes) + self.index.nbytes + names
+        counts = sum(c.nbytes for c in self.counts) if self.counts is not None else 0
+        listed = self.listed.nbytes if self.listed is not None else 0
+        arrays = self.keys.nbytes + self.popularity.nbytes + counts + listed
+        return int(arrays) + self.index.nbytes + names
+
+    def counts_of(self, key: int) -> tuple[int, int]:
+        """(tracks, albums) of the item of ``key``; (0, 0) for a key not there."""
+        at = int(np.searchsorted(self.keys, key))
+        if self.counts is None or at >= len(self.keys) or self.keys[at] != key:
+            return 0, 0
+        return int(self.counts[0][at]), int(self.counts[1][at])
 
     def best(self, search: _Search, limit: int) -> _Best:
-        best = _Best(self.popularity, limit)
+        best = _Best(self.popularity, limit, self.listed)
         index = self.index
         plain = [_Query((index.prefix(word),)) for word in search.words]
         self._add(best, plain, typo=False)
@@ -479,7 +506,9 @@ class SearchIndex:
             None,
         )
 
-        def entity(own: Ints, owners: Ints, name: Positions, context: list[Positions]) -> _Group:
+        def entity(
+            own: Ints, owners: Ints, name: Positions, context: list[Positions], count_albums: bool
+        ) -> _Group:
             at = _positions(own, owners)
             owned = at >= 0
             total_plays = np.bincount(at[owned], weights=plays[owned], minlength=len(own))
@@ -508,10 +537,13 @@ class SearchIndex:
                 ]
             )
             popularity = _popularity(total_plays.astype(np.int64), best_rating)
-            return _Group(own, index, popularity, run_together)
+            # Its tracks, and the albums they are on (as browse.py counts them, unfiltered).
+            tracks = np.bincount(at[owned], minlength=len(own)).astype(np.int32)
+            albums = _distinct_albums(at, album_keys, len(own)) if count_albums else tracks
+            return _Group(own, index, popularity, run_together, (tracks, albums))
 
-        albums = entity(album_keys_own, album_keys, album_fields[0], album_fields[1:])
-        artists = entity(artist_keys_own, artist_keys, artist_names, [])
+        albums = entity(album_keys_own, album_keys, album_fields[0], album_fields[1:], False)
+        artists = entity(artist_keys_own, artist_keys, artist_names, [], True)
         return cls(vocabulary, tracks, albums, artists)
 
     # --- reading ---------------------------------------------------------------------------------
@@ -519,6 +551,10 @@ class SearchIndex:
     @property
     def tracks(self) -> int:
         return self._tracks.index.size
+
+    def artist_counts(self, key: int) -> tuple[int, int]:
+        """An artist's (album artist's) tracks and the albums they are on; (0, 0) if none."""
+        return self._artists.counts_of(key)
 
     @property
     def nbytes(self) -> int:
@@ -625,6 +661,17 @@ def _int_columns(conn: sqlite3.Connection, sql: str, rows: int, width: int) -> l
     flat = np.fromiter(itertools.chain.from_iterable(conn.execute(sql)), np.int64, rows * width)
     table = flat.reshape(rows, width)
     return [np.ascontiguousarray(table[:, i]) for i in range(width)]
+
+
+def _distinct_albums(owners: Ints, album_keys: Ints, size: int) -> Positions:
+    """Per owner (-1: none), the distinct albums (key 0: none) of its tracks."""
+    on = (owners >= 0) & (album_keys > 0)
+    owner, album = owners[on], album_keys[on]
+    order = np.lexsort((album, owner))
+    owner, album = owner[order], album[order]
+    first = np.ones(len(owner), dtype=np.bool_)
+    first[1:] = (owner[1:] != owner[:-1]) | (album[1:] != album[:-1])
+    return np.bincount(owner[first], minlength=size).astype(np.int32)
 
 
 def _positions(keys: Ints, owned: Ints) -> Ints:

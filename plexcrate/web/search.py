@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from plexcrate.cache.browse import ALBUMS, ARTISTS, groups_at
+from plexcrate.cache.browse import ALBUMS, Artist, groups_at
 from plexcrate.cache.filters import MAX_SEARCH, TrackFilter
 from plexcrate.cache.memory import for_snapshot
 from plexcrate.cache.queries import TRACK_COLUMNS, Track, row_to_track
@@ -59,10 +59,11 @@ async def get_search(service: Library, q: SearchText = "", limit: Limit = DEFAUL
         return Response(EMPTY, media_type="application/json")
 
     def read(conn: sqlite3.Connection) -> bytes:
-        hits = for_snapshot(conn, "search", SearchIndex.build).search(q, limit)
+        index = for_snapshot(conn, "search", SearchIndex.build)
+        hits = index.search(q, limit)
         return orjson.dumps(
             {
-                "artists": groups_at(conn, EVERYTHING, ARTISTS, hits.artists),
+                "artists": artists_at(conn, index, hits.artists),
                 "albums": groups_at(conn, EVERYTHING, ALBUMS, hits.albums),
                 "tracks": tracks_at(conn, hits.tracks),
             }
@@ -83,3 +84,24 @@ def tracks_at(conn: sqlite3.Connection, keys: list[int]) -> list[Track]:
         (orjson.dumps(keys).decode(),),
     ).fetchall()
     return [row_to_track(row) for row in rows]
+
+
+def artists_at(conn: sqlite3.Connection, index: SearchIndex, keys: list[int]) -> list[Artist]:
+    """The artists of these keys, in their order, counted as an unfiltered /api/artists counts
+    them. The counts come from the index: ``groups_at`` would count them from every track (the
+    tracks have no index by artist), 20 ms at 100,000 tracks."""
+    if not keys:
+        return []
+    titles = dict(
+        conn.execute(
+            """SELECT rating_key, title FROM artists
+               WHERE rating_key IN (SELECT value FROM json_each(?))""",
+            (orjson.dumps(keys).decode(),),
+        ).fetchall()
+    )
+    found = []
+    for key in keys:
+        tracks, albums = index.artist_counts(key)
+        if key in titles and tracks:
+            found.append(Artist(key, titles[key], albums, tracks))
+    return found
