@@ -37,12 +37,14 @@ before "Radiohead Tribute").
 from __future__ import annotations
 
 import bisect
+import contextlib
+import ctypes
 import itertools
 import re
 import sqlite3
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -170,22 +172,27 @@ def _tokens(strings: list[str]) -> list[str]:
     return _TOKEN.findall(joined)
 
 
-def _field_keys(
-    strings: Positions, indptr: Ints, words: Positions, size: int, items: Ints | None = None
-) -> Ints:
-    """``word * size + item`` for every word of every item's string (``strings[i]`` is item
-    ``items[i]``'s, or item ``i``'s): one int64 a pair, sorted later into postings."""
+# A field of items: each item's string (``strings[i]`` is item ``items[i]``'s, or item ``i``'s).
+Field = tuple[Positions, Ints | None]
+
+
+def _pairs(field: Field, indptr: Ints) -> int:
+    strings, _ = field
+    return int((indptr[strings + 1] - indptr[strings]).sum())
+
+
+def _field_keys(field: Field, indptr: Ints, words: Positions, size: int, out: Ints) -> None:
+    """``word * size + item`` for every word of every item's string, into ``out``."""
+    strings, items = field
     starts = indptr[strings]
     lengths = indptr[strings + 1] - starts
     ends = np.cumsum(lengths)
-    at = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    at = np.arange(len(out), dtype=np.int64)
     at -= np.repeat(ends - lengths - starts, lengths)  # each pair's place among the words
-    keys = words[at].astype(np.int64)
+    out[:] = words[at]
     del at
-    keys *= size
-    owners = np.arange(len(strings), dtype=np.int64) if items is None else items
-    keys += np.repeat(owners, lengths)
-    return keys
+    out *= size
+    out += np.repeat(np.arange(len(strings)) if items is None else items, lengths)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +203,17 @@ class _Postings:
     items: Positions
 
     @classmethod
-    def of(cls, keys: list[Ints], words: int, items: int) -> _Postings:
-        """From :func:`_field_keys`' arrays (the list is emptied: they are the build's
-        largest arrays, and each is let go as soon as it is copied)."""
-        every = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-        keys.clear()
+    def of(
+        cls, fields: Sequence[Field], indptr: Ints, words: Positions, vocabulary: int, items: int
+    ) -> _Postings:
+        """The postings of items by the words of their fields: one int64 key a (word, item)
+        pair, all in one array (the build's largest), sorted in place."""
+        every = np.empty(sum(_pairs(f, indptr) for f in fields), dtype=np.int64)
+        start = 0
+        for one in fields:
+            end = start + _pairs(one, indptr)
+            _field_keys(one, indptr, words, max(items, 1), every[start:end])
+            start = end
         every.sort()  # by word, then item: CSR order
         if len(every):
             keep = np.empty(len(every), dtype=np.bool_)
@@ -208,7 +221,7 @@ class _Postings:
             np.not_equal(every[1:], every[:-1], out=keep[1:])
             every = every[keep]
             del keep
-        bounds = np.arange(words + 1, dtype=np.int64) * max(items, 1)
+        bounds = np.arange(vocabulary + 1, dtype=np.int64) * max(items, 1)
         indptr = np.searchsorted(every, bounds).astype(np.int64)
         np.remainder(every, max(items, 1), out=every)
         return cls(indptr, every.astype(np.int32))
@@ -247,16 +260,6 @@ class _WordIndex:
         self.vocabulary = vocabulary
         self.classes = {NAME: name, CONTEXT: context}
         self.size = size
-
-    @classmethod
-    def of(
-        cls, vocabulary: list[str], name: list[Ints], context: list[Ints], size: int
-    ) -> _WordIndex:
-        """From :func:`_field_keys`' arrays over ``vocabulary``'s ids."""
-        words = len(vocabulary)
-        return cls(
-            vocabulary, _Postings.of(name, words, size), _Postings.of(context, words, size), size
-        )
 
     def prefix(self, word: str) -> tuple[int, int, bool]:
         vocabulary = self.vocabulary
@@ -407,11 +410,13 @@ class _Group:
             best.add(whole, WHOLE_NAME, typo=False)
             if len(search.words) > 1 or plain[0].empty:
                 best.add(found, 3 * len(search.words), typo=False)
-        if search.typos:
+        # What is found only through a typo ranks below every other find: when there are
+        # enough of those, the typos can change nothing (and cost a pass over the names).
+        if len(best.keys) < limit and search.typos():
             fuzzy = []
             for word, query in zip(search.words, plain, strict=True):
-                if word in search.typos:
-                    ranges = (index.exact(w) for w in search.typos[word])
+                if word in search.typos():
+                    ranges = (index.exact(w) for w in search.typos()[word])
                     query = _Query(query.ranges + tuple(r for r in ranges if r is not None))
                 fuzzy.append(query)
             self._add(best, fuzzy, typo=True)
@@ -426,11 +431,26 @@ class _Group:
             best.add(items, scores[items].astype(np.int64), typo=typo)
 
 
-@dataclass(frozen=True, slots=True)
 class _Search:
-    words: tuple[str, ...]  # as the filter folds them (each once)
-    run_together: str  # every word typed, in order, without what was between them
-    typos: dict[str, list[str]]  # the words of names a word that is none may stand for
+    """One search: its words as the filter folds them (each once), every word typed run
+    together, and (found once, when first asked) the words of names each word that is no word
+    of the library may stand for."""
+
+    def __init__(
+        self,
+        words: tuple[str, ...],
+        run_together: str,
+        find_typos: Callable[[], dict[str, list[str]]],
+    ) -> None:
+        self.words = words
+        self.run_together = run_together
+        self._find_typos = find_typos
+        self._typos: dict[str, list[str]] | None = None
+
+    def typos(self) -> dict[str, list[str]]:
+        if self._typos is None:
+            self._typos = self._find_typos()
+        return self._typos
 
 
 _QUERY_WORD = re.compile(r"[^\W_]+")
@@ -467,7 +487,14 @@ class SearchIndex:
 
     @classmethod
     def build(cls, conn: sqlite3.Connection) -> SearchIndex:
-        """The index of the snapshot ``conn`` reads (call it inside a read transaction).
+        """The index of the snapshot ``conn`` reads (call it inside a read transaction)."""
+        index = cls._build(conn)
+        _give_memory_back()  # what the build held meanwhile is gone now
+        return index
+
+    @classmethod
+    def _build(cls, conn: sqlite3.Connection) -> SearchIndex:
+        """(:meth:`build`.)
 
         Each text column is read as one string and each distinct string kept once, never a
         Python row per track (500,000 of them would be 100 MB and seconds)."""
@@ -491,19 +518,20 @@ class SearchIndex:
         artist_names = texts.column(conn, "artists", "title", len(artist_keys_own))
         vocabulary, indptr, words = texts.finish()
 
-        def keys_of(strings: Positions, size: int, items: Ints | None = None) -> Ints:
-            return _field_keys(strings, indptr, words, size, items)
-
         title, artist, album_artist, album = track_fields
         # The album artist is most often the track's artist: only where it is not.
         other = np.flatnonzero(album_artist != artist)
-        names = [keys_of(title, count), keys_of(artist, count)]
-        names.append(keys_of(album_artist[other], count, other))
+        names: list[Field] = [(title, None), (artist, None), (album_artist[other], other)]
+        size = len(vocabulary)
         tracks = _Group(
             keys,
-            _WordIndex.of(vocabulary, names, [keys_of(album, count)], count),
+            _WordIndex(
+                vocabulary,
+                _Postings.of(names, indptr, words, size, count),
+                _Postings.of([(album, None)], indptr, words, size, count),
+                count,
+            ),
             _popularity(plays, rating),
-            None,
         )
 
         def entity(
@@ -524,10 +552,8 @@ class SearchIndex:
             size = len(own)
             index = _WordIndex(
                 [vocabulary[w] for w in used.tolist()],
-                _Postings.of([_field_keys(name, indptr, mine, size)], len(used), size),
-                _Postings.of(
-                    [_field_keys(s, indptr, mine, size) for s in context], len(used), size
-                ),
+                _Postings.of([(name, None)], indptr, mine, len(used), size),
+                _Postings.of([(s, None) for s in context], indptr, mine, len(used), size),
                 size,
             )
             run_together = _RunTogether(
@@ -597,7 +623,7 @@ class SearchIndex:
         words = search_words(q)[:MAX_WORDS]
         if not words or limit < 1:
             return SearchHits()
-        search = _Search(words, _run_together(q), self._typos(words))
+        search = _Search(words, _run_together(q), lambda: self._typos(words))
         artists, albums, tracks = (
             [int(group.keys[item]) for item in group.best(search, limit).items()]
             for group in (self._artists, self._albums, self._tracks)
@@ -625,6 +651,14 @@ class SearchIndex:
 
 
 MAX_WORDS = 10
+
+
+def _give_memory_back() -> None:
+    """Return the build's freed memory to the system. glibc keeps what a process freed for
+    later (80 MB after a build at 500,000 tracks, a third of the app's budget) unless asked;
+    elsewhere this does nothing."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _count(conn: sqlite3.Connection, table: str) -> int:
