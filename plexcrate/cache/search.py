@@ -182,17 +182,26 @@ def _pairs(field: Field, indptr: Ints) -> int:
 
 
 def _field_keys(field: Field, indptr: Ints, words: Positions, size: int, out: Ints) -> None:
-    """``word * size + item`` for every word of every item's string, into ``out``."""
+    """``word * size + item`` for every word of every item's string, into ``out``; a chunk of
+    items at a time, so that the temporaries stay small."""
     strings, items = field
-    starts = indptr[strings]
-    lengths = indptr[strings + 1] - starts
-    ends = np.cumsum(lengths)
-    at = np.arange(len(out), dtype=np.int64)
-    at -= np.repeat(ends - lengths - starts, lengths)  # each pair's place among the words
-    out[:] = words[at]
-    del at
-    out *= size
-    out += np.repeat(np.arange(len(strings)) if items is None else items, lengths)
+    done = 0
+    for first in range(0, len(strings), _CHUNK):
+        chunk = strings[first : first + _CHUNK]
+        starts = indptr[chunk]
+        lengths = indptr[chunk + 1] - starts
+        ends = np.cumsum(lengths)
+        pairs = int(ends[-1]) if len(ends) else 0
+        at = np.arange(pairs, dtype=np.int64)
+        at -= np.repeat(ends - lengths - starts, lengths)  # each pair's place among the words
+        target = out[done : done + pairs]
+        target[:] = words[at]
+        target *= size
+        owners = (
+            np.arange(first, first + len(chunk)) if items is None else items[first:][: len(chunk)]
+        )
+        target += np.repeat(owners, lengths)
+        done += pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,17 +223,13 @@ class _Postings:
             end = start + _pairs(one, indptr)
             _field_keys(one, indptr, words, max(items, 1), every[start:end])
             start = end
-        every.sort()  # by word, then item: CSR order
-        if len(every):
-            keep = np.empty(len(every), dtype=np.bool_)
-            keep[0] = True
-            np.not_equal(every[1:], every[:-1], out=keep[1:])
-            every = every[keep]
-            del keep
+        # By word, then item: CSR order. A word twice in one item stays twice (rare, and
+        # harmless to every reader): taking it out would copy the build's largest array.
+        every.sort()
         bounds = np.arange(vocabulary + 1, dtype=np.int64) * max(items, 1)
         indptr = np.searchsorted(every, bounds).astype(np.int64)
         np.remainder(every, max(items, 1), out=every)
-        return cls(indptr, every.astype(np.int32))
+        return cls(indptr, every.astype(np.int32))  # (then ``every`` is let go)
 
     def slice(self, lo: int, hi: int) -> Positions:
         return self.items[self.indptr[lo] : self.indptr[hi]]
