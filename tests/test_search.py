@@ -314,3 +314,26 @@ def test_an_empty_library(tmp_path: Path) -> None:
         index = index_of(db)
         assert index.matching(("a",)).tolist() == []
         assert index.search("abba", 10) == SearchHits()
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("homogenik", [18]),  # 9 letters: one edit (the album "Homogenic")
+        ("homogenikk", [18]),  # 10 letters: two edits
+        ("hmogenikk", []),  # three
+        ("abey", [10]),  # 4 letters: one edit ("Abbey Road")
+        ("abb", [10]),  # a prefix, as typed
+        ("aby", []),  # 3 letters: no typo is looked for
+        ("okcomputer", [11]),  # run together
+    ],
+)
+def test_how_far_a_typo_may_go(library: SearchIndex, q: str, found: list[int]) -> None:
+    assert search(library, q).albums == found
+
+
+def test_artists_and_albums_tie_on_plays(library: SearchIndex) -> None:
+    # "radio": Radiohead (its tracks played 35 times), Radiohead Tribute (3), Radioheds (0).
+    assert search(library, "radio").artists == [2, 6, 9]
+    # Both "Gold" albums begin with "gold": Gold, Vol. 1 (30 plays) before Gold, Vol. 3 (10).
+    assert search(library, "gold").albums == [15, 14]
