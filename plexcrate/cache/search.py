@@ -63,6 +63,10 @@ NAME, CONTEXT = 1, 0  # the two classes of postings: what an item is named, what
 MAX_SCORE = 63  # 10 words of 4 points, and the bonus of a whole name; keys are built on it
 WHOLE_NAME = MAX_SCORE
 MIN_TYPO_LENGTH = 4
+# A score held by more than one item in this many is "common": its best items are found by
+# reading the items from the most popular on, a few thousand of them, rather than by sorting.
+_COMMON = 64
+_WALK = 4096
 TYPO_CHOICES = 8  # words of the library a mistyped word may stand for, closest first
 # A prefix whose postings outnumber the tracks by this fraction keeps its mask ready, packed.
 READY_MASK_SHARE = 0.125
@@ -389,13 +393,15 @@ class _Group:
         # library (they group tracks), so it is found by no search either.
         self.counts = counts
         self.listed = counts[0] > 0 if counts is not None else None
+        self.by_popularity = np.argsort(popularity).astype(np.int32)  # the most popular first
 
     @property
     def nbytes(self) -> int:
         names = self.names.nbytes if self.names is not None else 0
         counts = sum(c.nbytes for c in self.counts) if self.counts is not None else 0
         listed = self.listed.nbytes if self.listed is not None else 0
-        arrays = self.keys.nbytes + self.popularity.nbytes + counts + listed
+        arrays = self.keys.nbytes + self.popularity.nbytes + self.by_popularity.nbytes
+        arrays += counts + listed
         return int(arrays) + self.index.nbytes + names
 
     def counts_of(self, key: int) -> tuple[int, int]:
@@ -431,9 +437,54 @@ class _Group:
         if any(q.empty for q in queries):
             return
         scores = self.index.scores(queries)
-        if scores is not None:
+        if scores is None:
+            return
+        if self.listed is not None:
+            scores[~self.listed] = 0
+        items = self._top(scores, best.limit)
+        best.add(items, scores[items].astype(np.int64), typo=typo)
+
+    def _top(self, scores: npt.NDArray[np.uint8], limit: int) -> Positions:
+        """The best ``limit`` items by score, then popularity (none scoring 0), without sorting
+        every candidate when there are many (a one-letter search matches most tracks): those
+        above the last score needed are few, and the best of that score are found by reading
+        the items from the most popular on."""
+        candidates = int(np.count_nonzero(scores))
+        if candidates * _COMMON < len(scores):
             items = np.flatnonzero(scores).astype(np.int32)
-            best.add(items, scores[items].astype(np.int64), typo=typo)
+            if len(items) > limit:
+                keys = (MAX_SCORE - scores[items].astype(np.int64)) * len(scores)
+                keys += self.popularity[items]
+                items = items[np.argpartition(keys, limit - 1)[:limit]]
+            return items
+        # The last score needed: going down from the best, where there are enough.
+        last, above = int(scores.max()), 0
+        while True:
+            tied_count = int(np.count_nonzero(scores == last))
+            if above + tied_count >= limit or last == 1:
+                break
+            above += tied_count
+            last -= 1
+        higher = np.flatnonzero(scores > last).astype(np.int32)
+        need = limit - len(higher)
+        if tied_count * _COMMON >= len(scores):
+            tied = self._most_popular(scores, last, need)
+        else:
+            tied = np.flatnonzero(scores == last).astype(np.int32)
+            tied = tied[np.argsort(self.popularity[tied], kind="stable")[:need]]
+        return np.concatenate((higher, tied))
+
+    def _most_popular(self, scores: npt.NDArray[np.uint8], score: int, need: int) -> Positions:
+        found: list[Positions] = []
+        total = 0
+        for start in range(0, len(self.by_popularity), _WALK):
+            part = self.by_popularity[start : start + _WALK]
+            hits = part[scores[part] == score]
+            found.append(hits)
+            total += len(hits)
+            if total >= need:
+                break
+        return np.concatenate(found)[:need]
 
 
 class _Search:
