@@ -257,6 +257,8 @@ def test_typos_find_tracks_and_albums_too(library: SearchIndex) -> None:
     assert search(library, "abey road").albums[0] == 10
     assert search(library, "xyz").tracks == []
     assert search(library, "beatelz comptuer").albums == []  # each word must be found
+    assert search(library, "beatles karma") == SearchHits()  # each in another album
+    assert search(library, "karma beatles") == SearchHits()
 
 
 def test_gold_vol_3_puts_what_is_titled_so_first(library: SearchIndex) -> None:

@@ -299,8 +299,10 @@ class _WordIndex:
                         score[postings.slice(lo, lo + 1)] = 2 * cls + 2
             if total is None:
                 total = score
-            else:
-                total = np.where((score > 0) & (total > 0), total + score, 0).astype(np.uint8)
+            else:  # in place (at most 10 words of 4: no overflow); 0 where one word is not
+                score *= total > 0
+                total += score
+                total[score == 0] = 0
             if not total.any():
                 return None
         return total
