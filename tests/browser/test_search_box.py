@@ -59,6 +59,8 @@ def test_the_dropdown_shows_what_the_search_finds_and_opens_it(
     box.type(artist["title"][5:6] or " ")
     expect(results).to_be_visible()
     box.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(options.first).to_contain_text(artist["title"])
     box.press("Enter")
     expect(page).to_have_url(re.compile(rf"/artists/{artist['rating_key']}(\?|$)"))
     expect(results).to_be_hidden()
@@ -92,4 +94,9 @@ def test_a_search_that_finds_nothing_says_so(page: Page, synced_ui: UiApp) -> No
     box.fill("zzqqxx")
     results = page.get_by_role("listbox", name="Search results")
     expect(results).to_contain_text("Nothing is called “zzqqxx”")
-    expect(results.get_by_role("option")).to_have_count(0)
+    expect(results.get_by_role("option")).to_have_count(1)  # the message, disabled
+    expect(results.get_by_role("option")).to_have_attribute("aria-disabled", "true")
+    box.press("ArrowDown")
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    box.press("Enter")  # nothing chosen: the list is filtered by it, as always
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'zzqqxx'")

@@ -104,7 +104,7 @@ export function createSearchResults(input, box, { open }) {
     }
     if (!groups.length) {
       const message = failure || `Nothing is called “${q}”. Enter filters the list by it.`;
-      groups.push(h("div", { class: "search-none" }, message));
+      groups.push(h("div", { class: "search-none", role: "option", "aria-disabled": "true", "aria-selected": "false" }, message));
     }
     list.replaceChildren(...groups);
     list.hidden = false;
