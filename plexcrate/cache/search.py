@@ -103,35 +103,40 @@ class _Texts:
                 ids[value] = len(ids)
         return np.fromiter(map(ids.__getitem__, values), np.int32, len(values))
 
-    def column(self, conn: sqlite3.Connection, table: str, column: str, rows: int) -> Positions:
-        """Each row's string id, rows in key order. Read a chunk of rows as one string: a row
-        a Python object from SQLite costs a microsecond, most of a build at 500,000 tracks."""
-        ids: list[Positions] = []
+    def columns(
+        self, conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: int
+    ) -> list[Positions]:
+        """Each row's string id in each column, rows in key order. A chunk of rows is read as
+        one string (a row a Python object from SQLite costs a microsecond, which was most of a
+        build at 500,000 tracks), every column of a row in it, so the table is read once."""
+        width = len(columns)
+        chunk = _CHUNK // width  # strings in memory at once: a chunk's, whatever the width
+        values = " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
+        ids: list[list[Positions]] = [[] for _ in columns]
         after = -(2**63)
         while True:
             last, count, joined = conn.execute(
                 f"""SELECT max(k), count(*), group_concat(v, char(31)) FROM
-                    (SELECT rating_key AS k, coalesce({column}, '') AS v FROM {table}
+                    (SELECT rating_key AS k, {values} AS v FROM {table}
                      WHERE rating_key > ? ORDER BY rating_key LIMIT ?)""",
-                (after, _CHUNK),
+                (after, chunk),
             ).fetchone()
             if not count:
                 break
-            values = joined.split(_SEPARATOR)
-            if len(values) != count:  # a separator inside a value: read them one by one
-                values = [
-                    v or ""
-                    for (v,) in conn.execute(
-                        f"""SELECT {column} FROM {table} WHERE rating_key > ?
-                            ORDER BY rating_key LIMIT ?""",
-                        (after, _CHUNK),
-                    )
-                ]
-            ids.append(self.intern(values))
+            parts = joined.split(_SEPARATOR)
+            if len(parts) != count * width:  # a separator inside a value: read them as rows
+                rows_read = conn.execute(
+                    f"""SELECT {", ".join(columns)} FROM {table} WHERE rating_key > ?
+                        ORDER BY rating_key LIMIT ?""",
+                    (after, chunk),
+                ).fetchall()
+                parts = [v or "" for row in rows_read for v in row]
+            for i in range(width):
+                ids[i].append(self.intern(parts[i::width]))
             after = last
-        column_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32)
-        assert len(column_ids) == rows, (table, column)  # one read transaction: no change
-        return column_ids
+        found = [np.concatenate(c) if c else np.zeros(0, dtype=np.int32) for c in ids]
+        assert all(len(c) == rows for c in found), table  # one read transaction: no change
+        return found
 
     def finish(self) -> tuple[list[str], Ints, Positions]:
         """The sorted vocabulary, and each string's words (CSR, ids in that vocabulary)."""
@@ -559,21 +564,17 @@ class SearchIndex:
         count = _count(conn, "tracks")
         keys, album_keys, artist_keys, plays, rating = _track_numbers(conn, count)
         texts = _Texts()
-        track_fields = [
-            texts.column(conn, "tracks", column, count)
-            for column in ("title", "artist", "album_artist", "album")
-        ]
+        track_fields = texts.columns(
+            conn, "tracks", ("title", "artist", "album_artist", "album"), count
+        )
         (album_keys_own,) = _int_columns(
             conn, "SELECT rating_key FROM albums ORDER BY rating_key", _count(conn, "albums"), 1
         )
         (artist_keys_own,) = _int_columns(
             conn, "SELECT rating_key FROM artists ORDER BY rating_key", _count(conn, "artists"), 1
         )
-        album_fields = [
-            texts.column(conn, "albums", column, len(album_keys_own))
-            for column in ("title", "album_artist")
-        ]
-        artist_names = texts.column(conn, "artists", "title", len(artist_keys_own))
+        album_fields = texts.columns(conn, "albums", ("title", "album_artist"), len(album_keys_own))
+        (artist_names,) = texts.columns(conn, "artists", ("title",), len(artist_keys_own))
         vocabulary, indptr, words = texts.finish()
 
         title, artist, album_artist, album = track_fields
