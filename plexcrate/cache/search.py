@@ -20,18 +20,17 @@ postings are split in two classes: what an item is *named* (a track's title and 
 album's title, an artist's name) and what it is *in* (a track's album, an album's artist). Per
 word, an item scores 4 for a whole word of its name, 3 for a prefix of one, 2 and 1 for the
 same in the other class; the scores of the words add up. Ties go to the well-played, then to
-the well-rated. Results come from three routes, each keeping its best ``limit``:
+the well-rated (an album or artist: its tracks' plays added up, their best rating). Results
+come from three routes, each keeping its best ``limit``:
 
 - words: every word of the search matches (the filter's rule);
-- names run together: "acdc" or "gunsnroses" is the start of a name's words without the
-  spaces and punctuation (every word start of a name is kept run together, sorted);
+- names run together: "acdc" or "gunsnroses" begins an album's or artist's name once its
+  spaces and punctuation are out (the names so written are kept sorted); a name equal to the
+  whole search comes first of all ("radiohead": Radiohead before "Radiohead Tribute");
 - typos: a word of 4 letters or more that is no word of the library may also be one of the
   words of names within an edit distance of 1 (4–7 letters) or 2 (8 and more), a
   transposition counting one ("beatels": beatles). A result found only so ranks below every
-  other.
-
-A name equal to the whole search, run together, comes first of all ("radiohead": Radiohead
-before "Radiohead Tribute").
+  other, so this route runs only when the others found fewer than ``limit``.
 """
 
 from __future__ import annotations
@@ -63,11 +62,11 @@ NAME, CONTEXT = 1, 0  # the two classes of postings: what an item is named, what
 MAX_SCORE = 63  # 10 words of 4 points, and the bonus of a whole name; keys are built on it
 WHOLE_NAME = MAX_SCORE
 MIN_TYPO_LENGTH = 4
+TYPO_CHOICES = 8  # words of the library a mistyped word may stand for, closest first
 # A score held by more than one item in this many is "common": its best items are found by
 # reading the items from the most popular on, a few thousand of them, rather than by sorting.
 _COMMON = 64
 _WALK = 4096
-TYPO_CHOICES = 8  # words of the library a mistyped word may stand for, closest first
 # A prefix whose postings outnumber the tracks by this fraction keeps its mask ready, packed.
 READY_MASK_SHARE = 0.125
 
