@@ -7,6 +7,7 @@ import importlib
 import time
 from collections.abc import Callable
 
+from benchmarks import engine
 from benchmarks.harness import Result, machine, table
 
 # name → module with a ``run(...) -> list[Result]``; in the order they run by default.
@@ -21,12 +22,14 @@ BENCHMARKS: dict[str, str] = {
     "large": "benchmarks.large",
     "incremental": "benchmarks.incremental",
     "tags": "benchmarks.tags",
+    "engine": "benchmarks.engine",
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
+    engine.add_options(parser)  # the only benchmark with options of its own
     args = parser.parse_args()
     unknown = set(args.names) - set(BENCHMARKS)
     if unknown:
@@ -36,8 +39,12 @@ def main() -> None:
     results: list[Result] = []
     for name in names:
         started = time.monotonic()
-        run: Callable[[], list[Result]] = importlib.import_module(BENCHMARKS[name]).run
-        results.extend(run())
+        module = importlib.import_module(BENCHMARKS[name])
+        # A benchmark with options reads them from the command line (``run_with``).
+        run_with: Callable[[argparse.Namespace], list[Result]] | None = getattr(
+            module, "run_with", None
+        )
+        results.extend(run_with(args) if run_with else module.run())
         print(f"{name}: done in {time.monotonic() - started:.0f} s", flush=True)
     print()
     print(table(results))

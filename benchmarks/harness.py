@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import os
 import platform
 import shutil
@@ -274,9 +275,8 @@ def table(results: Sequence[Result]) -> str:
     lines = ["| benchmark | figure | value | target | met |", "| --- | --- | --- | --- | --- |"]
     for r in results:
         met = "" if r.met is None else ("yes" if r.met else "**no**")
-        lines.append(
-            f"| {r.benchmark} | {r.figure} | {r.value:,.2f} {r.unit} | {r.target} | {met} |"
-        )
+        value = "n/a" if math.isnan(r.value) else f"{r.value:,.2f} {r.unit}".rstrip()
+        lines.append(f"| {r.benchmark} | {r.figure} | {value} | {r.target} | {met} |")
     return "\n".join(lines)
 
 

@@ -25,6 +25,7 @@ from plexcrate.cache.database import (
 )
 from plexcrate.cache.filters import FILTERS, FilterSpec, TrackFilter, ValueType
 from plexcrate.cache.queries import SORTS, Order, Sort, find_tracks
+from plexcrate.cache.rules import Rule, parse_text
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import ConfigError, Settings
 from plexcrate.isotime import iso_utc
@@ -179,13 +180,27 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--order", type=click.Choice([o.value for o in Order]), default=Order.DEFAULT.value)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50)
 @click.option("--offset", type=click.IntRange(0), default=0)
+@click.option(
+    "--rule",
+    default=None,
+    metavar="JSON|@FILE",
+    help='A rule ANDed with the filters, as JSON or @file: {"all": [{"field": "rating", '
+    '"op": "ge", "value": 8}, {"not": {"field": "genre", "op": "is", "value": "Pop"}}]}.',
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def tracks(
-    sort: str | None, order: str, limit: int, offset: int, as_json: bool, **filters: Any
+    sort: str | None,
+    order: str,
+    limit: int,
+    offset: int,
+    rule: str | None,
+    as_json: bool,
+    **filters: Any,
 ) -> None:
-    """List cached tracks matching filters."""
+    """List cached tracks matching filters and a rule."""
+    now = time.time()
     try:
-        flt = TrackFilter.of(filters, now=time.time())
+        flt = TrackFilter.of(filters, now=now, rule=_rule(rule, now))
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     chosen = Sort(sort or order)
@@ -207,6 +222,18 @@ def tracks(
         )
         click.echo(f"{track.artist} — {track.title} ({track.album}{year}){stars}")
     click.echo(f"{len(page.tracks):,} of {page.total:,} matching tracks", err=True)
+
+
+def _rule(text: str | None, now: float) -> Rule | None:
+    """``--rule``: JSON, or ``@path`` of a file holding it."""
+    if text is None:
+        return None
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as error:
+            raise click.BadParameter(f"cannot read {text[1:]}: {error.strerror}") from None
+    return parse_text(text, now=now)
 
 
 # --- simulator -------------------------------------------------------------------------------

@@ -326,11 +326,19 @@ def test_the_openapi_document_describes_every_endpoint(app: AppServer) -> None:
         "/api/artists",
         "/api/albums/{rating_key}",
         "/api/artists/{rating_key}",
+        "/api/tracks/query",
     }
     tracks = paths["/api/tracks"]["get"]
     names = {param["name"] for param in tracks["parameters"]}
     # Every declared filter, then the paging and ordering of the list.
-    assert names == {spec.name for spec in FILTERS} | {"sort", "order", "limit", "offset", "seed"}
+    assert names == {spec.name for spec in FILTERS} | {
+        "sort",
+        "order",
+        "limit",
+        "offset",
+        "seed",
+        "rule",
+    }
     limit = next(p for p in tracks["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}

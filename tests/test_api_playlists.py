@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import pytest
 from web_harness import AppServer
 
+from plexcrate.cache.database import Database
+from plexcrate.cache.memory import library_generation
+from plexcrate.cache.playlists import mirrored_playlists, playlist_members
 from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary, SimPlaylist
 
@@ -212,6 +216,86 @@ def test_a_name_already_taken_asks_before_making_a_second(
     assert sorted(p.title for p in sim_library.playlists.values()) == [
         "Sunday", "Sunday", "Sunday best"
     ]  # fmt: skip
+
+
+# --- the cache's mirror follows what plexcrate saves ------------------------------------------
+
+
+def mirror(app: AppServer) -> dict[int, tuple[str, list[int]]]:
+    """The cache's mirror of the playlists, as the query engine reads it."""
+    db: Database = app.app.state.library.db
+
+    def read(conn: sqlite3.Connection) -> dict[int, tuple[str, list[int]]]:
+        members = playlist_members(conn)
+        return {p.id: (p.title, members.of(p.id).tolist()) for p in mirrored_playlists(conn)}
+
+    return db.read(read)
+
+
+def generation(app: AppServer) -> int:
+    return app.app.state.library.db.read(library_generation)
+
+
+def test_every_save_rename_and_delete_reaches_the_mirror_at_once(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    first = keys_of(preview(app, count=5, seed=1)["tracks"])
+    second = keys_of(preview(app, count=3, seed=2, exclude=first)["tracks"])
+    before = generation(app)
+    created = save(app, title="Mix", rating_keys=first)["id"]
+    assert mirror(app) == {created: ("Mix", first)}
+    assert generation(app) != before  # what is kept in memory for the library is built again
+
+    save(app, rating_keys=second, mode="append", playlist_id=created)
+    assert mirror(app) == {created: ("Mix", first + second)}
+    save(app, rating_keys=second[::-1], mode="replace", playlist_id=created)
+    assert mirror(app) == {created: ("Mix", second[::-1])}
+
+    app.http.patch(f"/api/playlists/{created}", json={"title": "Final"})
+    assert mirror(app) == {created: ("Final", second[::-1])}
+    app.http.request("DELETE", f"/api/playlists/{created}", json={})
+    assert mirror(app) == {}
+    assert sim_library.playlists == {}
+
+
+def test_a_rule_on_playlist_finds_a_saved_playlists_tracks_at_once(app: AppServer) -> None:
+    tracks = keys_of(preview(app, count=6, seed=3)["tracks"])
+    created = save(app, title="Ruled", rating_keys=tracks)["id"]
+
+    def matching(op: str, value: Any) -> set[int]:
+        rule = {"field": "playlist", "op": op, "value": value}
+        found = app.http.post("/api/tracks/query", json={"rule": rule, "limit": 1000})
+        assert found.status_code == 200, found.text
+        return set(keys_of(found.json()["tracks"]))
+
+    assert matching("is", created) == set(tracks)
+    save(app, rating_keys=tracks[:2], mode="replace", playlist_id=created)
+    assert matching("any_of", [created]) == set(tracks[:2])
+    assert not matching("is_not", created) & set(tracks[:2])
+
+
+def test_a_playlist_saved_before_a_refresh_stays_mirrored_after_it(app: AppServer) -> None:
+    tracks = keys_of(preview(app, count=4)["tracks"])
+    created = save(app, title="Kept", rating_keys=tracks)["id"]
+    assert app.sync().status_code == 200
+    assert app.wait_for_sync_to_end()["last_sync_kind"] == "incremental"
+    assert mirror(app) == {created: ("Kept", tracks)}
+
+
+def test_a_save_succeeds_even_when_its_mirror_cannot_be_read(
+    app: AppServer, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    tracks = keys_of(preview(app, count=4)["tracks"])
+    # Only the mirror reads the new playlist itself (its key is the library's next one).
+    playlist = f"/playlists/{sim_library._next_key}"
+    plex.faults.inject("status", path=playlist, params={}, times=None, status=500)
+    created = save(app, title="Saved anyway", rating_keys=tracks)
+    assert created["item_count"] == 4
+    assert mirror(app) == {}  # the next sync mends it
+    plex.faults.clear()
+    assert app.sync().status_code == 200
+    app.wait_for_sync_to_end()
+    assert mirror(app) == {created["id"]: ("Saved anyway", tracks)}
 
 
 def test_a_playlist_is_renamed_and_deleted(app: AppServer, sim_library: SimLibrary) -> None:

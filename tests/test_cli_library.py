@@ -74,6 +74,25 @@ def test_a_failed_sync_exits_nonzero_with_the_reason_and_no_traceback(
     assert "Traceback" not in result.output
 
 
+def test_tracks_take_a_rule_as_json_or_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
+    run(env, "sync")
+    rated, played = (
+        {"field": "rating", "op": "ge", "value": 8},
+        {"field": "plays", "op": "gt", "value": 3},
+    )
+    rule = orjson.dumps({"any": [rated, played]}).decode()
+    given = orjson.loads(run(env, "tracks", "--json", "--limit", "1000", "--rule", rule).stdout)
+    assert given["total"] > 0
+    assert all((t["user_rating"] or 0) >= 8 or t["view_count"] > 3 for t in given["tracks"])
+    saved = tmp_path / "rule.json"
+    saved.write_text(rule)
+    from_file = run(env, "tracks", "--json", "--limit", "1000", "--rule", f"@{saved}")
+    assert orjson.loads(from_file.stdout) == given
+    wrong = run(env, "tracks", "--rule", '{"field": "rating", "op": "greater", "value": 1}')
+    assert wrong.exit_code == 2
+    assert "rule.op: 'greater' is not an operator of rating" in wrong.stderr
+
+
 def test_a_bad_decade_is_a_usage_error(env: dict[str, str]) -> None:
     result = run(env, "tracks", "--decade", "19x0s")
     assert result.exit_code == 2

@@ -715,6 +715,40 @@ def test_pages_stay_consistent_while_the_library_changes(
 
 
 # ------------------------------------------------------------------------------ playlists
+def test_a_playlists_updated_at_and_leaf_count_follow_its_edits(
+    client: httpx.Client, lib: SimLibrary
+) -> None:
+    """As on PMS: leafCount counts the items that landed (keys naming nothing are left out),
+    and an edit of the items or the title moves updatedAt (and the composite, stamped with
+    it)."""
+    keys_ = list(lib.tracks)[:4]
+    uri = f"server://{lib.machine_identifier}/com.plexapp.plugins.library/library/metadata/"
+    now = [1_700_000_000]
+    lib.clock = lambda: now[0]
+    created = client.post(
+        "/playlists",
+        params={"uri": uri + ",".join(map(str, [*keys_[:2], 999_999])), "type": "audio",
+                "title": "Edited"},
+    )  # fmt: skip
+    playlist = container(created)["Metadata"][0]
+    pid = playlist["ratingKey"]
+    assert (playlist["leafCount"], playlist["updatedAt"]) == (2, now[0])
+
+    def listed() -> dict[str, Any]:
+        found = container(client.get("/playlists", params={"playlistType": "audio"}))
+        return next(p for p in found["Metadata"] if p["ratingKey"] == pid)
+
+    for edit, count in (
+        (lambda: client.put(f"/playlists/{pid}/items", params={"uri": uri + str(keys_[2])}), 3),
+        (lambda: client.put(f"/playlists/{pid}", params={"title": "Renamed"}), 3),
+        (lambda: client.delete(f"/playlists/{pid}/items"), 0),
+    ):
+        now[0] += 10
+        assert edit().is_success
+        assert (listed()["leafCount"], listed()["updatedAt"]) == (count, now[0])
+        assert listed()["composite"].endswith(f"/{now[0]}")
+
+
 def test_playlists_over_http(client: httpx.Client, lib: SimLibrary) -> None:
     track_keys = list(lib.tracks)[:3]
     uri = f"server://{lib.machine_identifier}/com.plexapp.plugins.library/library/metadata/"
@@ -726,7 +760,12 @@ def test_playlists_over_http(client: httpx.Client, lib: SimLibrary) -> None:
     pid = int(playlist["ratingKey"])
     assert (playlist["title"], playlist["leafCount"], playlist["smart"]) == ("Mix", 3, False)
     assert lib.playlists[pid].item_keys == track_keys
-    assert client.put(f"/playlists/{pid}/items", params={"uri": uri + "999999"}).status_code == 400
+    # A key that names nothing is left out, as PMS does; the playlist stays as it was.
+    stamped = lib.playlists[pid].updated_at
+    nothing = container(client.put(f"/playlists/{pid}/items", params={"uri": uri + "999999"}))
+    assert (nothing["leafCountAdded"], nothing["leafCountRequested"]) == (0, 1)
+    assert nothing["Metadata"][0]["leafCount"] == 3
+    assert lib.playlists[pid].updated_at == stamped
     album = next(iter(lib.albums.values()))
     added = client.put(f"/playlists/{pid}/items", params={"uri": uri + str(album.rating_key)})
     assert container(added)["leafCountAdded"] == len(lib.album_tracks[album.rating_key])

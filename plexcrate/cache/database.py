@@ -28,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from plexcrate.cache import memory
 from plexcrate.cache.schema import ForeignCacheFile, migrate
 
 T = TypeVar("T")
@@ -254,6 +255,7 @@ class Database:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+        memory.forget(str(self.path))  # what was kept in memory for its snapshots
 
     def __enter__(self) -> Database:
         return self

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from plexcrate.cache.rules import EVERYTHING, Condition, Op, Rule, both, conditions
 from plexcrate.cache.tags import TagKind
 from plexcrate.cache.text import search_words
 
@@ -95,6 +96,15 @@ class FilterSpec(ABC):
     def clause(self, value: Any, bind: Bind) -> str:
         """The SQL condition over ``t`` for a normalized value."""
 
+    @abstractmethod
+    def condition(self, value: Any) -> Condition:
+        """The rule this filter is a shorthand for, for a normalized value."""
+
+    def rule_shape(self) -> dict[str, str]:
+        """Which field and operator of the rule language this filter is (``/api/filters``)."""
+        example = self.condition(_EXAMPLES[self.type])
+        return {"field": example.field, "op": example.op.value}
+
     def describe(self) -> dict[str, Any]:
         """The declaration as the browser reads it (``GET /api/filters``)."""
         minimum, maximum = self.bounds()
@@ -110,6 +120,7 @@ class FilterSpec(ABC):
             "facet": self.facet.value if self.facet else None,
             "tag_kind": getattr(self, "kind", None),
             "help": self.help,
+            "rule": self.rule_shape(),
         }
 
 
@@ -149,6 +160,9 @@ class TagFilter(FilterSpec):
         having = f"SELECT rating_key FROM track_tags WHERE tag_id IN ({self.tag_ids(value, bind)})"
         return f"t.rating_key {'NOT IN' if self.exclude else 'IN'} ({having})"
 
+    def condition(self, value: Any) -> Condition:
+        return Condition(self.kind.value, Op.NONE_OF if self.exclude else Op.ANY_OF, value)
+
 
 _DECADE = re.compile(r"^(\d{3})0s$")
 
@@ -185,6 +199,9 @@ class DecadeFilter(FilterSpec):
         ranges = [f"t.year BETWEEN {bind(decade)} AND {bind(decade + 9)}" for decade in value]
         return "(" + " OR ".join(ranges) + ")"
 
+    def condition(self, value: Any) -> Condition:
+        return Condition("decade", Op.ANY_OF, value)
+
 
 @dataclass(frozen=True, slots=True)
 class BoundFilter(FilterSpec):
@@ -210,6 +227,10 @@ class BoundFilter(FilterSpec):
     def clause(self, value: Any, bind: Bind) -> str:
         return f"t.{self.column} {self.op} {bind(value)}"
 
+    def condition(self, value: Any) -> Condition:
+        field = {"year": "year", "user_rating": "rating"}[self.column]
+        return Condition(field, Op.GE if self.op == ">=" else Op.LE, value)
+
 
 @dataclass(frozen=True, slots=True)
 class FlagFilter(FilterSpec):
@@ -228,6 +249,9 @@ class FlagFilter(FilterSpec):
 
     def clause(self, value: Any, bind: Bind) -> str:
         return f"t.{self.column} = 0"
+
+    def condition(self, value: Any) -> Condition:
+        return Condition("live", Op.IS, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +273,9 @@ class WithinDaysFilter(FilterSpec):
 
     def clause(self, value: Any, bind: Bind) -> str:
         return f"t.{self.column} >= {bind(value)}"
+
+    def condition(self, value: Any) -> Condition:
+        return Condition("added", Op.IN_LAST_DAYS, value)
 
 
 class Played(StrEnum):
@@ -274,6 +301,11 @@ class PlayedFilter(FilterSpec):
 
     def clause(self, value: Any, bind: Bind) -> str:
         return "t.view_count = 0" if value == Played.NEVER else "t.view_count > 0"
+
+    def condition(self, value: Any) -> Condition:
+        if value == Played.NEVER:
+            return Condition("plays", Op.IS, 0)
+        return Condition("plays", Op.GE, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +336,20 @@ class TextFilter(FilterSpec):
         return (
             f"t.rating_key IN (SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH {bind(query)})"
         )
+
+    def condition(self, value: Any) -> Condition:
+        return Condition("search", Op.MATCHES, value)
+
+
+# A value of each type, to show which rule a filter is.
+_EXAMPLES: dict[ValueType, Any] = {
+    ValueType.NAMES: ("Rock",),
+    ValueType.DECADES: (1990,),
+    ValueType.INT: 1,
+    ValueType.BOOL: True,
+    ValueType.CHOICE: "ever",
+    ValueType.TEXT: ("word",),
+}
 
 
 # --- the declarations ------------------------------------------------------------------------
@@ -394,13 +440,20 @@ class TrackFilter:
     """
 
     values: tuple[tuple[str, Hashable], ...] = ()
+    rule: Rule | None = None  # a rule besides the filters (rules.parse), ANDed with them
 
     @classmethod
     def of(
-        cls, values: Mapping[str, Any] | None = None, *, now: float = 0.0, **more: Any
+        cls,
+        values: Mapping[str, Any] | None = None,
+        *,
+        now: float = 0.0,
+        rule: Rule | None = None,
+        **more: Any,
     ) -> TrackFilter:
-        """From API-level values (``genre=["Rock"], decade=["1990s"], min_rating=6``);
-        unknown names raise KeyError, bad values ValueError. ``now`` dates ``added_within_days``."""
+        """From API-level values (``genre=["Rock"], decade=["1990s"], min_rating=6``) and a
+        parsed rule; unknown names raise KeyError, bad values ValueError. ``now`` dates
+        ``added_within_days``."""
         given = {**(values or {}), **more}
         unknown = set(given) - set(BY_NAME)
         if unknown:
@@ -410,7 +463,8 @@ class TrackFilter:
             for spec in FILTERS
             if spec.name in given
         )
-        return cls(tuple((name, value) for name, value in normalized if value is not None))
+        chosen = tuple((name, value) for name, value in normalized if value is not None)
+        return cls(chosen, None if rule == EVERYTHING else rule)
 
     def get(self, name: str) -> Any:
         return dict(self.values).get(name)
@@ -419,7 +473,16 @@ class TrackFilter:
         return any(key == name for key, _ in self.values)
 
     def without(self, *names: str) -> TrackFilter:
-        return TrackFilter(tuple((n, v) for n, v in self.values if n not in names))
+        return TrackFilter(tuple((n, v) for n, v in self.values if n not in names), self.rule)
+
+    def as_rule(self) -> Rule:
+        """The filters as the rule they are shorthands for, ANDed with the rule."""
+        given = [spec.condition(value) for spec, value in self.specs()]
+        return both(*given, *([self.rule] if self.rule is not None else []))
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.values and self.rule is None
 
     def specs(self) -> Iterable[tuple[FilterSpec, Any]]:
         for name, value in self.values:
@@ -427,4 +490,8 @@ class TrackFilter:
 
     @property
     def words(self) -> tuple[str, ...]:
-        return self.get("q") or ()
+        """Every word searched for, in ``q`` and in the rule's search conditions."""
+        found = [*(self.get("q") or ())]
+        if self.rule is not None:
+            found += [w for c in conditions(self.rule) if c.field == "search" for w in c.value]
+        return tuple(dict.fromkeys(found))

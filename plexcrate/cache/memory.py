@@ -12,8 +12,10 @@ so two cache files never share one.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,16 +29,21 @@ def library_generation(conn: sqlite3.Connection) -> int:
 
 
 def _database_file(conn: sqlite3.Connection) -> str:
-    return conn.execute("PRAGMA database_list").fetchone()[2]
+    return os.path.realpath(conn.execute("PRAGMA database_list").fetchone()[2])
 
 
 class _Kept:
-    __slots__ = ("generation", "lock", "value")
+    """The value of the newest snapshot, and (weakly) the one it replaced, which readers whose
+    transaction began before the commit may still ask for."""
+
+    __slots__ = ("generation", "lock", "previous", "previous_generation", "value")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation: int | None = None
         self.value: Any = None
+        self.previous: Callable[[], Any] = lambda: None
+        self.previous_generation: int | None = None
 
 
 _kept: dict[tuple[str, str], _Kept] = {}
@@ -49,24 +56,42 @@ def for_snapshot(
     """``build(conn)`` for the snapshot ``conn`` reads, built once and then shared.
 
     Call it inside a read transaction. One value is kept per database file and ``name``: the
-    previous snapshot's is dropped as soon as the next one is built, so memory holds two only
-    while a build runs. Threads asking meanwhile wait for that build rather than repeat it.
+    previous snapshot's is let go as soon as the next one is built (kept only while readers
+    still hold it), so memory holds two only while a build runs and the readers of the old
+    snapshot finish. Threads asking meanwhile wait for that build rather than repeat it.
     """
     generation = library_generation(conn)
     key = (_database_file(conn), name)
     with _kept_lock:
         kept = _kept.setdefault(key, _Kept())
     if kept.generation == generation:
-        return kept.value  # type: ignore[no-any-return]
+        return kept.value
     with kept.lock:
-        if kept.generation != generation:
-            value = build(conn)
-            kept.value, kept.generation = value, generation
-        return kept.value  # type: ignore[no-any-return]
+        if kept.generation == generation:
+            return kept.value
+        if kept.previous_generation == generation:
+            # A reader still on the snapshot before the last commit: it gets that snapshot's
+            # value while anyone holds it, else one built for it alone (never kept, so old
+            # and new readers can't take turns replacing each other's).
+            older = kept.previous()
+            return older if older is not None else build(conn)
+        value = build(conn)
+        if kept.value is not None:
+            kept.previous, kept.previous_generation = _weak(kept.value), kept.generation
+        kept.value, kept.generation = value, generation
+        return value
+
+
+def _weak(value: Any) -> Callable[[], Any]:
+    try:
+        return weakref.ref(value)
+    except TypeError:  # a value that can't be referred to weakly is not kept at all
+        return lambda: None
 
 
 def forget(path: str) -> None:
     """Drop everything kept for one database file (it was closed or deleted)."""
+    path = os.path.realpath(path)
     with _kept_lock:
         for key in [key for key in _kept if key[0] == path]:
             del _kept[key]

@@ -49,7 +49,8 @@ _TEMP_TABLES = {
     **{
         f"inc_{table}": _STAGED[table]
         for table in LIBRARY_TABLES
-        if table not in ("tags", "track_tags", "tag_totals")
+        # (Derived tables have no staging; playlists are written by sync/playlists.py.)
+        if table not in ("tags", "track_tags", "tag_totals", "playlists", "playlist_items")
     },
     **{name: f"CREATE TEMP TABLE {name} ({columns})" for name, columns in _BOOKKEEPING.items()},
 }
@@ -365,6 +366,16 @@ class LibraryPatch:
         c.execute(f"DELETE FROM inc_{links}")
 
     # --- checking and finishing ---------------------------------------------------------------
+
+    def changed_library(self) -> bool:
+        """Whether the patch so far wrote or removed a track, or changed what tracks take
+        from an album or artist (a smart playlist's items may follow)."""
+        (changed,) = self._conn.execute(
+            """SELECT EXISTS (SELECT 1 FROM inc_scope) OR EXISTS (SELECT 1 FROM inc_gone)
+                   OR EXISTS (SELECT 1 FROM inc_rederive_albums)
+                   OR EXISTS (SELECT 1 FROM inc_rederive_artists)"""
+        ).fetchone()
+        return bool(changed)
 
     def counts(self, section_id: int) -> LibraryCounts:
         """What the patched cache holds in one section, to compare with Plex's counts."""

@@ -20,15 +20,8 @@ from dataclasses import dataclass
 import orjson
 
 from plexcrate.cache.filters import TrackFilter
-from plexcrate.cache.queries import (
-    TRACK_COLUMNS,
-    Params,
-    Track,
-    row_to_track,
-    shuffle_key,
-    shuffle_params,
-    where,
-)
+from plexcrate.cache.queries import TRACK_COLUMNS, Track, matching, row_to_track, shuffle_key
+from plexcrate.cache.shuffle import shuffle_params
 
 MAX_PICK = 1000
 UNRATED_AS = 5  # an unrated track weighs like 2½ stars
@@ -46,8 +39,13 @@ class PickOptions:
 
 
 def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions) -> list[Track]:
-    params = Params()
-    matching = where(flt, params)
+    # The engine finds the matching tracks; the sampling below runs over them in SQL.
+    params: dict[str, str] = {}
+    chosen = ["1"]
+    if not flt.is_everything:
+        lib, mask = matching(conn, flt)
+        params["matching"] = orjson.dumps(lib.keys[mask].tolist()).decode()
+        chosen = ["t.rating_key IN (SELECT value FROM json_each(:matching))"]
     # A uniform number in (0, 1) per track, from the seeded shuffle.
     uniform = f"((({shuffle_key('t')}) & 16777215) + 1) / 16777218.0"
     key = (
@@ -55,7 +53,7 @@ def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions
         if options.favour_rating
         else uniform
     )
-    conditions = [matching, "t.rating_key NOT IN (SELECT value FROM json_each(:not_again))"]
+    conditions = [*chosen, "t.rating_key NOT IN (SELECT value FROM json_each(:not_again))"]
     if options.target_minutes is not None:
         conditions.append("t.duration_ms IS NOT NULL")
     per_artist = options.max_per_artist or MAX_PICK

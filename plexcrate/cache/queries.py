@@ -1,14 +1,10 @@
-"""Reading the cache: tracks by filters and sorts, counts, and facets.
+"""Reading the cache: tracks by filters, rules and sorts, and their counts.
 
-Every filter is SQL over indexed columns, from its declaration in ``filters.py``; nothing is
-filtered in Python. Functions take a connection, so callers choose the transaction:
-:meth:`Database.read` runs each call in one snapshot, which keeps a page and its total consistent
-while a sync swaps the library.
-
-Two tables can answer a filter: ``tracks`` (through its covering indexes), and ``track_tags``,
-whose links carry copies of every filter column. A filter naming tags of some kind ("genre=Rock")
-is *driven* by that tag's links (one range of their primary key) rather than by a scan of every
-track, and a facet is counted from its kind's links alone.
+Which tracks match, and in what order, is the query engine's answer (``engine.py``: the
+library's columns in memory, a rule as a mask over them); the rows of a page are then read from
+SQLite by key. Functions take a connection, so callers choose the transaction:
+:meth:`Database.read` runs each call in one snapshot, and the engine's columns are those of the
+same snapshot, which keeps a page and its total consistent while a sync swaps the library.
 """
 
 from __future__ import annotations
@@ -18,12 +14,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from plexcrate.cache.filters import (
-    Facet,
-    TagFilter,
-    TrackFilter,
-)
-from plexcrate.cache.state import cached_tracks
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from plexcrate.cache import engine
+from plexcrate.cache.engine import Evaluator, Library, Mask
+from plexcrate.cache.filters import TrackFilter
+from plexcrate.cache.shuffle import PRIME
 from plexcrate.cache.tags import TagKind
 from plexcrate.isotime import iso_utc
 
@@ -99,28 +97,10 @@ def shuffle_key(alias: str = "t") -> str:
     and every seed picks its own a and b, so seeds give unrelated orders. Three operations a
     row: a random order is sorted over every match, so the key's cost is paid 100,000 times.
     """
-    return f"(({alias}.rating_key * :shuffle_a + :shuffle_b) % {_PRIME})"
+    return f"(({alias}.rating_key * :shuffle_a + :shuffle_b) % {PRIME})"
 
 
-_PRIME = 2_147_483_647  # 2^31 - 1: key * a stays far inside SQLite's 64-bit integers
-
-
-def shuffle_params(seed: int) -> dict[str, int]:
-    """The parameters of :func:`shuffle_key` for ``seed``: a in [1, p), b in [0, p)."""
-    a = _mix(seed) % (_PRIME - 1) + 1
-    b = _mix(seed ^ 0x5DEECE66D) % _PRIME
-    return {"shuffle_a": a, "shuffle_b": b}
-
-
-def _mix(value: int) -> int:
-    """splitmix64's finalizer: nearby seeds give unrelated numbers."""
-    value = (value + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    return value ^ (value >> 31)
-
-
-# --- filters as SQL --------------------------------------------------------------------------
+# --- which tracks ----------------------------------------------------------------------------
 
 
 class Params(dict[str, Any]):
@@ -132,79 +112,50 @@ class Params(dict[str, Any]):
         return f":{name}"
 
 
-def where(
-    flt: TrackFilter,
-    params: Params,
-    *,
-    without: Facet | None = None,
-    driver: TagFilter | None = None,
-    on_links: bool = False,
-) -> str:
-    """The filter's WHERE clause over ``t`` (``tracks`` or ``track_tags``).
+def evaluator(conn: sqlite3.Connection) -> Evaluator:
+    """The engine over the snapshot ``conn`` reads, its searches answered by the text index."""
+    lib = engine.library(conn)
 
-    ``without``: leave out the filter counted in that facet. ``driver``: that tag filter is
-    answered by the links ``t`` themselves being of its tags (``t`` is ``track_tags``).
-    ``on_links``: ``t`` is ``track_tags``, read by tag (as with a driver).
-    """
-    clauses = []
-    for spec, value in flt.specs():
-        if without is not None and spec.facet is without:
-            continue
-        if spec is driver:
-            assert isinstance(spec, TagFilter)
-            clauses.append(f"t.tag_id IN ({spec.tag_ids(value, params.bind)})")
-        elif driver is not None or on_links:
-            # Tested on the driver's links, never used to find them: by its rating keys the
-            # planner would read every link of every track another tag or a search finds
-            # (67 ms where the driver's range takes 7). A unary + hides the column's index.
-            clauses.append(_not_indexed(spec.clause(value, params.bind)))
-        else:
-            clauses.append(spec.clause(value, params.bind))
-    return " AND ".join(clauses) or "1"
+    def search(words: tuple[str, ...]) -> list[int]:
+        # Each word a quoted prefix query: nothing the user types is FTS syntax.
+        query = " ".join(f'"{word}"*' for word in words)
+        rows = conn.execute("SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?", (query,))
+        return [key for (key,) in rows]
+
+    return Evaluator(lib, search)
 
 
-def _not_indexed(clause: str) -> str:
-    return "+" + clause if clause.startswith("t.rating_key ") else clause
-
-
-def driver_of(flt: TrackFilter, without: Facet | None = None) -> TagFilter | None:
-    """The tag filter whose links can answer ``flt`` (the first one naming tags to include),
-    but for one counted in ``without``."""
-    for spec, _ in flt.specs():
-        counted_out = without is not None and spec.facet is without
-        if isinstance(spec, TagFilter) and not spec.exclude and not counted_out:
-            return spec
-    return None
-
-
-# Every filter column and nothing else, so a scan never reads a row of the (wide) table.
-BY_FILTERS = "tracks t INDEXED BY idx_tracks_filter"
-
-
-def matching_keys(flt: TrackFilter, params: Params) -> str:
-    """A SELECT of the matching tracks' keys, by the cheapest way in."""
-    driver = driver_of(flt)
-    if driver is not None:
-        links = where(flt, params, driver=driver)
-        return f"SELECT DISTINCT t.rating_key FROM track_tags t WHERE {links}"
-    if flt.words:  # the text index finds the few matches; their rows are looked up by key
-        return f"SELECT t.rating_key FROM tracks t WHERE {where(flt, params)}"
-    return f"SELECT t.rating_key FROM {BY_FILTERS} WHERE {where(flt, params)}"
+def matching(conn: sqlite3.Connection, flt: TrackFilter) -> tuple[Library, Mask]:
+    """The library's columns, and which tracks match ``flt``."""
+    found = evaluator(conn)
+    return found.library, found.mask(flt.as_rule())
 
 
 def count_tracks(conn: sqlite3.Connection, flt: TrackFilter) -> int:
-    """How many tracks match: from an index or the links of a tag alone."""
-    params = Params()
-    driver = driver_of(flt)
-    if driver is not None:
-        # A track has a tag once, so one tag's links count its tracks; several may share one.
-        counted = "count(*)" if len(flt.get(driver.name)) == 1 else "count(DISTINCT t.rating_key)"
-        sql = f"SELECT {counted} FROM track_tags t WHERE {where(flt, params, driver=driver)}"
-    elif flt.words:
-        sql = f"SELECT count(*) FROM tracks t WHERE {where(flt, params)}"
-    else:
-        sql = f"SELECT count(*) FROM {BY_FILTERS} WHERE {where(flt, params)}"
-    return conn.execute(sql, params).fetchone()[0]
+    """How many tracks match."""
+    if flt.is_everything:
+        return engine.library(conn).size
+    return int(np.count_nonzero(matching(conn, flt)[1]))
+
+
+def page_positions(
+    lib: Library, mask: Mask, sort: Sort, *, seed: int, offset: int, limit: int
+) -> npt.NDArray[np.int32]:
+    """The positions of one page of the matching tracks, in the sort's order."""
+    if sort.is_random:
+        found = np.flatnonzero(mask)
+        end = min(offset + limit, len(found))
+        if offset >= end:
+            return np.zeros(0, dtype=np.int32)
+        shuffled = lib.shuffle_keys(seed, found)
+        # Only the page's place is sorted: the tracks before it and after it stay unordered.
+        kth = sorted({offset, end - 1})
+        near = np.argpartition(shuffled, kth)[offset:end]
+        return found[near[np.argsort(shuffled[near])]].astype(np.int32)
+    if sort.name == "default":
+        return np.flatnonzero(mask)[offset : offset + limit].astype(np.int32)
+    order = lib.order(sort.name)
+    return order[mask[order]][offset : offset + limit]
 
 
 # --- tracks ----------------------------------------------------------------------------------
@@ -321,59 +272,22 @@ def find_tracks(
 ) -> TrackPage:
     """A page of the matching tracks, and how many match (``total``, when the caller knows).
 
-    The page's keys come first, found in indexes alone where the order allows, and only then
-    the page's own rows and tags: a sort or a deep offset handles keys, not whole rows.
+    The engine finds the page's keys; only the page's own rows and tags are read from SQLite.
     """
+    lib, mask = matching(conn, flt)
     if total is None:
-        total = count_tracks(conn, flt)
-    order_by = sort.terms()
-    keys_order = order_by
-    if offset > total // 2:
-        # Nearer the end: count from there, in the reverse order (a page's keys are sorted or
-        # walked up to their offset, so this halves the worst case), and sort the page back.
-        offset, limit = max(total - offset - limit, 0), max(min(limit, total - offset), 0)
-        keys_order = reversed_terms(order_by)
-    params = Params()
-    keys = _page_keys(conn, flt, sort, total, offset + limit, params)
+        total = int(np.count_nonzero(mask))
+    positions = page_positions(lib, mask, sort, seed=seed, offset=offset, limit=limit)
+    return TrackPage(total=total, tracks=tracks_by_key(conn, lib.keys[positions].tolist()))
+
+
+def tracks_by_key(conn: sqlite3.Connection, keys: list[int]) -> list[Track]:
+    """These tracks, in this order (those the cache holds)."""
+    if not keys:
+        return []
     rows = conn.execute(
-        f"""WITH page AS MATERIALIZED (
-                {keys} ORDER BY {", ".join(keys_order)} LIMIT :limit OFFSET :offset)
-            SELECT {TRACK_COLUMNS} FROM page JOIN tracks t USING (rating_key)
-            ORDER BY {", ".join(order_by)}""",
-        {**params, **shuffle_params(seed), "limit": limit, "offset": offset},
+        f"""SELECT {TRACK_COLUMNS} FROM json_each(:keys) p
+            JOIN tracks t ON t.rating_key = p.value ORDER BY p.key""",
+        {"keys": orjson.dumps(keys).decode()},
     ).fetchall()
-    return TrackPage(total=total, tracks=[row_to_track(row) for row in rows])
-
-
-def _page_keys(
-    conn: sqlite3.Connection, flt: TrackFilter, sort: Sort, total: int, wanted: int, params: Params
-) -> str:
-    """A SELECT over ``tracks t`` of the matching keys with the sort's columns, to be ordered
-    and cut to a page."""
-    few = driver_of(flt) is not None or bool(flt.words)
-    if sort.name == "default" and not (few and _sorting_beats_walking(conn, total, wanted)):
-        # Walk the order's own index (it holds every filter column) and stop at the page. The
-        # planner would rather sort the matches of a "selective" filter, which reads a row of
-        # the table per match for its sort key: 40 ms for a decade, against 5 ms this way.
-        browse = "tracks t INDEXED BY idx_tracks_browse"
-        return f"SELECT t.rating_key FROM {browse} WHERE {where(flt, params)}"
-    if few:
-        # A rare tag's (or a search's) tracks are found first and sorted: walking an index for
-        # them would test every track up to the page (2-4× slower; measured).
-        # CROSS JOIN: from the matches to their rows, never the other way round (the planner
-        # would walk an index in the sort's order and test each of 100,000 tracks instead).
-        matching = matching_keys(flt, params)
-        return f"""SELECT t.rating_key FROM ({matching}) m
-                   CROSS JOIN tracks t ON t.rating_key = m.rating_key"""
-    return f"SELECT t.rating_key FROM tracks t WHERE {where(flt, params)}"
-
-
-def _sorting_beats_walking(conn: sqlite3.Connection, matches: int, wanted: int) -> bool:
-    """Whether sorting ``matches`` tracks costs less than walking the browse index until
-    ``wanted`` of them are found: about ``wanted × library ÷ matches`` entries walked, where
-    sorting costs about a track read per match, some six walked entries (measured at 100,000)."""
-    return 6 * matches * matches <= wanted * cached_tracks(conn)
-
-
-def escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [row_to_track(row) for row in rows]

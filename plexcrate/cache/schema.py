@@ -30,6 +30,8 @@ LIBRARY_TABLES = (
     "track_own_tags",
     "track_tags",
     "tag_totals",
+    "playlists",
+    "playlist_items",
 )
 
 
@@ -125,8 +127,38 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             tracks  INTEGER NOT NULL,
             studio  INTEGER NOT NULL
         )""",
+        *playlist_tables_sql(p),
     ]
 
+
+def playlist_tables_sql(prefix: str = "") -> list[str]:
+    """Plex's audio playlists and what each holds, in order (``sync/playlists.py`` mirrors
+    them): part of the library, so a full sync replaces them with the rest and a server change
+    clears them. An item is kept by its key even when it is not a track of the mirrored
+    sections (it then matches no track)."""
+    p = prefix
+    return [
+        # ``leaf_count`` and ``updated_at`` are Plex's, as last listed: a refresh reads again
+        # only the playlists whose listing differs from them.
+        f"""CREATE TABLE {p}playlists (
+            id          INTEGER PRIMARY KEY,
+            title       TEXT NOT NULL,
+            smart       INTEGER NOT NULL DEFAULT 0,
+            leaf_count  INTEGER,
+            duration_ms INTEGER,
+            updated_at  INTEGER
+        )""",
+        f"""CREATE TABLE {p}playlist_items (
+            playlist_id INTEGER NOT NULL,
+            position    INTEGER NOT NULL,
+            rating_key  INTEGER NOT NULL,
+            PRIMARY KEY (playlist_id, position)
+        ) WITHOUT ROWID""",
+    ]
+
+
+# Which playlists hold a track (a rule on ``playlist`` reads it the other way, by playlist).
+PLAYLIST_INDEX_SQL = "CREATE INDEX idx_playlist_items_track ON playlist_items (rating_key)"
 
 # Created once the data is in: building an index over loaded rows beats maintaining it per insert.
 # The two track indexes the browser reads are *covering* for the filters: a page, its total and
@@ -146,6 +178,7 @@ LIBRARY_INDEXES_SQL = [
     "CREATE INDEX idx_albums_artist ON albums (artist_key)",
     # A refresh counts a section's tracks and played tracks, in all and per album (covering).
     "CREATE INDEX idx_tracks_section ON tracks (section_id, album_key, view_count)",
+    PLAYLIST_INDEX_SQL,
 ]
 
 # Text search: a word-prefix index over each track's title, artist, album artist and album, its
@@ -303,6 +336,16 @@ def _generation(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE sync_state SET generation = abs(random() % 4611686018427387904)")
 
 
+def _playlists(conn: sqlite3.Connection) -> None:
+    """Version 9: the mirror of Plex's audio playlists (``playlists``, ``playlist_items``), for
+    rules on the playlists a track is in. Empty until the next sync, a full one (the schema
+    changed). A cache made by ``_initial_schema`` since, or converted by ``_tags_and_search``,
+    has them already."""
+    for statement in playlist_tables_sql():
+        conn.execute(statement.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+    conn.execute(PLAYLIST_INDEX_SQL.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+
+
 def _index_names() -> list[str]:
     return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
 
@@ -317,6 +360,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _mapping_version,
     _tags_and_search,
     _generation,
+    _playlists,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -127,6 +127,12 @@ def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = 
     conn.execute("COMMIT")
 
 
+def move_generation(conn: sqlite3.Connection) -> None:
+    """Name a new snapshot of the library (``cache/memory.py``), for a write outside a sync
+    (a playlist saved by plexcrate). Inside the caller's transaction."""
+    conn.execute("UPDATE sync_state SET generation = generation + 1 WHERE id = 1")
+
+
 def cached_tracks(conn: sqlite3.Connection) -> int:
     """How many tracks the library tables hold (as this connection's transaction sees them)."""
     return conn.execute("SELECT count(*) FROM tracks").fetchone()[0]

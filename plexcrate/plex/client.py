@@ -89,6 +89,8 @@ class PlaylistInfo:
     smart: bool
     duration_ms: int | None = None
     composite: str | None = None  # Plex's path to the playlist's art (a mosaic of its covers)
+    updated_at: int | None = None  # moves when its items or title change (the mirror's cue)
+    radio: bool = False  # a radio playlist: Plex plays it, it holds no items
 
 
 @dataclass(frozen=True, slots=True)
@@ -620,10 +622,18 @@ def _playlist_info(entry: Item) -> PlaylistInfo:
         id=int(entry["ratingKey"]),
         title=str(entry.get("title", "")),
         item_count=int(entry.get("leafCount", 0)),
-        smart=bool(entry.get("smart", False)),
+        smart=_flag(entry.get("smart")),
         duration_ms=_number(entry.get("duration")),  # ms; absent when it is empty
         composite=composite if isinstance(composite, str) and composite else None,
+        updated_at=_number(entry.get("updatedAt")),
+        radio=_flag(entry.get("radio")),
     )
+
+
+def _flag(value: Any) -> bool:
+    """A flag as Plex sends it: JSON's true/false, or "1"/"0" where an attribute was turned
+    into a string (``bool("0")`` would be true)."""
+    return value is True or value in (1, "1", "true")
 
 
 def _seconds(value: float) -> str:

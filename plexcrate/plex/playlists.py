@@ -1,9 +1,11 @@
 """Plex playlists: save a list of tracks as a new one or into an existing one; rename or
-delete one."""
+delete one; read them all, with the items of those that changed, for the cache's mirror."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
@@ -122,4 +124,58 @@ def _known(work: Callable[[], T]) -> T:
     except PlexBadResponse as error:
         if error.status == 404:
             raise PlaylistMissing("That playlist is no longer on the Plex server.") from None
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistsRead:
+    """Plex's audio playlists as listed now, and the items (rating keys, in order) of those
+    that were read again. A playlist deleted between the listing and the reading of its items
+    is in neither."""
+
+    listed: list[PlaylistInfo]
+    items: dict[int, list[int]]
+
+
+def read_audio_playlists(
+    client: PlexClient, wanted: Callable[[PlaylistInfo], bool], *, workers: int = 1
+) -> PlaylistsRead:
+    """Every audio playlist, and the items of those ``wanted`` says to read (``workers`` at
+    once). A radio playlist holds no items: none are asked for."""
+    listed = client.audio_playlists()
+    to_read = [p for p in listed if wanted(p)]
+
+    def read(playlist: PlaylistInfo) -> list[int] | None:
+        if playlist.radio:
+            return []
+        return playlist_items_if_any(client, playlist.id)
+
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="plex-playlists") as pool:
+        found = dict(zip((p.id for p in to_read), pool.map(read, to_read), strict=True))
+    gone = {playlist_id for playlist_id, keys in found.items() if keys is None}
+    return PlaylistsRead(
+        listed=[p for p in listed if p.id not in gone],
+        items={playlist_id: keys for playlist_id, keys in found.items() if keys is not None},
+    )
+
+
+def read_playlist(client: PlexClient, playlist_id: int) -> tuple[PlaylistInfo, list[int]] | None:
+    """One playlist and its items as Plex has them now; None when it is gone."""
+    try:
+        playlist = client.playlist(playlist_id)
+    except PlexBadResponse as error:
+        if error.status == 404:
+            return None
+        raise
+    keys = [] if playlist.radio else playlist_items_if_any(client, playlist_id)
+    return None if keys is None else (playlist, keys)
+
+
+def playlist_items_if_any(client: PlexClient, playlist_id: int) -> list[int] | None:
+    """The playlist's items (rating keys, in order); None when the playlist is gone."""
+    try:
+        return client.playlist_item_keys(playlist_id)
+    except PlexBadResponse as error:
+        if error.status == 404:
+            return None
         raise

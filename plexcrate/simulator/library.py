@@ -495,9 +495,10 @@ class SimLibrary:
             self.invalidate()
 
     # ----------------------------------------------------------------------------- playlists
-    def expand_items(self, keys: Iterable[int]) -> list[int]:
+    def expand_items(self, keys: Iterable[int], *, skip_missing: bool = False) -> list[int]:
         """Track keys for playlist items: albums and artists expand to their tracks as on PMS.
-        Raises ValueError for keys that are not in the library."""
+        Raises ValueError for keys that are not in the library, unless ``skip_missing`` (as
+        PMS does for a playlist's ``uri``: it adds those that exist)."""
         out: list[int] = []
         for key in keys:
             if key in self.tracks:
@@ -507,7 +508,7 @@ class SimLibrary:
             elif key in self.artists:
                 for album_key in self.artist_albums.get(key, []):
                     out.extend(self.album_track_keys(album_key))
-            else:
+            elif not skip_missing:
                 raise ValueError(f"no library item with ratingKey {key}")
         return out
 
@@ -521,7 +522,7 @@ class SimLibrary:
         self, title: str, item_keys: Iterable[int], summary: str = ""
     ) -> SimPlaylist:
         with self.lock:
-            keys = self.expand_items(item_keys)
+            keys = self.expand_items(item_keys, skip_missing=True)
             if not keys:
                 raise ValueError("a playlist needs at least one item")
             now = self.now()
@@ -531,14 +532,16 @@ class SimLibrary:
             return playlist
 
     def add_playlist_items(self, playlist_key: int, item_keys: Iterable[int]) -> int:
-        """Append items; returns how many entries were added."""
+        """Append items (those that exist, as PMS does); returns how many entries were added.
+        Adding none leaves the playlist as it was."""
         with self.lock:
             playlist = self.playlists[playlist_key]
             if playlist.smart:
                 raise ValueError("Cannot add items to a smart playlist.")
-            keys = self.expand_items(item_keys)
-            self._append_items(playlist, keys)
-            playlist.updated_at = self.now()
+            keys = self.expand_items(item_keys, skip_missing=True)
+            if keys:
+                self._append_items(playlist, keys)
+                playlist.updated_at = self.now()
             return len(keys)
 
     def _append_items(self, playlist: SimPlaylist, keys: list[int]) -> None:

@@ -110,18 +110,23 @@ def _entry(renderer: render.Renderer, entry: tuple[int, int]) -> dict[str, Any]:
 
 
 def add_items(lib: SimLibrary, req: Request, key: str) -> Response:
-    """``PUT /playlists/{id}/items?uri=...``: append (albums/artists expand to tracks)."""
+    """``PUT /playlists/{id}/items?uri=...``: append (albums/artists expand to tracks; keys
+    that name nothing are left out, as on PMS)."""
     keys = _uri_keys(req.param("uri"))
     if keys is None:
         return error(400, "uri is required")
     with lib.lock:
         if int(key) not in lib.playlists:
             return error(404)
+        # PMS adds the keys that exist and answers 200; a key that names nothing counts as
+        # one item requested that did not land.
+        missing = sum(1 for k in keys if k not in lib.tracks and k not in lib.albums
+                      and k not in lib.artists)  # fmt: skip
         try:
             added = lib.add_playlist_items(int(key), keys)
         except ValueError as exc:
             return error(400, str(exc))
-        extra = {"leafCountAdded": added, "leafCountRequested": added}
+        extra = {"leafCountAdded": added, "leafCountRequested": added + missing}
         container = _single(lib, lib.playlists[int(key)], **extra)
     return respond(req, container)
 

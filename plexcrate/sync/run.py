@@ -15,6 +15,7 @@ from plexcrate.plex.client import MusicSection, PlexClient, ServerIdentity
 from plexcrate.sync.guards import check_same_server, check_shrink
 from plexcrate.sync.incremental import read_changes
 from plexcrate.sync.mapping import MAPPING_VERSION
+from plexcrate.sync.playlists import mirror_playlists
 from plexcrate.sync.progress import Phase, SyncProgress
 from plexcrate.sync.timelimit import SyncTimer, TimeLimit
 
@@ -78,10 +79,17 @@ class Run:
     def commit(
         self, conn: sqlite3.Connection, patch: LibraryPatch, *, watermark: int | None, kind: str
     ) -> int:
-        """Everything read: the last checks (still the same server, not most tracks gone),
-        then ``patch`` commits with this sync's record. Whoever shows the status is told, on
-        the writer thread, the moment readers see it. Returns the number of tracks cached."""
+        """The library read: Plex's playlists are mirrored (``playlists.py``), then the last
+        checks (still the same server, not most tracks gone), then ``patch`` commits with this
+        sync's record. Whoever shows the status is told, on the writer thread, the moment
+        readers see it. Returns the number of tracks cached."""
         self.progress.set_phase(Phase.SAVING)
+        mirror_playlists(
+            conn,
+            self.client,
+            workers=self.options.workers,
+            library_changed=patch.changed_library(),
+        )
         check_same_server(self.client, self.identity)
         check_shrink(self.cached_tracks, cached_tracks(conn), allow=self.allow_shrink)
         track_count = patch.finish(

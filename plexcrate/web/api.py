@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from plexcrate import __version__
 from plexcrate.cache.filters import FACET_KINDS, FILTERS, Facet, TrackFilter
 from plexcrate.cache.queries import SORTS, Order, Sort
+from plexcrate.cache.rules import FIELDS
 from plexcrate.cache.tags import TagKind
 from plexcrate.web import reads
 from plexcrate.web.errors import (
@@ -28,13 +29,16 @@ from plexcrate.web.models import (
     SyncRequest,
     SyncStarted,
     TrackPageBody,
+    TrackQuery,
 )
 from plexcrate.web.params import (
     MAX_FACET_VALUES,
     MAX_OFFSET,
     MAX_PAGE,
     MAX_SEED,
+    FilterBody,
     SortName,
+    to_filter,
     track_filter,
 )
 from plexcrate.web.service import LibraryService, SyncNotStarted
@@ -122,6 +126,28 @@ async def get_tracks(
     return json_bytes(body)
 
 
+@router.post(
+    "/tracks/query",
+    response_model=TrackPageBody,
+    tags=["tracks"],
+    responses={**BODY_RESPONSES, **VALIDATION_RESPONSES, **BUSY_RESPONSES},
+)
+async def post_track_query(service: Library, body: TrackQuery) -> Response:
+    """Like GET /api/tracks with a `rule`, the rule in a JSON body: for long rules."""
+    if body.sort not in SORTS:
+        return error_response(422, f"sort: must be one of {', '.join(SORTS)}, not {body.sort!r}")
+    flt = to_filter(FilterBody(), body.rule)
+    page = await reads.track_page_json(
+        service.reads,
+        flt,
+        sort=Sort(body.sort),
+        limit=body.limit,
+        offset=body.offset,
+        seed=body.seed,
+    )
+    return json_bytes(page)
+
+
 @router.get(
     "/library/stats",
     response_model=LibraryStatsBody,
@@ -187,6 +213,7 @@ async def get_filters() -> FilterDeclarations:
     return FilterDeclarations.model_validate(
         {
             "filters": [spec.describe() for spec in FILTERS],
+            "fields": [spec.describe() for spec in FIELDS],
             "sorts": list(SORTS),
             "facet_kinds": [kind.value for kind in TagKind],
         }

@@ -69,6 +69,7 @@ def create_app(
             read_budget_s=read_budget_s,
         )
         await service.reload_state()
+        service.warm_in_background()
         watching = Watching(service, interval=interval)
         app.state.library, app.state.watching = service, watching
         store = ArtStore(settings.art_path, max_bytes=int(settings.art_cache_mb * 2**20))

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from plexcrate.cache.database import ReadOverBudget
+from plexcrate.cache.rules import RuleError
 from plexcrate.web.limits import TooBusy
 from plexcrate.web.models import ErrorBody
 
@@ -60,6 +61,7 @@ def error_response(status_code: int, message: str) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RuleError, _bad_rule)
     app.add_exception_handler(TooBusy, _too_busy)
     app.add_exception_handler(ReadOverBudget, _over_budget)
     app.add_exception_handler(Exception, _unexpected)
@@ -80,6 +82,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.headers:
         response.headers.update(exc.headers)  # e.g. Allow on a 405
     return response
+
+
+async def _bad_rule(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(422, str(exc))  # "rule.all[2].op: 'greater' is not an operator of …"
 
 
 async def _too_busy(request: Request, exc: Exception) -> JSONResponse:

@@ -164,6 +164,20 @@ class TrackPageBody(ApiModel):
     tracks: list[TrackBody]
 
 
+class TrackQuery(ApiModel):
+    """A page of the tracks matching a rule, for rules too long for a query string."""
+
+    rule: dict[str, Any] | None = Field(
+        default=None, description="A rule (see `rule` on GET /api/tracks); none: every track."
+    )
+    sort: str = Field(default="default", description="As `sort` on GET /api/tracks.")
+    limit: int = Field(default=100, ge=1, le=1000, description="Tracks per page.")
+    offset: int = Field(default=0, ge=0, le=1_000_000_000, description="Tracks to skip.")
+    seed: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="The shuffle to page (random order only)."
+    )
+
+
 class FacetBody(ApiModel):
     name: str
     count: int
@@ -210,10 +224,24 @@ class FilterDeclaration(ApiModel):
     facet: str | None = Field(description="The facet of /api/library/stats it is counted in.")
     tag_kind: str | None = Field(description="The kind of tag it names, for a names filter.")
     help: str
+    rule: dict[str, str] = Field(
+        description="The condition of the rule language this parameter is a shorthand for: "
+        "its field and operator, the parameter's values its value."
+    )
+
+
+class RuleField(ApiModel):
+    name: str = Field(description="The `field` of a condition.")
+    type: str = Field(description="tags, decade, text, number, date, bool, playlist or search.")
+    operators: list[str] = Field(description="Every `op` it takes.")
+    minimum: int | None = Field(description="A number's least value.")
+    maximum: int | None = Field(description="A number's greatest value.")
+    help: str
 
 
 class FilterDeclarations(ApiModel):
     filters: list[FilterDeclaration]
+    fields: list[RuleField] = Field(description="The rule language's fields (`rule=`).")
     sorts: list[str] = Field(description="Every value of the `sort` parameter.")
     facet_kinds: list[str] = Field(description="Every kind of /api/library/facets/{kind}.")
 

@@ -24,6 +24,8 @@ from plexcrate.cache.filters import (
     parse_decade,
 )
 from plexcrate.cache.queries import SORTS
+from plexcrate.cache.rules import Rule, parse_text
+from plexcrate.cache.rules import parse as parse_rule
 
 MAX_PAGE = 1000
 MAX_OFFSET = 1_000_000_000  # far beyond any library; keeps values inside SQLite's integers
@@ -119,11 +121,38 @@ FilterBody = _model(
 )
 
 
-def to_filter(values: BaseModel) -> TrackFilter:
-    """The cache's filter from validated parameters (either model above)."""
-    return TrackFilter.of(values.model_dump(mode="json"), now=time.time())
+MAX_RULE_TEXT = 16_384  # characters of a rule in a query string; longer ones go in a POST body
+
+RULE_HELP = (
+    'A rule (JSON, URL-encoded) ANDed with the other filters: groups `{"all": [...]}`, '
+    '`{"any": [...]}`, `{"not": rule}` and conditions `{"field", "op", "value"}`; '
+    "GET /api/filters lists every field with its operators. Longer rules: POST /api/tracks/query."
+)
 
 
-def track_filter(query: Annotated[FilterQuery, Query()]) -> TrackFilter:  # type: ignore[valid-type]
+def read_rule(rule: Any, now: float) -> Rule | None:
+    """A rule from decoded JSON (None: no rule); RuleError names what is wrong in it."""
+    return None if rule is None else parse_rule(rule, now=now)
+
+
+def rule_from_text(text: str | None, now: float) -> Rule | None:
+    """A rule from a query string's JSON text."""
+    if text is None or not text.strip():
+        return None
+    return parse_text(text, now=now)
+
+
+def to_filter(values: BaseModel, rule: Any = None) -> TrackFilter:
+    """The cache's filter from validated parameters (either model above) and a decoded rule."""
+    now = time.time()
+    return TrackFilter.of(values.model_dump(mode="json"), now=now, rule=read_rule(rule, now))
+
+
+def track_filter(
+    query: Annotated[FilterQuery, Query()],  # type: ignore[valid-type]
+    rule: Annotated[str | None, Query(max_length=MAX_RULE_TEXT, description=RULE_HELP)] = None,
+) -> TrackFilter:
     """The dependency of every route that filters the library."""
-    return to_filter(query)
+    now = time.time()
+    values = query.model_dump(mode="json")  # type: ignore[attr-defined]
+    return TrackFilter.of(values, now=now, rule=rule_from_text(rule, now))

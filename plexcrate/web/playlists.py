@@ -4,7 +4,8 @@ playlists.
 Picking reads the cache only (so it works with Plex offline); the rest talks to Plex on a daemon
 thread, and a Plex failure comes back as a plain-words error: 503 when Plex can't be reached, 502
 when it answered wrongly, 409 when the playlist can't take the tracks (or a new one would repeat
-a name), 404 when the playlist is gone.
+a name), 404 when the playlist is gone. A save, a rename or a delete then writes that playlist's
+mirror in the cache (``sync/playlists.py``), so a rule on ``playlist`` follows at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Request, Response
@@ -31,6 +32,7 @@ from plexcrate.plex.playlists import (
     rename_playlist,
     save_playlist,
 )
+from plexcrate.sync.playlists import mirror_one
 from plexcrate.web.errors import BODY_RESPONSES, BUSY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody, TrackBody
 from plexcrate.web.params import (
@@ -71,6 +73,9 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 
 class PreviewRequest(BaseModel):
     filters: FilterBody = Field(default_factory=FilterBody)  # type: ignore[valid-type]
+    rule: dict[str, Any] | None = Field(
+        default=None, description="A rule ANDed with the filters (see `rule` on /api/tracks)."
+    )
     count: PickCount = Field(default=50, description="Tracks to pick, at most.")
     favour_rating: JsonBool = Field(
         default=False, description="Pick better-rated tracks more often."
@@ -157,7 +162,7 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
         keep=tuple(body.keep),
         seed=seed,
     )
-    flt = to_filter(body.filters)
+    flt = to_filter(body.filters, body.rule)
 
     def read(conn: sqlite3.Connection) -> bytes:
         tracks = pick_tracks(conn, flt, options)
@@ -186,10 +191,14 @@ async def rename(playlist_id: PlaylistId, body: RenameRequest, request: Request)
     title = body.title.strip()
     if not title:
         raise HTTPException(422, "title: a playlist needs a name")
-    renamed = await _with_plex(
-        _service(request), lambda client: rename_playlist(client, playlist_id, title)
-    )
-    return _body(renamed)
+    service = _service(request)
+
+    def work(client: PlexClient) -> PlaylistInfo:
+        renamed = rename_playlist(client, playlist_id, title)
+        mirror_one(service.db, client, playlist_id)
+        return renamed
+
+    return _body(await _with_plex(service, work))
 
 
 @router.delete(
@@ -197,7 +206,13 @@ async def rename(playlist_id: PlaylistId, body: RenameRequest, request: Request)
 )
 async def delete(playlist_id: PlaylistId, request: Request) -> Response:
     """Delete a playlist from Plex (its tracks stay in the library)."""
-    await _with_plex(_service(request), lambda client: delete_playlist(client, playlist_id))
+    service = _service(request)
+
+    def work(client: PlexClient) -> None:
+        delete_playlist(client, playlist_id)
+        mirror_one(service.db, client, playlist_id, deleted=True)
+
+    await _with_plex(service, work)
     return Response(status_code=204)
 
 
@@ -228,19 +243,22 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONRespon
         raise HTTPException(
             409, f"{missing} of these tracks are no longer in the library; preview again."
         )
-    try:
-        saved = await _with_plex(
-            service,
-            lambda client: save_playlist(
-                client,
-                body.rating_keys,
-                mode=body.mode,
-                title=body.title.strip(),
-                playlist_id=body.playlist_id,
-                server=service.state.machine_identifier,
-                allow_duplicate=body.allow_duplicate,
-            ),
+
+    def work(client: PlexClient) -> PlaylistInfo:
+        saved = save_playlist(
+            client,
+            body.rating_keys,
+            mode=body.mode,
+            title=body.title.strip(),
+            playlist_id=body.playlist_id,
+            server=service.state.machine_identifier,
+            allow_duplicate=body.allow_duplicate,
         )
+        mirror_one(service.db, client, saved.id)
+        return saved
+
+    try:
+        saved = await _with_plex(service, work)
     except PlaylistExists as taken:
         conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
         return JSONResponse(conflict.model_dump(), status_code=409)

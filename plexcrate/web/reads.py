@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import orjson
 
+from plexcrate.cache import engine
 from plexcrate.cache.facets import library_stats, tag_counts
 from plexcrate.cache.filters import Facet, TrackFilter
 from plexcrate.cache.queries import (
@@ -37,6 +38,12 @@ MEMO_SIZE = 256  # answers remembered per reader thread
 # Albums' or artists' orders (browse.py) remembered per reader thread: up to 360 kB each at
 # 500,000 tracks.
 ORDERS_KEPT = 8
+
+
+def warm(conn: sqlite3.Connection) -> None:
+    """Build what the reads keep in memory for the snapshot ``conn`` reads (the engine's
+    columns), so that the first request after a start or a sync doesn't wait for it."""
+    engine.library(conn)
 
 
 async def track_page_json(

@@ -4,15 +4,17 @@ Everything here runs on the event loop and only awaits: the sync runs on a daemo
 go through :meth:`Database.aread`. The status is assembled from fields in memory, so it answers
 in microseconds whatever the sync or Plex are doing.
 
-Only a sync thread ever writes the cache (a changed server is cleared by the sync that follows
-it), and :meth:`LibraryService.start_sync` checks and sets its flag without awaiting in between,
-so of any number of simultaneous requests exactly one starts a sync.
+Only a sync thread writes the library (a changed server is cleared by the sync that follows it;
+the one other writer is a playlist save, which writes that playlist's mirror: web/playlists.py),
+and :meth:`LibraryService.start_sync` checks and sets its flag without awaiting in between, so
+of any number of simultaneous requests exactly one starts a sync.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -32,6 +34,7 @@ from plexcrate.sync.engine import (
 from plexcrate.sync.guards import ShrinkRefused
 from plexcrate.sync.progress import SyncProgress
 from plexcrate.sync.timelimit import TimeLimit
+from plexcrate.web import reads
 from plexcrate.web.limits import READ_BUDGET_S, ReadLimits
 from plexcrate.web.models import IDLE, LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
 from plexcrate.web.threads import DaemonCall
@@ -211,6 +214,7 @@ class LibraryService:
                 allow_shrink=allow_shrink,
                 on_commit=on_commit,
             )
+            self._warm()  # before the sync says it has ended: the next read is quick
             return result, self.db.read(read_sync_state)
 
         call = DaemonCall(sync, name="plexcrate-sync")
@@ -234,6 +238,16 @@ class LibraryService:
             if outcome is None:  # a failed sync may still have cleared a changed server's cache
                 await self._reload_after_sync()
             self._finish_sync(outcome)
+
+    def warm_in_background(self) -> None:
+        """Build the reads' memory for the cache as it is (at start), on a thread of its own."""
+        threading.Thread(target=self._warm, name="plexcrate-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.db.read(reads.warm)
+        except Exception as error:  # a closed or cleared cache: the next read builds it
+            log.info("The query engine was not built ahead: %s", error)
 
     def _committed(self, state: SyncState) -> None:
         """The sync has committed (on the event loop, scheduled by the writer thread right after

@@ -1,0 +1,662 @@
+"""The query engine: the library as columns in memory, a rule as a mask over them.
+
+SQLite is the store and the source of truth; for answering *which tracks* (a rule, a sort, a
+page, facets, albums and artists grouped) it is faster to hold what those questions read as
+numpy arrays, one entry per track, and to answer every rule as a boolean mask: a tag is a slice
+of positions, a comparison one vectorized pass, a facet a running sum over a kind's links, a
+page one pass over a sort's permutation. No question walks the library row by row, so none has
+a slow path: the cost follows the library's size in C loops, never the rule's shape or a
+planner's choice.
+
+:class:`Library` is built from one snapshot (``memory.for_snapshot``: once per commit, shared by
+the reader threads). Tracks are held in Plex's own order (album artist, album, disc, track),
+so a track's *position* is its rank in the default sort. The rows of a page are still read
+from SQLite, by key.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from plexcrate.cache.memory import for_snapshot
+from plexcrate.cache.rules import (
+    All,
+    AnyOf,
+    Condition,
+    FieldType,
+    Not,
+    Op,
+    Rule,
+)
+from plexcrate.cache.shuffle import shuffled
+from plexcrate.cache.tags import nocase
+
+Mask = npt.NDArray[np.bool_]
+Positions = npt.NDArray[np.int32]
+Keys = npt.NDArray[np.int64]
+
+
+NUL = "\0"
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold_case(text: str) -> str:
+    """``text`` with case and accents gone, as a text condition compares it ("Björk" is
+    "bjork"). Lengths may change ("ß" is "ss"), so a joined text is folded whole and split
+    after."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+# --- text columns -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextColumn:
+    """A text column, folded (case and accents don't matter): each distinct value once, in one
+    buffer of UTF-8 bytes separated by NUL, and each track's value as a code into them.
+
+    A substring is found by comparing the whole buffer with the needle's first byte, then the
+    candidates with each next byte: a few vectorized passes over a few megabytes, whatever the
+    needle. UTF-8 never puts a character's bytes inside another's, so byte matches are
+    character matches, and no needle holds the separator.
+    """
+
+    codes: Positions  # per track, its value's number
+    buffer: npt.NDArray[np.uint8]
+    starts: npt.NDArray[np.int64]  # where each value begins in the buffer
+    fold: Callable[[str], str] = field(default=lambda text: fold_case(text))
+
+    @classmethod
+    def of(
+        cls, codes: Positions, distinct: list[str], fold: Callable[[str], str] | None = None
+    ) -> TextColumn:
+        """From each track's value as a number (:func:`encode`) and the values so numbered;
+        ``fold`` says what doesn't matter (by default case and accents)."""
+        fold = fold or fold_case
+        # Folded all at once: one pass of C over the joined values, not one call per value.
+        folded = fold(NUL.join(distinct)).split(NUL)
+        encoded = [value.encode() for value in folded]
+        lengths = np.fromiter((len(b) + 1 for b in encoded), dtype=np.int64, count=len(encoded))
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        buffer = np.frombuffer(b"\0".join(encoded) + b"\0", dtype=np.uint8)
+        return cls(codes, buffer, starts, fold)
+
+    @property
+    def nbytes(self) -> int:
+        return self.codes.nbytes + self.buffer.nbytes + self.starts.nbytes
+
+    def matching(self, op: Op, text: str) -> Mask:
+        """Per track, whether its value ``op`` (is, contains, starts_with) ``text``."""
+        needle = np.frombuffer(self.fold(text).encode(), dtype=np.uint8)
+        if not len(needle):
+            return np.ones(len(self.codes), dtype=bool)
+        span = len(self.buffer) - len(needle)
+        found = np.flatnonzero(self.buffer[: span + 1] == needle[0])
+        for offset, byte in enumerate(needle[1:], start=1):
+            found = found[self.buffer[found + offset] == byte]
+        value = np.searchsorted(self.starts, found, side="right") - 1
+        if op in (Op.IS, Op.STARTS_WITH):
+            at_start = found == self.starts[value]
+            found, value = found[at_start], value[at_start]
+        if op is Op.IS:
+            value = value[self.buffer[found + len(needle)] == 0]
+        chosen = np.zeros(len(self.starts), dtype=bool)
+        chosen[value] = True
+        return chosen[self.codes]
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagLinks:
+    """Every tag's tracks, tags numbered kind by kind: tag ``i``'s tracks are
+    ``tracks[starts[i]:starts[i + 1]]`` (positions, ascending), a kind's tags one range."""
+
+    names: list[str]
+    kinds: dict[str, tuple[int, int]]  # kind → its tags' range of numbers
+    ids: dict[tuple[str, str], int]  # (kind, name as NOCASE folds it) → number
+    starts: npt.NDArray[np.int64]
+    tracks: Positions
+    _name_columns: dict[str, TextColumn] = field(default_factory=dict)
+    _ranks: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        names = sum(column.nbytes for column in self._name_columns.values())
+        names += sum(ranks.nbytes for ranks in self._ranks.values())
+        return self.starts.nbytes + self.tracks.nbytes + names
+
+    def numbers(self, kind: str, names: Iterable[str]) -> list[int]:
+        found = (self.ids.get((kind, nocase(name))) for name in names)
+        return [number for number in found if number is not None]
+
+    def of(self, number: int) -> Positions:
+        return self.tracks[self.starts[number] : self.starts[number + 1]]
+
+    def of_kind(self, kind: str) -> Positions:
+        first, last = self.kinds.get(kind, (0, 0))
+        return self.tracks[self.starts[first] : self.starts[last]]
+
+    def counts(
+        self, kind: str, mask: Mask, named: str = "", limit: int | None = None
+    ) -> list[tuple[str, int]]:
+        """Per tag of ``kind`` (``named``: whose name holds that, ASCII case aside), how many
+        of its tracks ``mask`` holds, most first, then by name as SQLite's NOCASE orders
+        them; tags with none left out, at most ``limit``."""
+        first, last = self.kinds.get(kind, (0, 0))
+        if first == last:
+            return []
+        low, high = self.starts[first], self.starts[last]
+        running = np.concatenate(([0], np.cumsum(mask[self.tracks[low:high]], dtype=np.int64)))
+        bounds = self.starts[first : last + 1] - low
+        counted = running[bounds[1:]] - running[bounds[:-1]]
+        if named:
+            counted[~self._names_of(kind).matching(Op.CONTAINS, named)] = 0
+        held = np.flatnonzero(counted)
+        held = held[np.lexsort((self._name_ranks(kind)[held], -counted[held]))][:limit]
+        return [(self.names[first + i], int(counted[i])) for i in held]
+
+    def _name_ranks(self, kind: str) -> npt.NDArray[np.int64]:
+        """Each tag of a kind's place in NOCASE order (made on first use)."""
+        found = self._ranks.get(kind)
+        if found is None:
+            first, last = self.kinds[kind]
+            keys = [name.encode().lower() for name in self.names[first:last]]
+            found = np.empty(len(keys), dtype=np.int64)
+            found[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+            self._ranks[kind] = found
+        return found
+
+    def _names_of(self, kind: str) -> TextColumn:
+        """A kind's names as a text column (made on first use), compared as SQLite's NOCASE
+        and LIKE compare them: ASCII letters folded, nothing else."""
+        found = self._name_columns.get(kind)
+        if found is None:
+            first, last = self.kinds[kind]
+            codes = np.arange(last - first, dtype=np.int32)
+            found = TextColumn.of(codes, self.names[first:last], nocase)
+            self._name_columns[kind] = found
+        return found
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Groups:
+    """Albums or artists: their keys, and per track the group it belongs to (-1: none)."""
+
+    keys: Keys
+    of_track: Positions
+    default_rank: Positions  # each group's place in its list's default order
+    sort_ranks: dict[str, npt.NDArray[np.float64]]  # a group's own sort values (title, year…)
+
+    @property
+    def nbytes(self) -> int:
+        own = sum(rank.nbytes for rank in self.sort_ranks.values())
+        return self.keys.nbytes + self.of_track.nbytes + self.default_rank.nbytes + own
+
+
+# Sorts by text read each value's rank in SQLite's NOCASE order (what the cache's sorts always
+# used), found by SQLite itself.
+_TEXT_SORTS = {"title": "title", "artist": "artist", "album": "album"}
+
+
+@dataclass
+class Library:
+    """One snapshot's tracks as columns, their tags and texts, their albums and artists."""
+
+    keys: Keys  # rating keys, in Plex's order
+    numbers: dict[str, npt.NDArray[np.float64]]
+    live: Mask
+    texts: dict[str, TextColumn]
+    tags: TagLinks
+    albums: Groups
+    artists: Groups
+    text_ranks: dict[str, npt.NDArray[np.float64]]
+    playlists: dict[int, Positions] = field(default_factory=dict)
+    _by_key: npt.NDArray[np.int64] = field(init=False)
+    _sorts: dict[str, Positions] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self._by_key = np.argsort(self.keys, kind="stable").astype(np.int64)
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    @property
+    def nbytes(self) -> int:
+        arrays: list[Any] = [self.keys, self.live, self._by_key]
+        arrays += [*self.numbers.values(), *self.text_ranks.values(), *self._sorts.values()]
+        arrays += list(self.playlists.values())
+        held = sum(a.nbytes for a in arrays)
+        held += sum(text.nbytes for text in self.texts.values())
+        return held + self.tags.nbytes + self.albums.nbytes + self.artists.nbytes
+
+    # --- keys and positions ---
+
+    def positions(self, keys: npt.ArrayLike) -> Positions:
+        """The positions of these rating keys (those the library holds)."""
+        wanted = np.asarray(keys, dtype=np.int64)
+        sorted_keys = self.keys[self._by_key]
+        at = np.searchsorted(sorted_keys, wanted)
+        at = np.minimum(at, max(len(sorted_keys) - 1, 0))
+        if not len(sorted_keys):
+            return np.zeros(0, dtype=np.int32)
+        held = sorted_keys[at] == wanted
+        return self._by_key[at[held]].astype(np.int32)
+
+    def mask_of(self, positions: npt.ArrayLike) -> Mask:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[np.asarray(positions, dtype=np.int64)] = True
+        return mask
+
+    # --- orders ---
+
+    def order(self, name: str) -> Positions:
+        """Every position, in the order of a sort (``title``, ``-added``…): a missing value
+        last either way, ties in Plex's order. Found once per snapshot and sort."""
+        if name in ("default", ""):
+            return np.arange(self.size, dtype=np.int32)
+        found = self._sorts.get(name)
+        if found is None:
+            key = name.lstrip("-")
+            values = self.text_ranks.get(key)
+            if values is None:
+                values = self.numbers[_SORT_NUMBERS[key]]
+            if name.startswith("-"):
+                values = -values  # NaN stays NaN, and argsort puts NaN last
+            found = np.argsort(values, kind="stable").astype(np.int32)
+            with self._lock:
+                self._sorts[name] = found
+        return found
+
+    def shuffle_keys(
+        self, seed: int, positions: npt.NDArray[np.intp] | Positions
+    ) -> npt.NDArray[np.int64]:
+        """These tracks' places in the shuffle ``seed`` (the order SQL gives it too)."""
+        return shuffled(self.keys[positions], seed)
+
+
+_SORT_NUMBERS = {
+    "year": "year",
+    "added": "added",
+    "rating": "rating",
+    "plays": "plays",
+    "last_played": "last_played",
+    "duration": "duration_ms",
+}
+
+
+# --- evaluating a rule ------------------------------------------------------------------------
+
+SearchKeys = Callable[[tuple[str, ...]], npt.ArrayLike]
+
+
+@dataclass
+class Evaluator:
+    """Turns rules into masks over one :class:`Library`. ``search`` finds the rating keys of
+    a search's words (the search index)."""
+
+    library: Library
+    search: SearchKeys
+
+    def mask(self, rule: Rule) -> Mask:
+        lib = self.library
+        if isinstance(rule, All):
+            mask = np.ones(lib.size, dtype=bool)
+            for member in rule.rules:
+                mask &= self.mask(member)
+            return mask
+        if isinstance(rule, AnyOf):
+            mask = np.zeros(lib.size, dtype=bool)
+            for member in rule.rules:
+                mask |= self.mask(member)
+            return mask
+        if isinstance(rule, Not):
+            return ~self.mask(rule.rule)
+        return self.condition(rule)
+
+    def condition(self, c: Condition) -> Mask:
+        kind = c.spec.type
+        if kind is FieldType.TAGS:
+            return self._sets(c, lambda names: self._tagged(c.field, names))
+        if kind is FieldType.DECADE:
+            return self._sets(c, self._decades)
+        if kind is FieldType.TEXT:
+            return self._text(c)
+        if kind is FieldType.NUMBER:
+            return self._number(c)
+        if kind is FieldType.DATE:
+            return self._date(c)
+        if kind is FieldType.BOOL:
+            return self.library.live.copy() if c.value else ~self.library.live
+        if kind is FieldType.PLAYLIST:
+            return self._sets(c, self._in_playlists)
+        return self.library.mask_of(self.library.positions(self.search(c.value)))
+
+    def _sets(self, c: Condition, having: Callable[[Sequence[Any]], Mask]) -> Mask:
+        """is/any_of/none_of/is_not/all_of/is_empty for a field whose values are sets."""
+        op = c.op
+        if op in (Op.IS_EMPTY, Op.IS_NOT_EMPTY):
+            some = having(())  # no values: any value at all
+            return ~some if op is Op.IS_EMPTY else some
+        values = c.value if isinstance(c.value, tuple) else (c.value,)
+        if op is Op.ALL_OF:
+            mask = np.ones(self.library.size, dtype=bool)
+            for value in values:
+                mask &= having((value,))
+            return mask
+        found = having(values)
+        return ~found if op in (Op.IS_NOT, Op.NONE_OF) else found
+
+    def _tagged(self, kind: str, names: Sequence[str]) -> Mask:
+        tags = self.library.tags
+        if not names:
+            return self.library.mask_of(tags.of_kind(kind))
+        mask = np.zeros(self.library.size, dtype=bool)
+        for number in tags.numbers(kind, names):
+            mask[tags.of(number)] = True
+        return mask
+
+    def _decades(self, decades: Sequence[int]) -> Mask:
+        year = self.library.numbers["year"]
+        if not decades:
+            return ~np.isnan(year)
+        mask = np.zeros(self.library.size, dtype=bool)
+        for decade in decades:
+            mask |= (year >= decade) & (year <= decade + 9)
+        return mask
+
+    def _in_playlists(self, ids: Sequence[int]) -> Mask:
+        lists = self.library.playlists
+        chosen = ids or list(lists)
+        mask = np.zeros(self.library.size, dtype=bool)
+        for playlist in chosen:
+            members = lists.get(playlist)
+            if members is not None:
+                mask[members] = True
+        return mask
+
+    def _text(self, c: Condition) -> Mask:
+        column = self.library.texts[c.field]
+        if c.op is Op.IS_NOT:
+            return ~column.matching(Op.IS, c.value)
+        if c.op is Op.NOT_CONTAINS:
+            return ~column.matching(Op.CONTAINS, c.value)
+        return column.matching(c.op, c.value)
+
+    def _number(self, c: Condition) -> Mask:
+        values = self.library.numbers[c.field]
+        if c.field == "duration":
+            values = np.floor(values)
+        return _compare(values, c.op, c.value)
+
+    def _date(self, c: Condition) -> Mask:
+        values = self.library.numbers[c.field]
+        op = c.op
+        if op is Op.IS_EMPTY:
+            return np.isnan(values)
+        if op is Op.IS_NOT_EMPTY:
+            return ~np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            if op is Op.IN_LAST_DAYS:
+                return values >= c.value
+            if op is Op.NOT_IN_LAST_DAYS:
+                return ~(values >= c.value)
+            if op is Op.BEFORE:
+                return values < c.value
+            return values >= c.value  # AFTER: from the start of the next day
+
+
+def _compare(values: npt.NDArray[np.float64], op: Op, value: Any) -> Mask:
+    with np.errstate(invalid="ignore"):
+        if op is Op.IS:
+            return values == value
+        if op is Op.IS_NOT:
+            return ~(values == value)
+        if op is Op.LT:
+            return values < value
+        if op is Op.LE:
+            return values <= value
+        if op is Op.GT:
+            return values > value
+        if op is Op.GE:
+            return values >= value
+        if op is Op.BETWEEN:
+            low, high = value
+            return (values >= low) & (values <= high)
+        if op is Op.IS_EMPTY:
+            return np.isnan(values)
+        return ~np.isnan(values)  # IS_NOT_EMPTY
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def library(conn: sqlite3.Connection) -> Library:
+    """The engine's columns for the snapshot ``conn`` reads, built once per snapshot."""
+    return for_snapshot(conn, "engine", build)
+
+
+def build(conn: sqlite3.Connection) -> Library:
+    """Every column the engine reads, from one read transaction over the library tables.
+
+    Each table is read in one statement whose columns come back as a few long strings
+    (``group_concat``), parsed by numpy: a row at a time, Python would spend seconds and
+    hundreds of megabytes on tuples at 500,000 tracks.
+    """
+    columns = _track_columns(conn)
+    texts = {name: encode(columns.pop(name)) for name in _TEXT_COLUMNS}
+    ranks = {name: _nocase_ranks(*coded) for name, coded in texts.items()}
+    # Plex's order: album artist, album, disc, track (a missing number first, as SQLite
+    # sorts NULL), then the rating key.
+    plex_order = np.lexsort(
+        (
+            columns["rating_key"],
+            np.nan_to_num(columns["track_number"], nan=-np.inf),
+            np.nan_to_num(columns["disc_number"], nan=-np.inf),
+            ranks["album"],
+            ranks["album_artist"],
+        )
+    )
+    numbers = {name: values[plex_order] for name, values in columns.items()}
+    keys = numbers.pop("rating_key").astype(np.int64)
+    numbers["duration_ms"] = numbers["duration"]
+    numbers["duration"] = numbers["duration_ms"] / 1000
+    lib = Library(
+        keys=keys,
+        numbers=numbers,
+        live=numbers.pop("is_live") == 1,
+        texts={
+            name: TextColumn.of(texts[name][0][plex_order], texts[name][1])
+            for name in ("title", "album", "album_artist")
+        },
+        tags=_tag_links(conn, keys),
+        albums=_NO_GROUPS,
+        artists=_NO_GROUPS,
+        text_ranks={name: ranks[name][plex_order] for name in _TEXT_SORTS},
+    )
+    lib.albums = _groups(conn, numbers.pop("album_key"), "albums", _ALBUM_GROUP)
+    lib.artists = _groups(conn, numbers.pop("artist_key"), "artists", _ARTIST_GROUP)
+    for name in ("disc_number", "track_number"):
+        numbers.pop(name)
+    lib.playlists = _playlists(conn, lib)
+    return lib
+
+
+_MISSING = -(2**62)  # stands for NULL in a number column while it is read
+# The tracks' columns as the engine names them: (SQL column, name).
+_NUMBER_COLUMNS = {
+    "rating_key": "rating_key",
+    "year": "year",
+    "user_rating": "rating",
+    "view_count": "plays",
+    "duration_ms": "duration",
+    "added_at": "added",
+    "last_viewed_at": "last_played",
+    "is_live": "is_live",
+    "album_key": "album_key",
+    "artist_key": "artist_key",
+    "disc_number": "disc_number",
+    "track_number": "track_number",
+}
+_TEXT_COLUMNS = ("title", "artist", "album", "album_artist")
+_UNIT = "\x1f"  # between text values: no name from Plex holds it (checked below)
+
+
+def _track_columns(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Every column the engine reads of ``tracks``, in one pass: numbers as float arrays (NaN:
+    missing), texts as lists of strings, all in the same (the table's) order."""
+    numbers = ", ".join(
+        f"group_concat(coalesce({column}, {_MISSING}))" for column in _NUMBER_COLUMNS
+    )
+    texts = ", ".join(f"group_concat({column}, char(31))" for column in _TEXT_COLUMNS)
+    row = conn.execute(f"SELECT count(*), {numbers}, {texts} FROM tracks").fetchone()
+    count, values = row[0], row[1:]
+    found: dict[str, Any] = {}
+    for name, text in zip(_NUMBER_COLUMNS.values(), values, strict=False):
+        parsed = np.fromstring(text or "", dtype=np.int64, sep=",") if count else np.zeros(0)
+        column = parsed.astype(np.float64)
+        column[parsed == _MISSING] = np.nan
+        found[name] = column
+    for name, text in zip(_TEXT_COLUMNS, values[len(_NUMBER_COLUMNS) :], strict=True):
+        parts = text.split(_UNIT) if count else []
+        if len(parts) != count:  # a value held the separator: read them one by one
+            rows = conn.execute(f"SELECT {name} FROM tracks")
+            parts = [value for (value,) in rows]
+        found[name] = parts
+    return found
+
+
+def encode(values: list[str]) -> tuple[Positions, list[str]]:
+    """Each value as a number, and the distinct values in the order of their numbers."""
+    numbers: dict[str, int] = {}
+    codes = np.fromiter((numbers.setdefault(v, len(numbers)) for v in values), np.int32)
+    return codes, list(numbers)
+
+
+def _nocase_ranks(codes: Positions, distinct: list[str]) -> npt.NDArray[np.float64]:
+    """Each value's dense rank in SQLite's NOCASE order (bytes, ASCII letters folded)."""
+    keys = [value.encode().lower() for value in distinct]
+    ordered = sorted(range(len(keys)), key=keys.__getitem__)
+    rank = np.zeros(len(keys), dtype=np.float64)
+    current = -1
+    previous: bytes | None = None
+    for number in ordered:
+        if keys[number] != previous:
+            current, previous = current + 1, keys[number]
+        rank[number] = current
+    return rank[codes]
+
+
+_NO_GROUPS = Groups(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), {})
+
+
+def _tag_links(conn: sqlite3.Connection, keys: Keys) -> TagLinks:
+    tags = conn.execute("SELECT id, kind, name FROM tags ORDER BY kind, id").fetchall()
+    names = [name for _, _, name in tags]
+    kinds: dict[str, tuple[int, int]] = {}
+    ids: dict[tuple[str, str], int] = {}
+    number_of = np.full((max((t[0] for t in tags), default=0) + 1,), -1, dtype=np.int64)
+    for number, (tag_id, kind, name) in enumerate(tags):
+        first, _ = kinds.get(kind, (number, number))
+        kinds[kind] = (first, number + 1)
+        ids[(kind, nocase(name))] = number
+        number_of[tag_id] = number
+    (text,) = conn.execute(
+        "SELECT group_concat(tag_id || ',' || rating_key) FROM track_tags"
+    ).fetchone()
+    links = np.fromstring(text or "", dtype=np.int64, sep=",").reshape(-1, 2)
+    by_key = np.argsort(keys, kind="stable")
+    sorted_keys = keys[by_key]
+    at = np.minimum(np.searchsorted(sorted_keys, links[:, 1]), max(len(keys) - 1, 0))
+    held = sorted_keys[at] == links[:, 1] if len(keys) else np.zeros(0, dtype=bool)
+    numbers = number_of[links[held, 0]]
+    positions = by_key[at[held]]
+    order = np.lexsort((positions, numbers))
+    numbers, positions = numbers[order], positions[order].astype(np.int32)
+    starts = np.searchsorted(numbers, np.arange(len(names) + 1)).astype(np.int64)
+    return TagLinks(names, kinds, ids, starts, positions)
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupSpec:
+    default_order: str  # the list's own order, over the table's columns
+    sorts: dict[str, str]  # a sort read from the group's own row: its column
+
+
+_ALBUM_GROUP = _GroupSpec(
+    "album_artist COLLATE NOCASE, title COLLATE NOCASE, rating_key",
+    {"title": "title", "artist": "album_artist", "album": "title", "year": "year",
+     "added": "added_at"},
+)  # fmt: skip
+_ARTIST_GROUP = _GroupSpec(
+    "title COLLATE NOCASE, rating_key",
+    {"title": "title", "artist": "title", "album": "title", "added": "added_at"},
+)
+
+
+def _groups(
+    conn: sqlite3.Connection,
+    owners: npt.NDArray[np.float64],
+    table: str,
+    spec: _GroupSpec,
+) -> Groups:
+    """Albums or artists: each in its list's default order, with its own sort values."""
+    keys = np.array(
+        conn.execute(f"SELECT rating_key FROM {table} ORDER BY {spec.default_order}").fetchall(),
+        dtype=np.int64,
+    ).reshape(-1)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    owner_keys = np.nan_to_num(owners, nan=-1).astype(np.int64)
+    at = np.minimum(np.searchsorted(sorted_keys, owner_keys), max(len(keys) - 1, 0))
+    if len(keys):
+        of_track = np.where(sorted_keys[at] == owner_keys, order[at], -1).astype(np.int32)
+    else:
+        of_track = np.full(len(owner_keys), -1, dtype=np.int32)
+    default_rank = np.empty(len(keys), dtype=np.int32)
+    default_rank[:] = np.arange(len(keys), dtype=np.int32)
+    ranks: dict[str, npt.NDArray[np.float64]] = {}
+    for sort, column in spec.sorts.items():
+        if column in ("title", "album_artist"):
+            expr = f"dense_rank() OVER (ORDER BY {column} COLLATE NOCASE)"
+        else:
+            expr = column
+        values = conn.execute(
+            f"SELECT {expr} FROM {table} ORDER BY {spec.default_order}"
+        ).fetchall()
+        ranks[sort] = np.array(values, dtype=np.float64).reshape(-1)
+    return Groups(keys, of_track, default_rank, ranks)
+
+
+def _playlists(conn: sqlite3.Connection, lib: Library) -> dict[int, Positions]:
+    """Each mirrored Plex playlist's tracks (none before the cache mirrors playlists)."""
+    has = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'playlist_items'"
+    ).fetchone()
+    if not has:
+        return {}
+    rows = np.array(
+        conn.execute("SELECT playlist_id, rating_key FROM playlist_items").fetchall(),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    found: dict[int, Positions] = {}
+    for playlist in np.unique(rows[:, 0]):
+        found[int(playlist)] = lib.positions(rows[rows[:, 0] == playlist, 1])
+    return found
