@@ -51,6 +51,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from plexcrate.cache.memory import for_snapshot
 from plexcrate.cache.text import search_words
 
 Ints = npt.NDArray[np.int64]
@@ -709,6 +710,11 @@ class SearchIndex:
 
 
 MAX_WORDS = 10
+
+
+def search_index(conn: sqlite3.Connection) -> SearchIndex:
+    """The index of the snapshot ``conn`` reads, built by the first to ask (then shared)."""
+    return for_snapshot(conn, "search", SearchIndex.build)
 
 
 def _give_memory_back() -> None:

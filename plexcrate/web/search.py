@@ -16,9 +16,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from plexcrate.cache.browse import ALBUMS, Artist, groups_at
 from plexcrate.cache.filters import MAX_SEARCH, TrackFilter
-from plexcrate.cache.memory import for_snapshot
 from plexcrate.cache.queries import TRACK_COLUMNS, Track, row_to_track
-from plexcrate.cache.search import SearchIndex
+from plexcrate.cache.search import SearchIndex, search_index
 from plexcrate.cache.text import search_words
 from plexcrate.web.errors import BUSY_RESPONSES, VALIDATION_RESPONSES
 from plexcrate.web.models import SearchBody
@@ -59,7 +58,7 @@ async def get_search(service: Library, q: SearchText = "", limit: Limit = DEFAUL
         return Response(EMPTY, media_type="application/json")
 
     def read(conn: sqlite3.Connection) -> bytes:
-        index = for_snapshot(conn, "search", SearchIndex.build)
+        index = search_index(conn)
         hits = index.search(q, limit)
         return orjson.dumps(
             {
