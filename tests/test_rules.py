@@ -299,7 +299,7 @@ MALFORMED: list[tuple[Any, str]] = [
                 {"field": "rating", "op": "greater"},
             ]
         },
-        f"rule.all[1].op: 'gt!' is not an operator of rating ({RATING_OPS})",
+        f"rule.all[1].op: 'greater' is not an operator of rating ({RATING_OPS})",
     ),
     ([1, 2], "rule: must be an object (a group or a condition), not a list"),
     ({"field": "colour", "op": "is", "value": "red"}, "rule.field: 'colour' is not a field ("),

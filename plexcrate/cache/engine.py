@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from plexcrate.cache.memory import for_snapshot
+from plexcrate.cache.memory import for_snapshot, give_back_freed_memory
 from plexcrate.cache.rules import (
     All,
     AnyOf,
@@ -43,6 +43,7 @@ from plexcrate.cache.tags import nocase
 Mask = npt.NDArray[np.bool_]
 Positions = npt.NDArray[np.int32]
 Keys = npt.NDArray[np.int64]
+Column = npt.NDArray[Any]  # a number per track, float (NaN: missing)
 
 
 NUL = "\0"
@@ -219,20 +220,20 @@ class Library:
     """One snapshot's tracks as columns, their tags and texts, their albums and artists."""
 
     keys: Keys  # rating keys, in Plex's order
-    numbers: dict[str, npt.NDArray[np.float64]]
+    numbers: dict[str, Column]
     live: Mask
     texts: dict[str, TextColumn]
     tags: TagLinks
     albums: Groups
     artists: Groups
-    text_ranks: dict[str, npt.NDArray[np.float64]]
+    text_ranks: dict[str, npt.NDArray[np.int32]]
     playlists: dict[int, Positions] = field(default_factory=dict)
-    _by_key: npt.NDArray[np.int64] = field(init=False)
+    _by_key: Positions = field(init=False)
     _sorts: dict[str, Positions] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self._by_key = np.argsort(self.keys, kind="stable").astype(np.int64)
+        self._by_key = np.argsort(self.keys, kind="stable").astype(np.int32)
 
     @property
     def size(self) -> int:
@@ -401,10 +402,9 @@ class Evaluator:
         return column.matching(c.op, c.value)
 
     def _number(self, c: Condition) -> Mask:
-        values = self.library.numbers[c.field]
-        if c.field == "duration":
-            values = np.floor(values)
-        return _compare(values, c.op, c.value)
+        if c.field == "duration":  # whole seconds, as a rule states them
+            return _compare(np.floor(self.library.numbers["duration_ms"] / 1000), c.op, c.value)
+        return _compare(self.library.numbers[c.field], c.op, c.value)
 
     def _date(self, c: Condition) -> Mask:
         values = self.library.numbers[c.field]
@@ -456,28 +456,29 @@ def library(conn: sqlite3.Connection) -> Library:
 def build(conn: sqlite3.Connection) -> Library:
     """Every column the engine reads, from one read transaction over the library tables.
 
-    Each table is read in one statement whose columns come back as a few long strings
-    (``group_concat``), parsed by numpy: a row at a time, Python would spend seconds and
-    hundreds of megabytes on tuples at 500,000 tracks.
+    Tables are read a chunk of rows at a time, each chunk in one statement whose columns come
+    back as a few long strings (``group_concat``) parsed by numpy: a row at a time, Python
+    would spend seconds and hundreds of megabytes on tuples at 500,000 tracks, and a whole
+    table in one string would hold it all twice at once.
     """
-    columns = _track_columns(conn)
-    texts = {name: encode(columns.pop(name)) for name in _TEXT_COLUMNS}
+    columns, texts = _track_columns(conn)
     ranks = {name: _nocase_ranks(*coded) for name, coded in texts.items()}
     # Plex's order: album artist, album, disc, track (a missing number first, as SQLite
     # sorts NULL), then the rating key.
     plex_order = np.lexsort(
         (
-            columns["rating_key"],
-            np.nan_to_num(columns["track_number"], nan=-np.inf),
-            np.nan_to_num(columns["disc_number"], nan=-np.inf),
+            columns.pop("rating_key"),
+            np.nan_to_num(columns.pop("track_number"), nan=-np.inf),
+            np.nan_to_num(columns.pop("disc_number"), nan=-np.inf),
             ranks["album"],
             ranks["album_artist"],
         )
     )
-    numbers = {name: values[plex_order] for name, values in columns.items()}
-    keys = numbers.pop("rating_key").astype(np.int64)
-    numbers["duration_ms"] = numbers["duration"]
-    numbers["duration"] = numbers["duration_ms"] / 1000
+    keys = columns.pop("key")[plex_order]
+    numbers = {
+        name: values[plex_order].astype(_DTYPES.get(name, np.float64))
+        for name, values in columns.items()
+    }
     lib = Library(
         keys=keys,
         numbers=numbers,
@@ -493,12 +494,12 @@ def build(conn: sqlite3.Connection) -> Library:
     )
     lib.albums = _groups(conn, numbers.pop("album_key"), "albums", _ALBUM_GROUP)
     lib.artists = _groups(conn, numbers.pop("artist_key"), "artists", _ARTIST_GROUP)
-    for name in ("disc_number", "track_number"):
-        numbers.pop(name)
     lib.playlists = _playlists(conn, lib)
+    give_back_freed_memory()
     return lib
 
 
+CHUNK = 50_000  # rows read in one statement
 _MISSING = -(2**62)  # stands for NULL in a number column while it is read
 # The tracks' columns as the engine names them: (SQL column, name).
 _NUMBER_COLUMNS = {
@@ -506,7 +507,7 @@ _NUMBER_COLUMNS = {
     "year": "year",
     "user_rating": "rating",
     "view_count": "plays",
-    "duration_ms": "duration",
+    "duration_ms": "duration_ms",
     "added_at": "added",
     "last_viewed_at": "last_played",
     "is_live": "is_live",
@@ -515,46 +516,76 @@ _NUMBER_COLUMNS = {
     "disc_number": "disc_number",
     "track_number": "track_number",
 }
+# Small whole numbers are exact as float32 (up to 16 million): half the memory of float64.
+_DTYPES = {"year": np.float32, "rating": np.float32, "plays": np.float32}
 _TEXT_COLUMNS = ("title", "artist", "album", "album_artist")
 _UNIT = "\x1f"  # between text values: no name from Plex holds it (checked below)
 
 
-def _track_columns(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Every column the engine reads of ``tracks``, in one pass: numbers as float arrays (NaN:
-    missing), texts as lists of strings, all in the same (the table's) order."""
-    numbers = ", ".join(
-        f"group_concat(coalesce({column}, {_MISSING}))" for column in _NUMBER_COLUMNS
-    )
-    texts = ", ".join(f"group_concat({column}, char(31))" for column in _TEXT_COLUMNS)
-    row = conn.execute(f"SELECT count(*), {numbers}, {texts} FROM tracks").fetchone()
-    count, values = row[0], row[1:]
-    found: dict[str, Any] = {}
-    for name, text in zip(_NUMBER_COLUMNS.values(), values, strict=False):
-        parsed = np.fromstring(text or "", dtype=np.int64, sep=",") if count else np.zeros(0)
-        column = parsed.astype(np.float64)
-        column[parsed == _MISSING] = np.nan
-        found[name] = column
-    for name, text in zip(_TEXT_COLUMNS, values[len(_NUMBER_COLUMNS) :], strict=True):
-        parts = text.split(_UNIT) if count else []
-        if len(parts) != count:  # a value held the separator: read them one by one
-            rows = conn.execute(f"SELECT {name} FROM tracks")
-            parts = [value for (value,) in rows]
-        found[name] = parts
-    return found
+class _Numbering:
+    """Numbers distinct values as they come, chunk by chunk."""
+
+    def __init__(self, size: int) -> None:
+        self.numbers: dict[str, int] = {}
+        self.codes = np.zeros(size, dtype=np.int32)
+
+    def add(self, at: int, values: list[str]) -> None:
+        numbers = self.numbers
+        self.codes[at : at + len(values)] = np.fromiter(
+            (numbers.setdefault(v, len(numbers)) for v in values), np.int32, len(values)
+        )
+
+    def result(self) -> tuple[Positions, list[str]]:
+        return self.codes, list(self.numbers)
 
 
-def encode(values: list[str]) -> tuple[Positions, list[str]]:
-    """Each value as a number, and the distinct values in the order of their numbers."""
-    numbers: dict[str, int] = {}
-    codes = np.fromiter((numbers.setdefault(v, len(numbers)) for v in values), np.int32)
-    return codes, list(numbers)
+def _track_columns(
+    conn: sqlite3.Connection,
+) -> tuple[dict[str, Column], dict[str, tuple[Positions, list[str]]]]:
+    """Every column the engine reads of ``tracks``, in rating key order: numbers as float
+    arrays (NaN: missing; the keys themselves as integers under ``key``), texts numbered."""
+    (size,) = conn.execute("SELECT count(*) FROM tracks").fetchone()
+    numbers: dict[str, Column] = {
+        name: np.zeros(size, dtype=np.float64) for name in _NUMBER_COLUMNS.values()
+    }
+    keys = np.zeros(size, dtype=np.int64)
+    texts = {name: _Numbering(size) for name in _TEXT_COLUMNS}
+    concat = [f"group_concat(coalesce({c}, {_MISSING}))" for c in _NUMBER_COLUMNS]
+    concat += [f"group_concat({column}, char(31))" for column in _TEXT_COLUMNS]
+    statement = f"""SELECT count(*), max(rating_key), {", ".join(concat)} FROM (
+        SELECT * FROM tracks WHERE rating_key > ? ORDER BY rating_key LIMIT {CHUNK})"""
+    at, after = 0, -(2**63)
+    while at < size:
+        count, after, *values = conn.execute(statement, (after,)).fetchone()
+        if not count:
+            break
+        for name, text in zip(numbers, values, strict=False):
+            parsed = np.fromstring(text, dtype=np.int64, sep=",")
+            column = numbers[name][at : at + count]
+            column[:] = parsed
+            column[parsed == _MISSING] = np.nan
+            if name == "rating_key":
+                keys[at : at + count] = parsed
+        for name, text in zip(_TEXT_COLUMNS, values[len(numbers) :], strict=True):
+            parts = text.split(_UNIT)
+            if len(parts) != count:  # a value held the separator: read them one by one
+                rows = conn.execute(
+                    f"""SELECT {name} FROM tracks WHERE rating_key > ? AND rating_key <= ?
+                        ORDER BY rating_key""",
+                    (int(keys[at - 1]) if at else -(2**63), after),
+                )
+                parts = [value for (value,) in rows]
+            texts[name].add(at, parts)
+        at += count
+    numbers["key"] = keys
+    return numbers, {name: numbering.result() for name, numbering in texts.items()}
 
 
-def _nocase_ranks(codes: Positions, distinct: list[str]) -> npt.NDArray[np.float64]:
+def _nocase_ranks(codes: Positions, distinct: list[str]) -> npt.NDArray[np.int32]:
     """Each value's dense rank in SQLite's NOCASE order (bytes, ASCII letters folded)."""
     keys = [value.encode().lower() for value in distinct]
     ordered = sorted(range(len(keys)), key=keys.__getitem__)
-    rank = np.zeros(len(keys), dtype=np.float64)
+    rank = np.zeros(len(keys), dtype=np.int32)
     current = -1
     previous: bytes | None = None
     for number in ordered:
@@ -572,24 +603,40 @@ def _tag_links(conn: sqlite3.Connection, keys: Keys) -> TagLinks:
     names = [name for _, _, name in tags]
     kinds: dict[str, tuple[int, int]] = {}
     ids: dict[tuple[str, str], int] = {}
-    number_of = np.full((max((t[0] for t in tags), default=0) + 1,), -1, dtype=np.int64)
+    number_of = np.full((max((t[0] for t in tags), default=0) + 1,), -1, dtype=np.int32)
     for number, (tag_id, kind, name) in enumerate(tags):
         first, _ = kinds.get(kind, (number, number))
         kinds[kind] = (first, number + 1)
         ids[(kind, nocase(name))] = number
         number_of[tag_id] = number
-    (text,) = conn.execute(
-        "SELECT group_concat(tag_id || ',' || rating_key) FROM track_tags"
-    ).fetchone()
-    links = np.fromstring(text or "", dtype=np.int64, sep=",").reshape(-1, 2)
-    by_key = np.argsort(keys, kind="stable")
+    (size,) = conn.execute("SELECT count(*) FROM track_tags").fetchone()
+    numbers = np.zeros(size, dtype=np.int32)
+    positions = np.zeros(size, dtype=np.int32)
+    by_key = np.argsort(keys, kind="stable").astype(np.int32)
     sorted_keys = keys[by_key]
-    at = np.minimum(np.searchsorted(sorted_keys, links[:, 1]), max(len(keys) - 1, 0))
-    held = sorted_keys[at] == links[:, 1] if len(keys) else np.zeros(0, dtype=bool)
-    numbers = number_of[links[held, 0]]
-    positions = by_key[at[held]]
-    order = np.lexsort((positions, numbers))
-    numbers, positions = numbers[order], positions[order].astype(np.int32)
+    statement = f"""SELECT count(*), max(tag_id), group_concat(tag_id || ',' || rating_key) FROM (
+        SELECT tag_id, rating_key FROM track_tags WHERE (tag_id, rating_key) > (?, ?)
+        ORDER BY tag_id, rating_key LIMIT {CHUNK * 4})"""
+    at, after = 0, (-1, -1)
+    while at < size:
+        count, _, text = conn.execute(statement, after).fetchone()
+        if not count:
+            break
+        links = np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, 2)
+        after = (int(links[:, 0].max()), 0)
+        last = links[links[:, 0] == after[0], 1]
+        after = (after[0], int(last.max()))
+        found = np.minimum(np.searchsorted(sorted_keys, links[:, 1]), len(keys) - 1)
+        held = sorted_keys[found] == links[:, 1]
+        n = int(np.count_nonzero(held))
+        numbers[at : at + n] = number_of[links[held, 0]]
+        positions[at : at + n] = by_key[found[held]]
+        at += n
+        size -= count - n  # links of tracks the table doesn't hold (none, in a snapshot)
+    numbers, positions = numbers[:at], positions[:at]
+    order = np.argsort(numbers, kind="stable")
+    numbers, positions = numbers[order], positions[order]
+    del order
     starts = np.searchsorted(numbers, np.arange(len(names) + 1)).astype(np.int64)
     return TagLinks(names, kinds, ids, starts, positions)
 
@@ -613,7 +660,7 @@ _ARTIST_GROUP = _GroupSpec(
 
 def _groups(
     conn: sqlite3.Connection,
-    owners: npt.NDArray[np.float64],
+    owners: Column,
     table: str,
     spec: _GroupSpec,
 ) -> Groups:

@@ -12,6 +12,8 @@ so two cache files never share one.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import sqlite3
 import threading
@@ -80,6 +82,14 @@ def for_snapshot(
             kept.previous, kept.previous_generation = _weak(kept.value), kept.generation
         kept.value, kept.generation = value, generation
         return value
+
+
+def give_back_freed_memory() -> None:
+    """Hand memory freed after a big job back to the system: glibc keeps freed heap for reuse,
+    so the next big job would come on top of this one's high-water mark. ctypes releases the
+    GIL for the call. Elsewhere than glibc, nothing."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _weak(value: Any) -> Callable[[], Any]:
