@@ -622,7 +622,11 @@ class SearchIndex:
             popularity = _popularity(total_plays.astype(np.int64), best_rating)
             # Its tracks, and the albums they are on (as browse.py counts them, unfiltered).
             tracks = np.bincount(at[owned], minlength=len(own)).astype(np.int32)
-            albums = _distinct_albums(at, album_keys, len(own)) if count_albums else tracks
+            albums = (
+                _distinct_albums(at, album_keys, len(own))
+                if count_albums
+                else np.minimum(tracks, 1).astype(np.int32)
+            )
             return _Group(own, index, popularity, run_together, (tracks, albums))
 
         albums = entity(album_keys_own, album_keys, album_fields[0], album_fields[1:], False)
@@ -635,9 +639,10 @@ class SearchIndex:
     def tracks(self) -> int:
         return self._tracks.index.size
 
-    def artist_counts(self, key: int) -> tuple[int, int]:
-        """An artist's (album artist's) tracks and the albums they are on; (0, 0) if none."""
-        return self._artists.counts_of(key)
+    def counts(self, kind: str, key: int) -> tuple[int, int]:
+        """An album's (``kind`` "albums") or album artist's ("artists") tracks, and the albums
+        they are on (an album: 1); (0, 0) for none."""
+        return (self._albums if kind == "albums" else self._artists).counts_of(key)
 
     @property
     def nbytes(self) -> int:

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from plexcrate.cache.browse import ALBUMS, Artist, groups_at
-from plexcrate.cache.filters import MAX_SEARCH, TrackFilter
+from plexcrate.cache.browse import ALBUMS, ARTISTS, Grouping
+from plexcrate.cache.filters import MAX_SEARCH
 from plexcrate.cache.queries import TRACK_COLUMNS, Track, row_to_track
 from plexcrate.cache.search import SearchIndex, search_index
 from plexcrate.cache.text import search_words
@@ -27,7 +27,6 @@ router = APIRouter(prefix="/api", tags=["search"])
 
 MAX_HITS = 50  # of each kind
 DEFAULT_HITS = 10
-EVERYTHING = TrackFilter()  # a hit's counts are of all its tracks, as in an unfiltered list
 EMPTY = orjson.dumps({"artists": [], "albums": [], "tracks": []})
 RESPONSES: dict[int | str, dict[str, Any]] = {**VALIDATION_RESPONSES, **BUSY_RESPONSES}
 
@@ -62,8 +61,8 @@ async def get_search(service: Library, q: SearchText = "", limit: Limit = DEFAUL
         hits = index.search(q, limit)
         return orjson.dumps(
             {
-                "artists": artists_at(conn, index, hits.artists),
-                "albums": groups_at(conn, EVERYTHING, ALBUMS, hits.albums),
+                "artists": groups_at(conn, index, ARTISTS, hits.artists),
+                "albums": groups_at(conn, index, ALBUMS, hits.albums),
                 "tracks": tracks_at(conn, hits.tracks),
             }
         )
@@ -87,22 +86,19 @@ def tracks_at(conn: sqlite3.Connection, keys: list[int]) -> list[Track]:
     return [row_to_track(row) for row in rows]
 
 
-def artists_at(conn: sqlite3.Connection, index: SearchIndex, keys: list[int]) -> list[Artist]:
-    """The artists of these keys, in their order, counted as an unfiltered /api/artists counts
-    them. The counts come from the index: ``groups_at`` would count them from every track (the
-    tracks have no index by artist), 20 ms at 100,000 tracks."""
-    if not keys:
-        return []
-    titles = dict(
-        conn.execute(
-            """SELECT rating_key, title FROM artists
-               WHERE rating_key IN (SELECT value FROM json_each(?))""",
-            (orjson.dumps(keys).decode(),),
-        ).fetchall()
-    )
+def groups_at(
+    conn: sqlite3.Connection, index: SearchIndex, grouping: Grouping, keys: list[int]
+) -> list[Any]:
+    """The albums or artists of these keys, in their order, shaped and counted as an unfiltered
+    list shows them (``browse.py``'s rows). The counts come from the index: no need of the
+    query engine's masks (a pass over every track) to count a few groups' tracks."""
     found = []
     for key in keys:
-        tracks, albums = index.artist_counts(key)
-        if key in titles and tracks:
-            found.append(Artist(key, titles[key], albums, tracks))
+        tracks, albums = index.counts(grouping.name, key)
+        row = conn.execute(
+            f"SELECT {grouping.selected} FROM {grouping.table} a WHERE a.rating_key = :key",
+            {"key": key, "matching": tracks, "albums": albums},
+        ).fetchone()
+        if row is not None and tracks:
+            found.append(grouping.make(row))
     return found
