@@ -91,8 +91,12 @@ function openSetup(changing) {
 
 const search = $("#search");
 search.value = store.filters.q;
-// The dropdown first: a key it takes (Enter on a chosen result) is not the box's.
-createSearchResults(search, $("#search-box"), { open: (view) => store.navigate(view) });
+// The dropdown first: a key it takes (Enter on a chosen result) is not the box's. A result
+// opens with the search already in the filters (as the box would put it there a moment later),
+// so the list behind it matches the box, and that moment later changes nothing.
+createSearchResults(search, $("#search-box"), {
+  open: (view) => store.navigate(view, { filters: { q: search.value.trim() } }),
+});
 const searchLater = debounce((q) => store.setFilters({ q: q.trim() }), 250);
 search.addEventListener("input", () => searchLater(search.value));
 search.addEventListener("keydown", (event) => {
