@@ -21,9 +21,15 @@ def tags(**kinds: tuple[str, ...] | list[str] | str | None) -> Tags:
 
 
 def artist(
-    key: int, title: str, *genres: str, styles: tuple[str, ...] = (), moods: tuple[str, ...] = ()
+    key: int,
+    title: str,
+    *genres: str,
+    styles: tuple[str, ...] = (),
+    moods: tuple[str, ...] = (),
+    countries: tuple[str, ...] = (),
 ) -> ArtistRow:
-    return ArtistRow(key, 1, title, 100, 100, None, tags(genre=genres, style=styles, mood=moods))
+    artist_tags = tags(genre=genres, style=styles, mood=moods, country=countries)
+    return ArtistRow(key, 1, title, 100, 100, None, artist_tags)
 
 
 def album(

@@ -47,6 +47,7 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
             "mood_tags": _tag_set(track.moods or album.moods or album_artist.moods),
             "album_type_tags": _tag_set([*album.formats, *album.subformats]),
             "label_tags": _tag_set([album.studio] if album.studio else []),
+            "country_tags": _tag_set(album_artist.countries),
             "artist_tags": _tag_set(
                 [track.original_title or album_artist.title, album_artist.title]
             ),
@@ -54,7 +55,8 @@ def expected_tracks(lib: SimLibrary) -> dict[int, dict[str, Any]]:
     return expected
 
 
-TAG_KINDS = ("genre", "style", "mood", "album_type", "label", "artist")
+# Every declared kind (test_sync checks that none is left out of the rules above).
+TAG_KINDS = ("genre", "style", "mood", "album_type", "label", "country", "artist")
 
 
 def cached_tracks(db: Database) -> dict[int, dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from web_harness import AppServer, synced_app
 
 from plexcrate.cache.filters import FILTERS
 from plexcrate.cache.queries import SORTS
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import KINDS, TagKind
+from plexcrate.cache.tags import _check as check_kinds
 from plexcrate.cli import main
 from plexcrate.simulator import SimLibrary
 from plexcrate.web.models import FacetValues, FilterDeclarations, TrackPageBody
@@ -30,8 +32,12 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    lib = SimLibrary.generate(tracks=600, seed=21)
+def lib() -> SimLibrary:
+    return SimLibrary.generate(tracks=600, seed=21)
+
+
+@pytest.fixture(scope="module")
+def app(lib: SimLibrary, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     with synced_app(lib, tmp_path_factory.mktemp("vocabulary"), TOKEN) as server:
         yield server
 
@@ -62,6 +68,17 @@ def test_every_filter_is_declared_once_for_the_browser_and_the_document(app: App
     assert (rating.type, rating.minimum, rating.maximum, rating.default) == ("int", 0, 10, 0)
     played = next(d for d in declared.filters if d.name == "played")
     assert played.choices == ["any", "never", "ever"]
+
+
+def test_declarations_that_would_make_two_kinds_one_are_refused() -> None:
+    genre, artist = KINDS[0], KINDS[-1]
+    with pytest.raises(ValueError, match="same facet twice"):
+        check_kinds((*KINDS, replace(genre, name="genre_again")))
+    with pytest.raises(ValueError, match="no track has it"):
+        check_kinds((*KINDS, replace(artist, name="nobody", columns=())))
+    with pytest.raises(ValueError, match="a source reads nothing on"):
+        colour = replace(genre, name="colour", album=("Colour",), artist=(), track=())
+        check_kinds((*KINDS, replace(colour, facet=None, track_field=None)))
 
 
 # --- a track's fields --------------------------------------------------------------------------
@@ -146,10 +163,68 @@ def test_sort_wins_over_the_older_order_parameter(app: AppServer) -> None:
 def test_the_stats_count_every_facet(app: AppServer) -> None:
     stats = app.http.get("/api/library/stats", params={"exclude_live": "false"}).json()
     assert set(stats) == {
-        "total_tracks", "genres", "styles", "moods", "album_types", "labels", "decades"
+        "total_tracks", "genres", "styles", "moods", "album_types", "labels", "countries",
+        "decades",
     }  # fmt: skip
     for facet in stats["genres"][:3]:
         assert tracks(app, genre=facet["name"])["total"] == facet["count"]
+
+
+def test_countries_are_a_field_a_facet_and_a_filter(app: AppServer, lib: SimLibrary) -> None:
+    """A track's countries are its album artist's, as Plex lists them on the artist (complete,
+    though listings cut them to two)."""
+    everything = tracks(app)["tracks"]
+    for track in everything:
+        artist = lib.artists[lib.albums[track["album_key"]].artist_key]
+        assert sorted(track["countries"], key=str.casefold) == track["countries"]
+        assert set(track["countries"]) == set(artist.countries)
+    assert any(len(t["countries"]) > 2 for t in everything), "some lists were cut in listings"
+    stats = app.http.get("/api/library/stats", params={"exclude_live": "false"}).json()
+    assert stats["countries"]
+    for facet in stats["countries"]:
+        found = tracks(app, country=facet["name"])
+        assert found["total"] == facet["count"]
+        assert all(facet["name"] in t["countries"] for t in found["tracks"])
+    first, second = (f["name"] for f in stats["countries"][:2])
+    either = tracks(app, country=[first, second])["tracks"]
+    assert {t["rating_key"] for t in either} == {
+        t["rating_key"] for t in everything if {first, second} & set(t["countries"])
+    }
+    # Counted under every other filter, not its own.
+    chosen = app.http.get(
+        "/api/library/stats", params={"exclude_live": "false", "country": first}
+    ).json()
+    assert chosen["countries"] == stats["countries"]
+    assert chosen["total_tracks"] == tracks(app, country=first)["total"]
+    found = app.http.get("/api/library/facets/country", params={"q": first[1:4].lower()}).json()
+    assert first in [v["name"] for v in found["values"]]
+
+
+def test_every_declared_kind_is_in_the_declarations_the_stats_and_a_track(
+    app: AppServer,
+) -> None:
+    """A kind declared in cache/tags.py needs nothing more: it is a filter (and its facet and
+    field, when declared) everywhere, with the words the page shows."""
+    declared = app.get("/api/filters").json()
+    filters = {d["name"]: d for d in declared["filters"]}
+    stats = app.http.get("/api/library/stats").json()
+    track = tracks(app, limit=1)["tracks"][0]
+    document = app.get("/openapi.json").json()["components"]["schemas"]
+    assert [k["name"] for k in declared["tag_kinds"]] == [spec.name for spec in KINDS]
+    assert declared["facet_kinds"] == [spec.name for spec in KINDS]
+    for spec, words in zip(KINDS, declared["tag_kinds"], strict=True):
+        assert (words["one"], words["many"], words["facet"]) == (spec.one, spec.many, spec.facet)
+        assert filters[spec.name]["tag_kind"] == spec.name
+        assert filters[spec.name]["facet"] == spec.facet
+        if spec.exclude_help:
+            assert filters[f"exclude_{spec.name}"]["tag_kind"] == spec.name
+        if spec.facet:
+            assert spec.facet in stats and spec.facet in document["LibraryStatsBody"]["properties"]
+        if spec.track_field:
+            assert spec.track_field in track
+            assert spec.track_field in document["TrackBody"]["properties"]
+        answer = app.http.get(f"/api/library/facets/{spec.name}")
+        assert answer.status_code == 200 and answer.json()["kind"] == spec.name
 
 
 def test_a_facet_search_finds_values_by_part_of_their_name(app: AppServer) -> None:

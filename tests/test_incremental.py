@@ -160,6 +160,13 @@ CHANGES: dict[str, Callable[[SimLibrary], object]] = {
     "change an artist's genres": lambda lib: lib.edit_artist(
         next(k for k, a in sorted(lib.artists.items()) if a.genres), genres=["Zydeco"]
     ),
+    # A track's countries are its album artist's: the refresh must re-derive its tracks'.
+    "give an artist more countries than a listing shows": lambda lib: lib.edit_artist(
+        sorted(lib.artists)[2], countries=["Iceland", "Japan", "Nigeria"]
+    ),
+    "clear an artist's countries": lambda lib: lib.edit_artist(
+        next(k for k, a in sorted(lib.artists.items()) if a.countries), countries=[]
+    ),
     "rename an artist": lambda lib: lib.edit_artist(sorted(lib.artists)[1], title="New Name"),
     "rate a track": lambda lib: lib.rate_track(sorted(lib.tracks)[13], 9.0),
     "rate a track half a star": lambda lib: lib.rate_track(sorted(lib.tracks)[14], 4.5),

@@ -31,8 +31,8 @@ from plex_oracle import cached_tracks
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.rows import AlbumRow, ArtistRow
-from plexcrate.cache.tags import TagKind
-from plexcrate.plex.client import LibType, PlexClient, listing_may_cut, of_type
+from plexcrate.cache.tags import KINDS, TagKind
+from plexcrate.plex.client import TAG_LISTS, LibType, PlexClient, listing_may_cut, of_type
 from plexcrate.plex.errors import PlexBadResponse
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.sync.engine import SyncOptions, full_sync
@@ -321,6 +321,24 @@ def test_which_listed_items_may_have_been_cut(client: PlexClient) -> None:
     assert genres(artist_row(artist, SECTION)) == ("Dubstep", "Electronic", "Brostep")
     tracks = client.complete(TRACKS, LibType.TRACK)
     assert [t["tag"] for t in tracks[1]["Genre"]] == ["Dubstep", "Rave", "Live"]
+    # Countries count like any list: two may be two of more.
+    one_each = {**ARTIST, "Genre": [{"tag": "Dubstep"}]}
+    assert not listing_may_cut(one_each, LibType.ARTIST)
+    two_countries = [{"tag": "United States"}, {"tag": "Canada"}]
+    assert listing_may_cut({**one_each, "Country": two_countries}, LibType.ARTIST)
+
+
+def test_every_list_a_kind_is_read_from_is_one_a_listing_may_cut() -> None:
+    """So a kind declared in cache/tags.py is read complete: an artist or a track is read again
+    through its metadata when one of those lists is as long as a listing keeps."""
+    for owner in ("artist", "track"):
+        lists = {name for spec in KINDS for name in spec.reads(owner) if name[0].isupper()}
+        assert lists <= set(TAG_LISTS), owner
+
+
+def test_an_artist_s_countries_are_mapped() -> None:
+    details = {**ARTIST_DETAILS, "Country": [{"tag": "United States"}, {"tag": " Canada "}]}
+    assert names(artist_row(details, SECTION), TagKind.COUNTRY) == ("United States", "Canada")
 
 
 def test_items_gone_between_listing_and_metadata_are_dropped(client: PlexClient) -> None:
@@ -375,6 +393,7 @@ def test_a_full_sync_of_this_server_maps_every_field(
         2011,
     )
     assert tracks[171]["genre_tags"] == {"dubstep"}
+    assert all(t["country_tags"] == {"united states"} for t in tracks.values())  # the artist's
     assert all(paging["X-Plex-Container-Size"] is not None for path, _, paging in server.seen
                if path.endswith("/all"))  # fmt: skip
 

@@ -20,6 +20,7 @@ from conftest import TOKEN
 from hypothesis import given
 from hypothesis import strategies as st
 from test_query_properties import (
+    COUNTRIES,
     DECADES,
     EXAMPLES,
     GENRES,
@@ -43,6 +44,7 @@ from plexcrate.cache.facets import library_stats
 from plexcrate.cache.filters import DAY_S, TrackFilter
 from plexcrate.cache.queries import Sort, count_tracks, find_tracks
 from plexcrate.cache.rules import FIELDS, RuleError, parse
+from plexcrate.cache.tags import KINDS
 from plexcrate.cache.text import search_words
 from plexcrate.simulator import SimLibrary
 
@@ -54,6 +56,7 @@ NAMES = {
     "mood": [*MOODS, "nope"],
     "album_type": [*TYPES, "nope"],
     "label": [*LABELS, "nope"],
+    "country": [*COUNTRIES, "nope"],
     "artist": ["a", "A", "b", "é", "ab", "nope"],
 }
 TEXT = st.text(alphabet="aAbBcéÉoÖöß ﬁ%_-", min_size=1, max_size=3).filter(str.strip)
@@ -93,7 +96,7 @@ OPS: dict[str, st.SearchStrategy[tuple[str, Any]]] = {
     },
     "year": number_ops(1950, 2030, True),
     "rating": number_ops(0, 10, True),
-    "plays": number_ops(0, 6, False),
+    "plays": number_ops(0, 6, True),
     "duration": number_ops(0, 700, True),
     "added": DATE_OPS,
     "last_played": DATE_OPS,
@@ -318,7 +321,7 @@ MALFORMED: list[tuple[Any, str]] = [
     ),
     ({"field": "rating", "op": "ge", "value": 11}, "rule.value: rating must be from 0 to 10"),
     ({"field": "rating", "op": "ge", "value": True}, "rule.value: rating must be a whole number"),
-    ({"field": "plays", "op": "is_empty"}, "rule.op: 'is_empty' is not an operator of plays"),
+    ({"field": "plays", "op": "contains", "value": 1}, "rule.op: 'contains' is not an operator"),
     ({"field": "added", "op": "before", "value": "yesterday"}, "is not a date; write it like"),
     ({"field": "added", "op": "in_last_days", "value": 0}, "days must be from 1 to 36500"),
     ({"field": "live", "op": "is", "value": "yes"}, "rule.value: must be true or false"),
@@ -344,6 +347,8 @@ def test_a_rule_that_cannot_be_read_says_where_and_why(rule: Any, message: str) 
 
 def test_every_field_the_oracle_knows_is_declared() -> None:
     assert {spec.name for spec in FIELDS} >= set(OPS)
+    # And every kind of tag declared (cache/tags.py) is a field the oracle knows.
+    assert {spec.name for spec in KINDS} <= set(OPS)
 
 
 # --- through the API --------------------------------------------------------------------------

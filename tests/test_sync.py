@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN
 from library_factory import dump
-from plex_oracle import assert_cache_matches, assert_same_library, cached_tracks
+from plex_oracle import TAG_KINDS, assert_cache_matches, assert_same_library, cached_tracks
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.state import read_sync_state
+from plexcrate.cache.tags import KINDS
 from plexcrate.plex.client import PlexClient
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.simulator.images import has_art
@@ -52,13 +53,20 @@ def test_the_library_has_the_cases_the_mapping_must_handle(sim_library: SimLibra
     assert any("Live" in albums[t.album_key].subformats for t in tracks)
     assert any(not has_art(key) for key in albums) and any(has_art(key) for key in albums)
     assert any(not has_art(key) for key in artists)
-    # What real listings hide: genre lists longer than they show, albums only their release
-    # type marks live (the listings leave it out).
+    # What real listings hide: genre and country lists longer than they show, albums only
+    # their release type marks live (the listings leave it out).
     assert any(len(albums[t.album_key].genres) > 2 for t in tracks)
+    assert any(len(artists[t.artist_key].countries) > 2 for t in tracks)
     assert any(
         "Live" in albums[t.album_key].subformats and not is_live_title(albums[t.album_key].title)
         for t in tracks
     )
+
+
+def test_the_oracle_derives_every_declared_kind() -> None:
+    """So the test above checks a kind declared in cache/tags.py as soon as there is one (its
+    rule written again in plex_oracle.expected_tracks)."""
+    assert set(TAG_KINDS) == {spec.name for spec in KINDS}
 
 
 def test_a_real_shaped_server_and_a_generous_one_give_the_same_cache(

@@ -20,12 +20,13 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from plexcrate.cache.memory import for_snapshot, give_back_freed_memory
 from plexcrate.cache.rules import (
@@ -475,9 +476,9 @@ def build(conn: sqlite3.Connection) -> Library:
         )
     )
     keys = columns.pop("key")[plex_order]
-    numbers = {
-        name: values[plex_order].astype(_DTYPES.get(name, np.float64))
-        for name, values in columns.items()
+    numbers = {  # each read column let go as soon as it is reordered
+        name: columns.pop(name)[plex_order].astype(_DTYPES.get(name, np.float64))
+        for name in list(columns)
     }
     lib = Library(
         keys=keys,
@@ -610,35 +611,46 @@ def _tag_links(conn: sqlite3.Connection, keys: Keys) -> TagLinks:
         ids[(kind, nocase(name))] = number
         number_of[tag_id] = number
     (size,) = conn.execute("SELECT count(*) FROM track_tags").fetchone()
-    numbers = np.zeros(size, dtype=np.int32)
+    counts = np.zeros(len(names), dtype=np.int64)
     positions = np.zeros(size, dtype=np.int32)
     by_key = np.argsort(keys, kind="stable").astype(np.int32)
     sorted_keys = keys[by_key]
-    statement = f"""SELECT count(*), max(tag_id), group_concat(tag_id || ',' || rating_key) FROM (
-        SELECT tag_id, rating_key FROM track_tags WHERE (tag_id, rating_key) > (?, ?)
-        ORDER BY tag_id, rating_key LIMIT {CHUNK * 4})"""
-    at, after = 0, (-1, -1)
-    while at < size:
-        count, _, text = conn.execute(statement, after).fetchone()
-        if not count:
-            break
-        links = np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, 2)
-        after = (int(links[:, 0].max()), 0)
-        last = links[links[:, 0] == after[0], 1]
-        after = (after[0], int(last.max()))
-        found = np.minimum(np.searchsorted(sorted_keys, links[:, 1]), len(keys) - 1)
-        held = sorted_keys[found] == links[:, 1]
-        n = int(np.count_nonzero(held))
-        numbers[at : at + n] = number_of[links[held, 0]]
-        positions[at : at + n] = by_key[found[held]]
-        at += n
-        size -= count - n  # links of tracks the table doesn't hold (none, in a snapshot)
-    numbers, positions = numbers[:at], positions[:at]
-    order = np.argsort(numbers, kind="stable")
-    numbers, positions = numbers[order], positions[order]
-    del order
-    starts = np.searchsorted(numbers, np.arange(len(names) + 1)).astype(np.int64)
+    links_of = dict(conn.execute("SELECT tag_id, tracks FROM tag_totals").fetchall())
+    at = 0
+    # Whole tags a statement, in the order they are numbered, so each batch sorted by tag
+    # follows the one before: no sort of every link, which would take as much memory again.
+    for batch in _batches([tag_id for tag_id, _, _ in tags], links_of, CHUNK * 4):
+        (text,) = conn.execute(
+            """SELECT group_concat(tag_id || ',' || rating_key) FROM track_tags
+               WHERE tag_id IN (SELECT value FROM json_each(?))""",
+            (orjson.dumps(batch).decode(),),
+        ).fetchone()
+        links = np.fromstring(text or "", dtype=np.int64, sep=",").reshape(-1, 2)
+        found = np.minimum(np.searchsorted(sorted_keys, links[:, 1]), max(len(keys) - 1, 0))
+        held = sorted_keys[found] == links[:, 1] if len(keys) else np.zeros(0, dtype=bool)
+        tag_numbers, tag_positions = number_of[links[held, 0]], by_key[found[held]]
+        order = np.argsort(tag_numbers, kind="stable")
+        positions[at : at + len(order)] = tag_positions[order]
+        counts += np.bincount(tag_numbers, minlength=len(names))
+        at += len(order)
+    positions = positions[:at]
+    starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     return TagLinks(names, kinds, ids, starts, positions)
+
+
+def _batches(ids: list[int], sizes: dict[int, int], most: int) -> Iterator[list[int]]:
+    """``ids`` in order, cut into runs of about ``most`` links (a tag larger is alone)."""
+    batch: list[int] = []
+    held = 0
+    for tag_id in ids:
+        size = sizes.get(tag_id, 0)
+        if batch and held + size > most:
+            yield batch
+            batch, held = [], 0
+        batch.append(tag_id)
+        held += size
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True, slots=True)

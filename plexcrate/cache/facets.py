@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,15 +33,18 @@ class FacetCount:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class LibraryStats:
-    total_tracks: int
-    genres: list[FacetCount]
-    styles: list[FacetCount]
-    moods: list[FacetCount]
-    album_types: list[FacetCount]
-    labels: list[FacetCount]
-    decades: list[FacetCount]
+class LibraryStats(dict[str, Any]):
+    """``total_tracks``, and a list of :class:`FacetCount` per facet by its name (``genres``…,
+    one per declared kind's facet, cache/tags.py): readable as attributes, written by orjson as
+    the API's body."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 ALL_FACETS = tuple(Facet)

@@ -1,30 +1,26 @@
 """Every filter of the library, declared once.
 
 A filter is one :class:`FilterSpec`: its name (the API parameter, the JSON field, the CLI option),
-the type and bounds of its value, its help text, the facet it is counted in, and the SQL clause
-it adds. The query builder (``queries.py``), the API's parameters, JSON body and OpenAPI document
-(``web/params.py``), the CLI's options (``cli.py``) and the browser's encoder (``GET
-/api/filters``) all follow from :data:`FILTERS`; adding a filter is one declaration here.
-
-Clauses are written over an alias ``t`` that has a track's filter columns (``rating_key``,
-``is_live``, ``year``, ``user_rating``, ``added_at``, ``view_count``): the ``tracks`` table, or the
-``track_tags`` links, which carry copies of them so that facets are counted from links alone.
+the type and bounds of its value, its help text, the facet it is counted in, and the condition of
+the rule language (``rules.py``) it is a shorthand for. The API's parameters, JSON body and
+OpenAPI document (``web/params.py``), the CLI's options (``cli.py``) and the browser's encoder
+(``GET /api/filters``) all follow from :data:`FILTERS`; the query engine answers the conditions.
+Adding a filter is one declaration here. A kind of tag's filters and facet follow from its
+declaration in ``tags.py`` (:func:`tag_filters`).
 """
 
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, ClassVar
+from enum import EnumMeta, StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from plexcrate.cache.rules import EVERYTHING, Condition, Op, Rule, both, conditions
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import KINDS, TagKind, TagSpec
 from plexcrate.cache.text import search_words
-
-Bind = Callable[[Any], str]  # binds a value as a named parameter, returns its placeholder
 
 MAX_VALUES = 100  # per repeatable filter
 MAX_NAME = 200  # characters of one tag value
@@ -47,15 +43,22 @@ class ValueType(StrEnum):
     TEXT = "text"
 
 
-class Facet(StrEnum):
-    """The facets ``/api/library/stats`` counts, each under every filter but its own."""
+DECADES = "decades"
 
-    GENRES = "genres"
-    STYLES = "styles"
-    MOODS = "moods"
-    ALBUM_TYPES = "album_types"
-    LABELS = "labels"
-    DECADES = "decades"
+if TYPE_CHECKING:
+    # The members are made from the tag kinds' declarations at run time (see TagKind).
+    class _MadeFromKinds(EnumMeta):
+        def __getattr__(cls, name: str) -> Facet: ...
+
+    class Facet(StrEnum, metaclass=_MadeFromKinds):
+        """The facets ``/api/library/stats`` counts, each under every filter but its own."""
+
+else:
+    # Every declared kind's facet (cache/tags.py), then the decades.
+    Facet = StrEnum(
+        "Facet",
+        {name.upper(): name for name in [*(k.facet for k in KINDS if k.facet), DECADES]},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +94,6 @@ class FilterSpec(ABC):
     def normalize(self, value: Any, now: float) -> Hashable | None:
         """The value as the query takes it, or None when it restricts nothing. ``value`` has
         been validated against the type and bounds; raises ValueError for what they can't say."""
-
-    @abstractmethod
-    def clause(self, value: Any, bind: Bind) -> str:
-        """The SQL condition over ``t`` for a normalized value."""
 
     @abstractmethod
     def condition(self, value: Any) -> Condition:
@@ -151,15 +150,6 @@ class TagFilter(FilterSpec):
         names = tuple(dict.fromkeys(name for name in value or () if name))
         return names or None
 
-    def tag_ids(self, value: tuple[str, ...], bind: Bind) -> str:
-        """A subquery of the ids of the named tags (names compare without ASCII case)."""
-        names = ", ".join(bind(name) for name in value)
-        return f"SELECT id FROM tags WHERE kind = {bind(self.kind.value)} AND name IN ({names})"
-
-    def clause(self, value: Any, bind: Bind) -> str:
-        having = f"SELECT rating_key FROM track_tags WHERE tag_id IN ({self.tag_ids(value, bind)})"
-        return f"t.rating_key {'NOT IN' if self.exclude else 'IN'} ({having})"
-
     def condition(self, value: Any) -> Condition:
         return Condition(self.kind.value, Op.NONE_OF if self.exclude else Op.ANY_OF, value)
 
@@ -195,10 +185,6 @@ class DecadeFilter(FilterSpec):
         decades = tuple(sorted({parse_decade(text) for text in value or ()}))
         return decades or None
 
-    def clause(self, value: Any, bind: Bind) -> str:
-        ranges = [f"t.year BETWEEN {bind(decade)} AND {bind(decade + 9)}" for decade in value]
-        return "(" + " OR ".join(ranges) + ")"
-
     def condition(self, value: Any) -> Condition:
         return Condition("decade", Op.ANY_OF, value)
 
@@ -224,9 +210,6 @@ class BoundFilter(FilterSpec):
     def normalize(self, value: Any, now: float) -> Hashable | None:
         return None if value is None or value == self.off else int(value)
 
-    def clause(self, value: Any, bind: Bind) -> str:
-        return f"t.{self.column} {self.op} {bind(value)}"
-
     def condition(self, value: Any) -> Condition:
         field = {"year": "year", "user_rating": "rating"}[self.column]
         return Condition(field, Op.GE if self.op == ">=" else Op.LE, value)
@@ -246,9 +229,6 @@ class FlagFilter(FilterSpec):
 
     def normalize(self, value: Any, now: float) -> Hashable | None:
         return True if value else None
-
-    def clause(self, value: Any, bind: Bind) -> str:
-        return f"t.{self.column} = 0"
 
     def condition(self, value: Any) -> Condition:
         return Condition("live", Op.IS, False)
@@ -270,9 +250,6 @@ class WithinDaysFilter(FilterSpec):
         # To the minute, so that the same question asked twice is the same query (and the
         # answer remembered for it, see web/reads.py), not one a second apart.
         return int(now - int(value) * DAY_S) // 60 * 60
-
-    def clause(self, value: Any, bind: Bind) -> str:
-        return f"t.{self.column} >= {bind(value)}"
 
     def condition(self, value: Any) -> Condition:
         return Condition("added", Op.IN_LAST_DAYS, value)
@@ -298,9 +275,6 @@ class PlayedFilter(FilterSpec):
     def normalize(self, value: Any, now: float) -> Hashable | None:
         played = Played(value or Played.ANY)
         return None if played is Played.ANY else played.value
-
-    def clause(self, value: Any, bind: Bind) -> str:
-        return "t.view_count = 0" if value == Played.NEVER else "t.view_count > 0"
 
     def condition(self, value: Any) -> Condition:
         if value == Played.NEVER:
@@ -330,13 +304,6 @@ class TextFilter(FilterSpec):
             )
         return words or None
 
-    def clause(self, value: Any, bind: Bind) -> str:
-        # Each word a quoted prefix query: nothing the user types is FTS syntax.
-        query = " ".join(f'"{word}"*' for word in value)
-        return (
-            f"t.rating_key IN (SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH {bind(query)})"
-        )
-
     def condition(self, value: Any) -> Condition:
         return Condition("search", Op.MATCHES, value)
 
@@ -354,55 +321,21 @@ _EXAMPLES: dict[ValueType, Any] = {
 
 # --- the declarations ------------------------------------------------------------------------
 
+
+def tag_filters(spec: TagSpec) -> tuple[TagFilter, ...]:
+    """A kind's filters: tracks having any of the named values (counted in its facet, if it has
+    one), and, when declared, ``exclude_{kind}``, tracks having none of them."""
+    kind = TagKind(spec.name)
+    include = TagFilter(
+        spec.name, spec.help, kind=kind, counted_in=Facet(spec.facet) if spec.facet else None
+    )
+    if spec.exclude_help is None:
+        return (include,)
+    return include, TagFilter(f"exclude_{spec.name}", spec.exclude_help, kind=kind, exclude=True)
+
+
 FILTERS: tuple[FilterSpec, ...] = (
-    TagFilter(
-        "genre",
-        "A genre; repeat it for several (a track in any of them matches).",
-        kind=TagKind.GENRE,
-        counted_in=Facet.GENRES,
-    ),
-    TagFilter(
-        "exclude_genre",
-        "Leave out tracks of this genre; repeat it for several.",
-        kind=TagKind.GENRE,
-        exclude=True,
-    ),
-    TagFilter(
-        "style",
-        "A style (Plex's finer genres, like Shoegaze); repeat it for several (any matches).",
-        kind=TagKind.STYLE,
-        counted_in=Facet.STYLES,
-    ),
-    TagFilter(
-        "mood",
-        "A mood, like Melancholy; repeat it for several (any matches).",
-        kind=TagKind.MOOD,
-        counted_in=Facet.MOODS,
-    ),
-    TagFilter(
-        "album_type",
-        "An album type as Plex names it (Album, EP, Single, Live, Compilation, Soundtrack…); "
-        "repeat it for several (any matches).",
-        kind=TagKind.ALBUM_TYPE,
-        counted_in=Facet.ALBUM_TYPES,
-    ),
-    TagFilter(
-        "label",
-        "A record label; repeat it for several (any matches).",
-        kind=TagKind.LABEL,
-        counted_in=Facet.LABELS,
-    ),
-    TagFilter(
-        "artist",
-        "An artist (the track's own or its album artist); repeat it for several (any matches).",
-        kind=TagKind.ARTIST,
-    ),
-    TagFilter(
-        "exclude_artist",
-        "Leave out tracks by this artist (own or album artist); repeat it for several.",
-        kind=TagKind.ARTIST,
-        exclude=True,
-    ),
+    *(tag_filter for spec in KINDS for tag_filter in tag_filters(spec)),
     DecadeFilter("decade", "A decade like `1990s`; repeat it for several (any matches)."),
     BoundFilter("year_min", "Released in this year or later.", "year", ">=", 0, MAX_YEAR),
     BoundFilter("year_max", "Released in this year or earlier.", "year", "<=", 0, MAX_YEAR),

@@ -10,9 +10,9 @@ same snapshot, which keeps a page and its total consistent while a sync swaps th
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ from plexcrate.cache.engine import Evaluator, Library, Mask
 from plexcrate.cache.filters import TrackFilter
 from plexcrate.cache.search import search_index
 from plexcrate.cache.shuffle import PRIME
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import TRACK_FIELDS, track_fields
 from plexcrate.isotime import iso_utc
 
 # --- order -----------------------------------------------------------------------------------
@@ -157,7 +157,9 @@ def page_positions(
 
 
 @dataclass(frozen=True, slots=True)
-class Track:
+class TrackColumns:
+    """A track's own fields; :data:`Track` adds its tags."""
+
     rating_key: int
     title: str
     artist: str
@@ -174,11 +176,26 @@ class Track:
     view_count: int
     added_at: str | None  # ISO 8601 UTC
     last_played_at: str | None
-    genres: list[str] = field(default_factory=list)
-    styles: list[str] = field(default_factory=list)
-    moods: list[str] = field(default_factory=list)
-    album_types: list[str] = field(default_factory=list)
-    label: str | None = None
+
+
+# A track: its own fields, then a field per kind of tag shown on it (genres, styles, moods,
+# album_types, label…), as the kinds are declared (cache/tags.py TRACK_FIELDS).
+if TYPE_CHECKING:
+    Track = TrackColumns
+else:
+    Track = make_dataclass(
+        "Track",
+        [
+            (name, str | None, field(default=None))
+            if first
+            else (name, list[str], field(default_factory=list))
+            for name, _, first in TRACK_FIELDS
+        ],
+        bases=(TrackColumns,),
+        frozen=True,
+        slots=True,
+    )
+    Track.__module__ = __name__  # (make_dataclass takes a module from Python 3.12 on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,14 +211,6 @@ TRACK_COLUMNS = """t.rating_key, t.title, t.artist, t.album_artist, t.album, t.a
     t.is_live, t.view_count, t.added_at, t.last_viewed_at,
     (SELECT group_concat(g.kind || char(30) || g.name, char(31)) FROM track_tags tt
      JOIN tags g ON g.id = tt.tag_id WHERE tt.rating_key = t.rating_key AND g.kind != 'artist')"""
-
-# The list of each kind on a Track, by kind.
-_TAG_FIELDS = {
-    TagKind.GENRE: "genres",
-    TagKind.STYLE: "styles",
-    TagKind.MOOD: "moods",
-    TagKind.ALBUM_TYPE: "album_types",
-}
 
 
 def row_to_track(row: tuple[Any, ...]) -> Track:
@@ -225,14 +234,6 @@ def row_to_track(row: tuple[Any, ...]) -> Track:
         last_viewed_at,
         tags,
     ) = row
-    lists: dict[str, list[str]] = {name: [] for name in _TAG_FIELDS.values()}
-    labels = []
-    for pair in sorted(tags.split("\x1f"), key=str.casefold) if tags else ():
-        kind, name = pair.split("\x1e", 1)
-        if kind == TagKind.LABEL:
-            labels.append(name)
-        elif kind in _TAG_FIELDS:
-            lists[_TAG_FIELDS[TagKind(kind)]].append(name)
     return Track(
         rating_key=rating_key,
         title=title,
@@ -250,8 +251,7 @@ def row_to_track(row: tuple[Any, ...]) -> Track:
         view_count=view_count,
         added_at=iso_utc(added_at),
         last_played_at=iso_utc(last_viewed_at),
-        label=labels[0] if labels else None,
-        **lists,
+        **track_fields(tags),
     )
 
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import KINDS
 from plexcrate.cache.text import search_words
 
 MAX_DEPTH = 8
@@ -85,7 +85,8 @@ class Op(StrEnum):
 
 
 _SETS = (Op.IS, Op.IS_NOT, Op.ANY_OF, Op.NONE_OF, Op.ALL_OF, Op.IS_EMPTY, Op.IS_NOT_EMPTY)
-_COMPARE = (Op.IS, Op.IS_NOT, Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN)
+# A number that is never missing (plays) is never empty: is_empty matches nothing there.
+_COMPARE = (Op.IS, Op.IS_NOT, Op.LT, Op.LE, Op.GT, Op.GE, Op.BETWEEN, Op.IS_EMPTY, Op.IS_NOT_EMPTY)
 OPERATORS: dict[FieldType, tuple[Op, ...]] = {
     FieldType.TAGS: _SETS,
     FieldType.DECADE: _SETS,
@@ -118,13 +119,9 @@ class FieldSpec:
     help: str
     minimum: int = 0
     maximum: int = 0
-    nullable: bool = False  # a number that can be missing: is_empty applies
 
     def operators(self) -> tuple[Op, ...]:
-        ops = OPERATORS[self.type]
-        if self.type is FieldType.NUMBER and self.nullable:
-            ops = (*ops, Op.IS_EMPTY, Op.IS_NOT_EMPTY)
-        return ops
+        return OPERATORS[self.type]
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -138,17 +135,8 @@ class FieldSpec:
 
 
 def _tag_fields() -> tuple[FieldSpec, ...]:
-    return tuple(
-        FieldSpec(
-            kind.value,
-            FieldType.TAGS,
-            "The track's own artist or its album artist."
-            if kind is TagKind.ARTIST
-            else f"The track's {kind.value.replace('_', ' ')} tags (its own, else its album's, "
-            "else its artist's).",
-        )
-        for kind in TagKind
-    )
+    # Every declared kind of tag (cache/tags.py), saying whose tags a track's are.
+    return tuple(FieldSpec(spec.name, FieldType.TAGS, spec.whose()) for spec in KINDS)
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -157,10 +145,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("title", FieldType.TEXT, "The track's title."),
     FieldSpec("album", FieldType.TEXT, "The album's title."),
     FieldSpec("album_artist", FieldType.TEXT, "The album artist's name."),
-    FieldSpec("year", FieldType.NUMBER, "The release year.", 0, 9999, nullable=True),
-    FieldSpec("rating", FieldType.NUMBER, "Plex's rating, 0–10 (2 a star).", 0, 10, nullable=True),
+    FieldSpec("year", FieldType.NUMBER, "The release year.", 0, 9999),
+    FieldSpec("rating", FieldType.NUMBER, "Plex's rating, 0–10 (2 a star).", 0, 10),
     FieldSpec("plays", FieldType.NUMBER, "How many times it was played.", 0, 1_000_000_000),
-    FieldSpec("duration", FieldType.NUMBER, "Length in seconds.", 0, 10_000_000, nullable=True),
+    FieldSpec("duration", FieldType.NUMBER, "Length in seconds.", 0, 10_000_000),
     FieldSpec("added", FieldType.DATE, "When it was added to Plex."),
     FieldSpec("last_played", FieldType.DATE, "When it was last played (empty: never)."),
     FieldSpec("live", FieldType.BOOL, "A live recording."),

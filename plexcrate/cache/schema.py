@@ -42,9 +42,8 @@ class ForeignCacheFile(sqlite3.DatabaseError):
 def library_tables_sql(prefix: str = "") -> list[str]:
     p = prefix
     return [
-        # Every kind of tag in one table (cache/filters.py TagKind: genre, style, mood,
-        # album_type, label, artist), so that each kind is stored, indexed, filtered and
-        # counted the same way.
+        # Every kind of tag in one table (each declared in cache/tags.py KINDS), so that each
+        # kind is stored, indexed, filtered and counted the same way.
         f"""CREATE TABLE {p}tags (
             id   INTEGER PRIMARY KEY,
             kind TEXT NOT NULL,

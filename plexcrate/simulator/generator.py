@@ -281,6 +281,21 @@ def add_tags(lib: SimLibrary, rng: random.Random) -> None:
             lib._register_tags(track)
 
 
+# Artists of several countries (bands whose members come from two or more, an artist who moved):
+# a few, so that some of their lists are longer than a listing shows.
+_MORE_COUNTRIES = 0.15
+
+
+def add_countries(lib: SimLibrary, rng: random.Random) -> None:
+    """More countries for a few artists that have one, drawn in key order from ``rng`` (a stream
+    of their own: every other tag stays what it was before artists had several)."""
+    for artist in lib.artists.values():
+        if artist.countries and rng.random() < _MORE_COUNTRIES:
+            others = [c for c in names.COUNTRIES if c not in artist.countries]
+            artist.countries = [*artist.countries, *rng.sample(others, rng.randint(1, 3))]
+            lib._register_tags(artist)
+
+
 def _some(rng: random.Random, words: tuple[str, ...], share: float, most: int) -> list[str]:
     """With probability ``share``, 1 to ``most`` distinct words; else none."""
     if rng.random() >= share:

@@ -212,7 +212,12 @@ class SimLibrary:
             seed=seed,
         )
         # The generator imports this module.
-        from plexcrate.simulator.generator import add_collections, add_tags, populate
+        from plexcrate.simulator.generator import (
+            add_collections,
+            add_countries,
+            add_tags,
+            populate,
+        )
 
         populate(lib, rng, tracks)
         # Tags beyond genres and the collections come from a random stream of their own, so
@@ -220,6 +225,7 @@ class SimLibrary:
         extra = random.Random(f"tags:{seed}")
         add_tags(lib, extra)
         add_collections(lib, extra)
+        add_countries(lib, random.Random(f"countries:{seed}"))
         return lib
 
     # ----------------------------------------------------------------------------- helpers

@@ -5,9 +5,9 @@
 - album artist: ``grandparentTitle``; album: ``parentTitle``;
 - year: the album's (``parentYear`` on track listings; the album row fills gaps);
 - user rating: ``userRating`` (0–10, half stars as odd numbers) rounded half up to an int;
-- tags, as Plex lists them on each item (cache/tags.py derives which apply to a track):
-  artists' Genre, Style and Mood; albums' Genre, Style, Mood, Format and Subformat (album
-  types) and ``studio`` (the label); tracks' own Genre and Mood (PMS 1.40 and later).
+- tags: what each kind's declaration names on each kind of item (``cache/tags.py``: Plex's
+  lists such as Genre, Format and Subformat, or an attribute such as the label's ``studio``),
+  as the item lists them; cache/tags.py derives which apply to a track.
 - art: an album's and an artist's ``thumb`` path (a track shows its album's).
 """
 
@@ -18,19 +18,17 @@ from functools import lru_cache
 from typing import Any
 
 from plexcrate.cache.rows import AlbumRow, ArtistRow, Tags, TrackRow
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import TagKind, plex_names
 from plexcrate.sync.live import is_live_album, is_live_title
 
 Item = dict[str, Any]
 
-# Plex's tag lists on each kind of item, and the kind of tag each becomes.
-ARTIST_TAGS = {"Genre": TagKind.GENRE, "Style": TagKind.STYLE, "Mood": TagKind.MOOD}
-ALBUM_TAGS = {
-    **ARTIST_TAGS,
-    "Format": TagKind.ALBUM_TYPE,
-    "Subformat": TagKind.ALBUM_TYPE,
-}
-TRACK_TAGS = {"Genre": TagKind.GENRE, "Mood": TagKind.MOOD}
+# Plex's tag lists (and the label's attribute) on each kind of item, and the kind of tag each
+# becomes: from the declarations.
+ARTIST_TAGS = plex_names("artist")
+ALBUM_TAGS = plex_names("album")
+TRACK_TAGS = plex_names("track")
+_OWN_TAGS = TRACK_TAGS.keys()
 
 # The version of the rules above (and of what they read). Bump it whenever a change makes the
 # same Plex items map to other rows (a new live rule, another genre precedence, another field
@@ -38,7 +36,8 @@ TRACK_TAGS = {"Genre": TagKind.GENRE, "Mood": TagKind.MOOD}
 # leaving rows mapped the old way until the weekly one.
 # 2: tags are read complete (metadata) instead of from listings, which cut them short.
 # 3: every kind of tag (styles, moods, album types, labels, tracks' own genres and moods).
-MAPPING_VERSION = 3
+# 4: artists' countries.
+MAPPING_VERSION = 4
 
 
 def artist_row(item: Item, section_id: int) -> ArtistRow:
@@ -55,7 +54,6 @@ def artist_row(item: Item, section_id: int) -> ArtistRow:
 
 def album_row(item: Item, section_id: int) -> AlbumRow:
     title = _text(item.get("title"))
-    label = _text(item.get("studio"))
     return AlbumRow(
         rating_key=int(item["ratingKey"]),
         section_id=section_id,
@@ -68,7 +66,7 @@ def album_row(item: Item, section_id: int) -> AlbumRow:
         added_at=_int(item.get("addedAt")),
         updated_at=_int(item.get("updatedAt")),
         thumb=_text(item.get("thumb")) or None,
-        tags=item_tags(item, ALBUM_TAGS) + (((TagKind.LABEL, label),) if label else ()),
+        tags=item_tags(item, ALBUM_TAGS),
     )
 
 
@@ -109,7 +107,8 @@ def track_row(item: Item, section_id: int) -> TrackRow:
         updated_at=_int(get("updatedAt")),
         last_rated_at=_int(get("lastRatedAt")),
         last_viewed_at=_int(get("lastViewedAt")),
-        tags=item_tags(item, TRACK_TAGS) if "Genre" in item or "Mood" in item else (),
+        # Most tracks have no tags of their own: skip the work for them.
+        tags=item_tags(item, TRACK_TAGS) if not _OWN_TAGS.isdisjoint(item.keys()) else (),
     )
 
 
@@ -134,8 +133,12 @@ def item_tags(item: Item, kinds: Mapping[str, TagKind]) -> Tags:
 
 
 def tags(item: Item, kind: str) -> tuple[str, ...]:
-    """The names of an item's tags of one kind (``Genre``, ``Subformat``…), trimmed, no blanks."""
-    entries: Iterable[Any] = item.get(kind) or ()
+    """The names of an item's tags of one kind, trimmed, no blanks: a tag list (``Genre``,
+    ``Subformat``…: ``[{"tag": "Rock"}, …]``) or an attribute holding one name (``studio``)."""
+    value = item.get(kind)
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    entries: Iterable[Any] = value if isinstance(value, list) else ()
     names = (_text(entry.get("tag")) for entry in entries if isinstance(entry, dict))
     return tuple(name for name in names if name)
 

@@ -10,7 +10,7 @@ from plexcrate import __version__
 from plexcrate.cache.filters import FACET_KINDS, FILTERS, Facet, TrackFilter
 from plexcrate.cache.queries import SORTS, Order, Sort
 from plexcrate.cache.rules import FIELDS
-from plexcrate.cache.tags import TagKind
+from plexcrate.cache.tags import KINDS, TagKind
 from plexcrate.web import reads
 from plexcrate.web.errors import (
     BODY_RESPONSES,
@@ -164,12 +164,12 @@ async def get_stats(
             max_length=len(Facet),
             description="The facets to count (repeat it for several); all of them when none is "
             "named. Those not asked for come back empty: a page that shows two facets need not "
-            "wait for six.",
+            "wait for the others.",
         ),
     ],
 ) -> Response:
-    """Track counts per genre, style, mood, album type, label and decade for the filters, as
-    /api/tracks would total them."""
+    """Track counts per value of each kind of tag with a facet (genres, styles, moods…) and per
+    decade for the filters, as /api/tracks would total them."""
     chosen = frozenset(facets or Facet)
     return json_bytes(await reads.stats_json(service.reads, flt, chosen))
 
@@ -216,6 +216,17 @@ async def get_filters() -> FilterDeclarations:
             "fields": [spec.describe() for spec in FIELDS],
             "sorts": list(SORTS),
             "facet_kinds": [kind.value for kind in TagKind],
+            "tag_kinds": [
+                {
+                    "name": spec.name,
+                    "one": spec.one,
+                    "many": spec.many,
+                    "facet": spec.facet,
+                    "phrase": spec.phrase,
+                    "exclude_phrase": spec.exclude_phrase,
+                }
+                for spec in KINDS
+            ],
         }
     )
 

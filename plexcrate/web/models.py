@@ -7,10 +7,11 @@ models, so a field the API sends but the document lacks (or the reverse) fails a
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from plexcrate.cache.tags import KINDS, TagSpec
 from plexcrate.sync.progress import Phase
 
 
@@ -125,7 +126,9 @@ class Health(ApiModel):
 # --- library ---------------------------------------------------------------------------------
 
 
-class TrackBody(ApiModel):
+class TrackColumnsBody(ApiModel):
+    """A track's own fields; :data:`TrackBody` adds its tags."""
+
     rating_key: int = Field(description="Plex's id for the track.")
     title: str
     artist: str = Field(description="The track's own artist (featured or compilation artist).")
@@ -142,18 +145,22 @@ class TrackBody(ApiModel):
     view_count: int
     added_at: str | None = Field(description="When Plex added the track, ISO 8601 UTC.")
     last_played_at: str | None = Field(description="When it was last played, ISO 8601 UTC.")
-    genres: list[str] = Field(
-        description="The track's own genres, else its album's, else its album artist's."
+
+
+# A track: its own fields, then a field per kind of tag shown on it (genres, styles, moods,
+# album_types, label…), as the kinds are declared (cache/tags.py).
+_TRACK_TAG_FIELDS: dict[str, Any] = {
+    spec.track_field: (
+        str | None if spec.track_first_only else list[str],
+        Field(description=spec.track_help),
     )
-    styles: list[str] = Field(description="Its album's styles, else its album artist's.")
-    moods: list[str] = Field(
-        description="The track's own moods, else its album's, else its album artist's."
-    )
-    album_types: list[str] = Field(
-        description="Its album's types as Plex names them: Format (Album, EP, Single) and "
-        "Subformat (Live, Compilation, Soundtrack…)."
-    )
-    label: str | None = Field(description="Its album's record label (Plex's studio).")
+    for spec in KINDS
+    if spec.track_field
+}
+if TYPE_CHECKING:
+    TrackBody = TrackColumnsBody
+else:
+    TrackBody = create_model("TrackBody", __base__=TrackColumnsBody, **_TRACK_TAG_FIELDS)
 
 
 class TrackPageBody(ApiModel):
@@ -183,25 +190,27 @@ class FacetBody(ApiModel):
     count: int
 
 
-def _tag_facet(kind: str, parameter: str) -> Any:
+def _tag_facet(spec: TagSpec) -> Any:
     return Field(
-        description=f"Per {kind}, the tracks matching every filter but the `{parameter}` one: "
-        f"what the track list would total with that {kind} alone selected. Most tracks first, "
-        "at most 200 (GET /api/library/facets/{kind} searches them all)."
+        description=f"Per {spec.one}, the tracks matching every filter but the `{spec.name}` one: "
+        f"what the track list would total with that {spec.one} alone selected. Most tracks "
+        "first, at most 200 (GET /api/library/facets/{kind} searches them all)."
     )
 
 
-class LibraryStatsBody(ApiModel):
-    total_tracks: int = Field(description="Tracks matching the filters.")
-    genres: list[FacetBody] = _tag_facet("genre", "genre")
-    styles: list[FacetBody] = _tag_facet("style", "style")
-    moods: list[FacetBody] = _tag_facet("mood", "mood")
-    album_types: list[FacetBody] = _tag_facet("album type", "album_type")
-    labels: list[FacetBody] = _tag_facet("label", "label")
-    decades: list[FacetBody] = Field(
-        description="Per decade (like `1990s`), the tracks matching every filter but the "
-        "decade one. Oldest first; tracks without a year are in no decade."
-    )
+# The total, then every declared kind's facet (cache/tags.py), then the decades.
+_STATS_FIELDS: dict[str, Any] = {
+    "total_tracks": (int, Field(description="Tracks matching the filters.")),
+    **{spec.facet: (list[FacetBody], _tag_facet(spec)) for spec in KINDS if spec.facet},
+    "decades": (
+        list[FacetBody],
+        Field(
+            description="Per decade (like `1990s`), the tracks matching every filter but the "
+            "decade one. Oldest first; tracks without a year are in no decade."
+        ),
+    ),
+}
+LibraryStatsBody = create_model("LibraryStatsBody", __base__=ApiModel, **_STATS_FIELDS)
 
 
 class FacetValues(ApiModel):
@@ -239,11 +248,25 @@ class RuleField(ApiModel):
     help: str
 
 
+class TagKindDeclaration(ApiModel):
+    name: str = Field(description="The kind (a names filter's `tag_kind`).")
+    one: str = Field(description="A value of it, in words: `album type`.")
+    many: str = Field(description="Several: `album types`.")
+    facet: str | None = Field(description="Its facet in /api/library/stats, if it has one.")
+    phrase: str = Field(
+        description="Its filter in a sentence, `{}` standing for the values: `by {}`."
+    )
+    exclude_phrase: str = Field(description="The same for its `exclude_` filter: `not by {}`.")
+
+
 class FilterDeclarations(ApiModel):
     filters: list[FilterDeclaration]
     fields: list[RuleField] = Field(description="The rule language's fields (`rule=`).")
     sorts: list[str] = Field(description="Every value of the `sort` parameter.")
     facet_kinds: list[str] = Field(description="Every kind of /api/library/facets/{kind}.")
+    tag_kinds: list[TagKindDeclaration] = Field(
+        description="Every kind of tag, in order, with its words (the page's labels)."
+    )
 
 
 # --- albums and artists ------------------------------------------------------------------------

@@ -167,6 +167,29 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
 # --- with the simulator's library ---------------------------------------------------------------
 
 
+def test_a_kind_the_server_declares_is_chips_with_its_own_words(
+    page: Page, synced_ui: UiApp
+) -> None:
+    """The artists' countries: declared on the server (cache/tags.py), with their words; the
+    page has nothing of its own for them, yet shows them like labels, and says them in the
+    playlist builder's sentence."""
+    stats = api_json(synced_ui, "/api/library/stats")
+    country = stats["countries"][0]["name"]
+    open_library(page, synced_ui)
+    page.get_by_role("button", name="Countries").click()
+    page.get_by_role("searchbox", name="Find a country").fill(country[1:4])
+    chip = page.locator(f'#countries-chips .chip[data-value="{country}"]')
+    expect(chip).to_be_visible()
+    chip.click()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    assert query_of(page) == {"country": [country]}
+    total = api_json(synced_ui, "/api/tracks", country=country)["total"]
+    expect(page.locator("#match-count")).to_have_text(matching(total))
+    page.get_by_role("button", name="Build playlist").click()
+    builder = page.get_by_role("dialog", name="Build a playlist")
+    expect(builder).to_contain_text(f"From {total:,} matching tracks: from {country} · ")
+
+
 def test_only_the_sections_on_screen_are_counted(new_page: OpenPage, synced_ui: UiApp) -> None:
     page = new_page()
     asked = stats_asked(page)
@@ -311,6 +334,7 @@ def test_the_year_range_added_within_and_played(page: Page, synced_ui: UiApp) ->
 def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
     stats = api_json(synced_ui, "/api/library/stats", exclude_live="false")
     genre, other_genre = stats["genres"][0]["name"], stats["genres"][1]["name"]
+    country = stats["countries"][0]["name"]
     artists = [a["title"] for a in api_json(synced_ui, "/api/artists", limit=3)["artists"]]
     values: dict[str, Any] = {
         "genre": genre,
@@ -319,6 +343,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         "mood": "Melancholy",
         "album_type": "Live",
         "label": "Sub Pop",
+        "country": country,
         "artist": artists[0],
         "exclude_artist": artists[1],
         "decade": "1990s",
@@ -343,6 +368,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
             ("moods", "Melancholy"),
             ("album-types", "Live"),
             ("labels", "Sub Pop"),
+            ("countries", country),
             ("decades", "1990s"),
         ]
         for facet, name in chosen:
@@ -366,7 +392,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         expect(page.get_by_role("combobox", name="Added to Plex")).to_have_value("2000")
         expect(page.get_by_role("radio", name="Played", exact=True)).to_be_checked()
         expect(page.get_by_role("combobox", name="Search tracks")).to_have_value("the")
-        expect(page.locator("#filters-count")).to_have_text("15")  # every value but the search
+        expect(page.locator("#filters-count")).to_have_text("16")  # every value but the search
 
     open_library(page, synced_ui, address)
     every_control_shows_it()

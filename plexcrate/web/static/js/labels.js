@@ -1,8 +1,10 @@
-// Words for what the server declares by name: sorts, filters, their choices. A name this
-// table doesn't know (a sort or filter the server added since) still gets a readable label
-// made from the name itself, so it shows up without a change here.
+// Words for what the server declares by name: sorts, filters, their choices, kinds of tag (whose
+// words the server declares too). A name this table doesn't know (a sort or filter the server
+// added since) still gets a readable label made from the name itself, so it shows up without a
+// change here.
 
 import { minRatingLabel } from "./format.js";
+import { tagKinds } from "./vocabulary.js";
 
 const SORTS = {
   default: "Plex order",
@@ -37,22 +39,17 @@ export function sortLabel(sort) {
   return SORTS[sort] ?? (sort.startsWith("-") ? `${humanize(sort)}, descending` : humanize(sort));
 }
 
-// What a kind of tag is called: one, many (facet groups, the token inputs' lists).
-const KINDS = {
-  genre: ["genre", "genres"],
-  style: ["style", "styles"],
-  mood: ["mood", "moods"],
-  album_type: ["album type", "album types"],
-  label: ["label", "labels"],
-  artist: ["artist", "artists"],
-};
+// What a kind of tag is called (one, many: facet groups, the token inputs' lists) is declared
+// by the server with the kind (GET /api/filters), like its filters' phrases in a sentence.
+const kindOf = (kind) => tagKinds().find((k) => k.name === kind);
 
 /** "a genre", "an album type". */
 export const withArticle = (noun) => `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
 
 export function kindName(kind, many = false) {
-  const [one, several] = KINDS[kind] ?? [humanize(kind).toLowerCase(), `${humanize(kind).toLowerCase()}s`];
-  return many ? several : one;
+  const declared = kindOf(kind);
+  const one = declared?.one ?? humanize(kind).toLowerCase();
+  return many ? (declared?.many ?? `${one}s`) : one;
 }
 
 const CHOICES = {
@@ -73,10 +70,12 @@ export function withinDaysLabel(days) {
 export function describeFilters(filters, { withLive = true } = {}) {
   const parts = [];
   const list = (values) => values.join(", ");
-  for (const name of ["genre", "style", "mood", "album_type", "label"]) {
-    if (filters[name]?.length) parts.push(list(filters[name]));
+  // "{}" in a kind's phrase stands for its values: "Rock, Jazz", "by Nina Simone", "no Pop".
+  const phrased = (phrase, values) => phrase.replace("{}", () => list(values));
+  const kinds = tagKinds();
+  for (const kind of kinds) {
+    if (filters[kind.name]?.length) parts.push(phrased(kind.phrase, filters[kind.name]));
   }
-  if (filters.artist?.length) parts.push(`by ${list(filters.artist)}`);
   if (filters.decade?.length) parts.push([...filters.decade].sort().join(", "));
   const [from, to] = [filters.year_min, filters.year_max];
   if (from != null && to != null) parts.push(from === to ? `${from}` : `${from}–${to}`);
@@ -85,8 +84,10 @@ export function describeFilters(filters, { withLive = true } = {}) {
   if (filters.min_rating) parts.push(minRatingLabel(filters.min_rating).toLowerCase());
   if (filters.added_within_days) parts.push(`added in the ${withinDaysLabel(filters.added_within_days).toLowerCase()}`);
   if (filters.played && filters.played !== "any") parts.push(choiceLabel("played", filters.played).toLowerCase());
-  if (filters.exclude_genre?.length) parts.push(`no ${list(filters.exclude_genre)}`);
-  if (filters.exclude_artist?.length) parts.push(`not by ${list(filters.exclude_artist)}`);
+  for (const kind of kinds) {
+    const left = filters[`exclude_${kind.name}`];
+    if (left?.length) parts.push(phrased(kind.exclude_phrase, left));
+  }
   if (filters.q) parts.push(`matching “${filters.q}”`);
   if (withLive) parts.push(filters.exclude_live ? "no live recordings" : "live recordings included");
   return parts;

@@ -1,5 +1,5 @@
 // The library's filters as the server declares them (GET /api/filters): their names, types,
-// bounds and defaults. Everything that reads or writes a filter (the address bar, the API's
+// bounds and defaults, and the kinds of tag they name, with their words. Everything that reads or writes a filter (the address bar, the API's
 // query strings, the playlist builder's JSON body) follows these declarations, so a filter the
 // server adds needs no change here.
 
@@ -7,16 +7,20 @@ import { getFilters } from "./api.js";
 
 let declared = [];
 let sortNames = ["default", "random"];
+let kinds = [];
 
 /** Fetch the declarations once, before the page reads any filter. */
 export async function loadVocabulary() {
   const body = await getFilters();
   declared = body.filters;
   sortNames = body.sorts;
+  kinds = body.tag_kinds;
 }
 
 export const declarations = () => declared;
 export const sorts = () => sortNames;
+/** Every kind of tag, in the server's order, with its words (one, many, phrases). */
+export const tagKinds = () => kinds;
 
 const REPEATABLE = new Set(["names", "decades"]);
 const DECADE = /^\d{3}0s$/;
