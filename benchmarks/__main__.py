@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "full_sync": "benchmarks.full_sync",
     "status": "benchmarks.status_latency",
     "queries": "benchmarks.queries",
+    "search": "benchmarks.search",
     "start": "benchmarks.cold_start",
     "scroll": "benchmarks.scrolling",
     "large": "benchmarks.large",

@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
     "--hide-scrollbars",
 ]
 TOKEN = "screenshot-token"
+SEARCHED = "sil"  # finds artists, albums and tracks in the simulator's library of seed 1
 SEED = 1
 # Slow enough that the first sync can be caught halfway.
 SLOW_SYNC = Latency(per_request=0.05, per_item=0.002)
@@ -153,6 +154,7 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
             shooter.shoot(page, viewport, "library")
 
             browse_states(shooter, page, viewport, url)
+            search_state(shooter, page, viewport, url)
 
             # The playlist builder, with a preview.
             page.goto(f"{url}/?genre=Rock&genre=Jazz&decade=1970s&decade=1990s&min_rating=6")
@@ -200,6 +202,23 @@ def library_states(shooter: Shooter, viewport: Viewport, tracks: int) -> None:
             expect(page.locator("#statusbar .offline-chip")).to_be_visible()
             shooter.shoot(page, viewport, "offline")
             page.context.close()
+
+
+def search_state(shooter: Shooter, page: Page, viewport: Viewport, url: str) -> None:
+    """The search box's dropdown as you type: artists, albums and tracks, the first chosen."""
+    page.goto(url)
+    expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
+    box = page.get_by_role("combobox", name="Search tracks")
+    box.press_sequentially(SEARCHED, delay=60)
+    results = page.get_by_role("listbox", name="Search results")
+    expect(results.get_by_role("group", name="Tracks")).to_be_visible()
+    box.press("ArrowDown")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#search-results img')]
+            .every((img) => img.complete && img.classList.contains('is-loaded'))"""
+    )
+    shooter.shoot(page, viewport, "search")
+    box.press("Escape")
 
 
 def browse_states(shooter: Shooter, page: Page, viewport: Viewport, url: str) -> None:

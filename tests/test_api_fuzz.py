@@ -44,6 +44,7 @@ CASES = [
     ("GET /api/artists", POSITIVE),
     ("GET /api/albums/{rating_key}", POSITIVE),
     ("GET /api/artists/{rating_key}", POSITIVE),
+    ("GET /api/search", POSITIVE),
     ("POST /api/library/sync", POSITIVE),
     ("POST /api/library/sync", NEGATIVE),
     ("GET /api/health", POSITIVE),

@@ -21,6 +21,7 @@ import orjson
 from plexcrate.cache import engine
 from plexcrate.cache.engine import Evaluator, Library, Mask
 from plexcrate.cache.filters import TrackFilter
+from plexcrate.cache.search import search_index
 from plexcrate.cache.shuffle import PRIME
 from plexcrate.cache.tags import TRACK_FIELDS, track_fields
 from plexcrate.isotime import iso_utc
@@ -113,16 +114,10 @@ class Params(dict[str, Any]):
 
 
 def evaluator(conn: sqlite3.Connection) -> Evaluator:
-    """The engine over the snapshot ``conn`` reads, its searches answered by the text index."""
+    """The engine over the snapshot ``conn`` reads, its searches answered by the search index
+    (``search.py``: the FTS5 index's answers, in a millisecond however broad the words)."""
     lib = engine.library(conn)
-
-    def search(words: tuple[str, ...]) -> list[int]:
-        # Each word a quoted prefix query: nothing the user types is FTS syntax.
-        query = " ".join(f'"{word}"*' for word in words)
-        rows = conn.execute("SELECT rowid FROM tracks_fts WHERE tracks_fts MATCH ?", (query,))
-        return [key for (key,) in rows]
-
-    return Evaluator(lib, search)
+    return Evaluator(lib, lambda words: search_index(conn).matching(words))
 
 
 def matching(conn: sqlite3.Connection, flt: TrackFilter) -> tuple[Library, Mask]:

@@ -50,17 +50,23 @@ class ReadLimits:
         self._waiting_searches = 0
         self._pending = 0
 
-    async def read(self, fn: Callable[[sqlite3.Connection], T], *, search: bool = False) -> T:
-        """``fn`` on a reader, within the limits. ``search``: it matches text (costly)."""
+    async def read(
+        self, fn: Callable[[sqlite3.Connection], T], *, search: bool = False, timed: bool = True
+    ) -> T:
+        """``fn`` on a reader, within the limits. ``search``: it matches text (costly).
+        ``timed=False``: no time budget, for a read whose SQL is bounded by itself but which may
+        first build what is kept for the snapshot (``cache/memory.py``): a build is no one
+        client's cost, and stopped halfway it would only start again with the next request."""
         if self._pending >= MAX_PENDING_READS:
             raise TooBusy(TOO_MANY_READS)
         self._pending += 1
+        budget_s = self.budget_s if timed else None
         try:
             if not search:
-                return await self.db.aread(fn, budget_s=self.budget_s)
+                return await self.db.aread(fn, budget_s=budget_s)
             await self._search_slot()
             try:
-                return await self.db.aread(fn, budget_s=self.budget_s)
+                return await self.db.aread(fn, budget_s=budget_s)
             finally:
                 self._search_slots.release()
         finally:

@@ -313,3 +313,16 @@ class AlbumDetail(ApiModel):
 class ArtistDetail(ApiModel):
     artist: ArtistBody
     albums: list[AlbumBody] = Field(description="Every album of the artist, oldest first.")
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+class SearchBody(ApiModel):
+    artists: list[ArtistBody] = Field(
+        description="Artists found, best first; counts as in /api/artists without filters."
+    )
+    albums: list[AlbumBody] = Field(
+        description="Albums found, best first; counts as in /api/albums without filters."
+    )
+    tracks: list[TrackBody] = Field(description="Tracks found, best first.")

@@ -28,6 +28,7 @@ from plexcrate.cache.queries import (
     count_tracks,
     find_tracks,
 )
+from plexcrate.cache.search import search_index
 from plexcrate.cache.tags import TagKind
 from plexcrate.web.limits import ReadLimits
 from plexcrate.web.params import MAX_SEED
@@ -42,8 +43,10 @@ ORDERS_KEPT = 8
 
 def warm(conn: sqlite3.Connection) -> None:
     """Build what the reads keep in memory for the snapshot ``conn`` reads (the engine's
-    columns), so that the first request after a start or a sync doesn't wait for it."""
+    columns, the search index), so that the first request after a start or a sync doesn't
+    wait for it."""
     engine.library(conn)
+    search_index(conn)
 
 
 async def track_page_json(

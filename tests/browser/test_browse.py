@@ -173,7 +173,7 @@ def test_the_albums_and_artists_views_show_what_the_filters_match(
     expect(count).to_have_text(f"{artists['total']:,} matching artists")
     # A search typed on a page shows its answers in the list the page came from.
     page.go_forward()
-    page.get_by_role("searchbox", name="Search tracks").fill(some["title"].split()[0])
+    page.get_by_role("combobox", name="Search tracks").fill(some["title"].split()[0])
     expect(page).to_have_url(re.compile(r"/artists\?.*q="))
     expect(tab(page, "Artists")).to_have_attribute("aria-current", "page")
 

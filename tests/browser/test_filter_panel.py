@@ -391,7 +391,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         expect(page.get_by_role("switch", name="Exclude live recordings")).not_to_be_checked()
         expect(page.get_by_role("combobox", name="Added to Plex")).to_have_value("2000")
         expect(page.get_by_role("radio", name="Played", exact=True)).to_be_checked()
-        expect(page.get_by_role("searchbox", name="Search tracks")).to_have_value("the")
+        expect(page.get_by_role("combobox", name="Search tracks")).to_have_value("the")
         expect(page.locator("#filters-count")).to_have_text("16")  # every value but the search
 
     open_library(page, synced_ui, address)

@@ -101,7 +101,7 @@ def test_search_is_debounced_and_filters_the_list(page: Page, synced_ui: UiApp) 
     expected = api.tracks(q=word)
     answered = len(synced_ui.traffic.bodies)
 
-    page.get_by_role("searchbox", name="Search tracks").press_sequentially(word, delay=30)
+    page.get_by_role("combobox", name="Search tracks").press_sequentially(word, delay=30)
     # (A search matches words from their start: the first letters may already total as much.)
     expect(page).to_have_url(re.compile(rf"[?&]q={re.escape(word)}(&|$)"))
     expect(page.locator("#match-count")).to_have_text(matching(expected["total"]))
@@ -170,7 +170,7 @@ def test_everything_works_from_the_keyboard(page: Page, synced_ui: UiApp) -> Non
     expect(page.get_by_role("link", name="Skip to the tracks")).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("searchbox", name="Search tracks")).to_be_focused()
+    expect(page.get_by_role("combobox", name="Search tracks")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Build playlist")).to_be_focused()
 

@@ -86,6 +86,12 @@ export const getAlbums = (filters, options = {}) =>
 export const getArtists = (filters, options = {}) =>
   request("GET", "/api/artists", { params: listParams(filters, options), signal: options.signal });
 
+/** What a search finds, best first: `{ artists, albums, tracks }`, `limit` of each. */
+export function searchLibrary(q, { limit = 10, signal } = {}) {
+  const params = new URLSearchParams({ q, limit: String(limit) });
+  return request("GET", "/api/search", { params, signal });
+}
+
 /** An album and its tracks in order; an artist and its albums. */
 export const getAlbum = (id, { signal } = {}) => request("GET", `/api/albums/${id}`, { signal });
 export const getArtist = (id, { signal } = {}) => request("GET", `/api/artists/${id}`, { signal });

@@ -282,8 +282,12 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
     else load();
   });
   // The focus follows a move to a page (its heading), and back from one (the list): what had
-  // it is gone. Between lists it stays on the tab that was clicked.
-  store.on("view", ({ scroll, view, previous }) => route({ scroll, focus: !isList(view) || !isList(previous) }));
+  // it is gone. Between lists it stays on the tab that was clicked, and in the search box while
+  // one types there (a search typed on a page goes to the list).
+  store.on("view", ({ scroll, view, previous }) => {
+    const typing = document.activeElement?.id === "search";
+    route({ scroll, focus: !typing && (!isList(view) || !isList(previous)) });
+  });
   store.on("status", ({ status, previous }) => {
     if (!status) return;
     if (status.machine_identifier !== previous?.machine_identifier) {

@@ -16,6 +16,7 @@ import { createFooter } from "./views/footer.js";
 import { createSyncModal } from "./views/modal.js";
 import { createPlaylistBuilder } from "./views/playlist.js";
 import { createPlaylistsPanel } from "./views/playlists.js";
+import { createSearchResults } from "./views/searchresults.js";
 import { createSetup } from "./views/setup.js";
 
 const statusRequest = getStatus().catch(() => null);
@@ -90,10 +91,16 @@ function openSetup(changing) {
 
 const search = $("#search");
 search.value = store.filters.q;
+// The dropdown first: a key it takes (Enter on a chosen result) is not the box's. A result
+// opens with the search already in the filters (as the box would put it there a moment later),
+// so the list behind it matches the box, and that moment later changes nothing.
+createSearchResults(search, $("#search-box"), {
+  open: (view) => store.navigate(view, { filters: { q: search.value.trim() } }),
+});
 const searchLater = debounce((q) => store.setFilters({ q: q.trim() }), 250);
 search.addEventListener("input", () => searchLater(search.value));
 search.addEventListener("keydown", (event) => {
-  if (event.key === "Enter") searchLater.flush(search.value);
+  if (event.key === "Enter" && !event.defaultPrevented) searchLater.flush(search.value);
 });
 store.on("filters", ({ filters }) => {
   if (search.value.trim() !== filters.q) search.value = filters.q;
