@@ -50,6 +50,14 @@ class _Kept:
 
 _kept: dict[tuple[str, str], _Kept] = {}
 _kept_lock = threading.Lock()
+# One build at a time, whatever it builds: each holds a library's worth of memory while it
+# runs, and two at once (the engine and the search index, after a commit) would add up.
+_building = threading.Lock()
+
+
+def _build(conn: sqlite3.Connection, build: Callable[[sqlite3.Connection], T]) -> T:
+    with _building:
+        return build(conn)
 
 
 def for_snapshot(
@@ -76,8 +84,8 @@ def for_snapshot(
             # value while anyone holds it, else one built for it alone (never kept, so old
             # and new readers can't take turns replacing each other's).
             older = kept.previous()
-            return older if older is not None else build(conn)
-        value = build(conn)
+            return older if older is not None else _build(conn, build)
+        value = _build(conn, build)
         if kept.value is not None:
             kept.previous, kept.previous_generation = _weak(kept.value), kept.generation
         kept.value, kept.generation = value, generation
