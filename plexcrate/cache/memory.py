@@ -66,9 +66,9 @@ def for_snapshot(
     """``build(conn)`` for the snapshot ``conn`` reads, built once and then shared.
 
     Call it inside a read transaction. One value is kept per database file and ``name``: the
-    previous snapshot's is let go as soon as the next one is built (kept only while readers
-    still hold it), so memory holds two only while a build runs and the readers of the old
-    snapshot finish. Threads asking meanwhile wait for that build rather than repeat it.
+    previous snapshot's is let go when the next one's build begins (and lives on only while
+    readers of the old snapshot hold it). Threads asking meanwhile wait for that build rather
+    than repeat it.
     """
     generation = library_generation(conn)
     key = (_database_file(conn), name)
@@ -85,9 +85,12 @@ def for_snapshot(
             # and new readers can't take turns replacing each other's).
             older = kept.previous()
             return older if older is not None else _build(conn, build)
-        value = _build(conn, build)
+        # The previous snapshot's value is let go before the build, not after: readers still
+        # on it hold it while they need it, and memory never holds two without a reason.
         if kept.value is not None:
             kept.previous, kept.previous_generation = _weak(kept.value), kept.generation
+        kept.value, kept.generation = None, None
+        value = _build(conn, build)
         kept.value, kept.generation = value, generation
         return value
 

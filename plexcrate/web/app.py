@@ -7,6 +7,7 @@ even when Plex is slow or down.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -37,6 +38,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 PAGE_PATHS = ("/albums", "/artists", "/albums/{rating_key:int}", "/artists/{rating_key:int}")
 
 log = logging.getLogger(__name__)
+
+# Seconds after the start before the query engine and the search index are built ahead.
+WARM_AFTER_S = 1.0
 
 
 def create_app(
@@ -69,7 +73,9 @@ def create_app(
             read_budget_s=read_budget_s,
         )
         await service.reload_state()
-        service.warm_in_background()
+        # Once the server answers: a build at 500,000 tracks takes seconds of the GIL, and
+        # the first status answer (the page's first paint) should not wait behind it.
+        warming = asyncio.get_running_loop().call_later(WARM_AFTER_S, service.warm_in_background)
         watching = Watching(service, interval=interval)
         app.state.library, app.state.watching = service, watching
         store = ArtStore(settings.art_path, max_bytes=int(settings.art_cache_mb * 2**20))
@@ -78,6 +84,7 @@ def create_app(
         try:
             yield
         finally:
+            warming.cancel()
             await watching.stop()
             app.state.art.close()
             await service.close()

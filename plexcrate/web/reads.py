@@ -4,10 +4,10 @@ A page can hold 1,000 tracks: orjson turns the query's dataclasses into JSON in 
 millisecond, inside the same read job, so the event loop only passes bytes along. The shapes match
 ``models.TrackPageBody`` and ``models.LibraryStatsBody`` (the tests check every response).
 
-The cache changes only when a sync commits, so what a filter counts to (its total, its facets,
-the order of its albums or artists) is remembered per reader connection until the next commit:
-the browser asks for the total of the same filter with every page it scrolls to, and for the
-same facets again and again.
+The cache changes only when a sync commits, so what a filter counts to (its facets, the order of
+its albums or artists) is remembered per reader connection until the next commit: the browser
+asks for the same facets again and again. A page's total is not: it comes with the page's own
+mask, in the same pass.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from plexcrate.cache.facets import library_stats, tag_counts
 from plexcrate.cache.filters import Facet, TrackFilter
 from plexcrate.cache.queries import (
     Sort,
-    count_tracks,
     find_tracks,
 )
 from plexcrate.cache.search import search_index
@@ -58,10 +57,8 @@ async def track_page_json(
         seed = None
 
     def read(conn: sqlite3.Connection) -> bytes:
-        total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
-        page = find_tracks(
-            conn, flt, sort=sort, limit=limit, offset=offset, seed=seed or 0, total=total
-        )
+        # The total comes from the page's own mask: counting it apart would find the mask twice.
+        page = find_tracks(conn, flt, sort=sort, limit=limit, offset=offset, seed=seed or 0)
         return orjson.dumps({"total": page.total, "seed": seed, "tracks": page.tracks})
 
     return await reads.read(read, search=bool(flt.words))
@@ -70,8 +67,7 @@ async def track_page_json(
 async def stats_json(reads: ReadLimits, flt: TrackFilter, facets: frozenset[Facet]) -> bytes:
     def read(conn: sqlite3.Connection) -> bytes:
         def stats() -> bytes:
-            total = memoized(conn, ("total", flt), lambda: count_tracks(conn, flt))
-            return orjson.dumps(library_stats(conn, flt, total=total, facets=facets))
+            return orjson.dumps(library_stats(conn, flt, facets=facets))
 
         return memoized(conn, ("stats", flt, facets), stats)
 
