@@ -178,8 +178,10 @@ def test_a_read_over_its_time_budget_is_stopped(data_dir: Path) -> None:
 
 def test_costly_searches_from_many_clients_do_not_slow_a_normal_client(app: AppServer) -> None:
     """Eight clients search as fast as they can; a ninth browses. The browsing client must not
-    queue behind the searches: its requests take a small fraction of a search's time (without
-    the search slots, they waited in the same queue, for as long as a search or longer)."""
+    queue behind the searches: its requests take well under a search's time (without the search
+    slots, they waited in the same queue, for as long as a search or longer). A search is no
+    longer costly (the search index answers it from memory), so the margin is half, not a
+    quarter: the eight searchers and the browser share two cores."""
     stop = threading.Event()
     searched: list[float] = []
     failures: list[str] = []
@@ -214,4 +216,4 @@ def test_costly_searches_from_many_clients_do_not_slow_a_normal_client(app: AppS
             searcher.join(60)
     assert failures == []
     browse, search_time = statistics.median(browsed), statistics.median(searches_meanwhile)
-    assert browse < search_time / 4, (browse, search_time)
+    assert browse < search_time / 2, (browse, search_time)
