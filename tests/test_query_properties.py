@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import sqlite3
 import string
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from hypothesis import strategies as st
 from library_factory import album, artist, publish, track
 
 from plexcrate.cache.database import Database
-from plexcrate.cache.facets import library_stats, tag_counts
+from plexcrate.cache.facets import library_stats
 from plexcrate.cache.filters import (
     DAY_S,
     FACET_KINDS,
@@ -33,14 +32,13 @@ from plexcrate.cache.filters import (
     parse_decade,
 )
 from plexcrate.cache.filters import TAG_FILTERS as DECLARED_TAG_FILTERS
-from plexcrate.cache.picker import MAX_PICK, PickOptions, pick_tracks
 from plexcrate.cache.queries import (
     SORTS,
     Sort,
     count_tracks,
     find_tracks,
 )
-from plexcrate.cache.tags import TRACK_FIELDS, TagKind
+from plexcrate.cache.tags import TRACK_FIELDS
 from plexcrate.cache.text import search_words
 
 EXAMPLES = settings(
@@ -472,119 +470,8 @@ def test_a_random_order_pages_through_exactly_the_matching_tracks(
     assert len(first) == len(set(first)) and set(first) == expected
 
 
-# --- facets -----------------------------------------------------------------------------------
-
 FACETS = {"genres": "genre", "styles": "style", "moods": "mood", "album_types": "album_type"}
 FACETS |= {"labels": "label", "countries": "country"}
-
-
-@EXAMPLES
-@given(lib=libraries(), values=filter_values)
-def test_facets_count_what_the_track_list_would_total(
-    db: Database, lib: Library, values: dict[str, Any]
-) -> None:
-    publish_library(db, lib)
-    flt = make_filter(values)
-    stats = db.read(lambda conn: library_stats(conn, flt))
-
-    assert stats.total_tracks == sum(1 for s in lib.songs if matches(lib, s, values))
-    for facet, kind in FACETS.items():
-        expected: Counter[str] = Counter()
-        for song in lib.songs:
-            if matches(lib, song, values, without=facet):
-                expected.update(lib.tags(song, kind))
-        got = getattr(stats, facet)
-        assert {nocase(f.name): f.count for f in got} == dict(expected), facet
-        counts = [f.count for f in got]
-        assert counts == sorted(counts, reverse=True)  # most tracks first
-    decades: Counter[str] = Counter()
-    for song in lib.songs:
-        year = lib.year(song)
-        if year is not None and matches(lib, song, values, without="decades"):
-            decades[decade_name(year // 10 * 10)] += 1
-    assert [(f.name, f.count) for f in stats.decades] == sorted(decades.items())
-
-
-@EXAMPLES
-@given(lib=libraries(), values=filter_values, search=st.sampled_from(["", "a", "É", "%", "_"]))
-def test_searching_the_artists_counts_each_under_the_other_filters(
-    db: Database, lib: Library, values: dict[str, Any], search: str
-) -> None:
-    publish_library(db, lib)
-    flt = make_filter(values)
-    got = db.read(
-        lambda conn: tag_counts(conn, flt, TagKind.ARTIST, facet=None, search=search, limit=500)
-    )
-    others = {k: v for k, v in values.items() if k != "artist"}
-    expected: Counter[str] = Counter()
-    for song in lib.songs:
-        if matches(lib, song, others):
-            expected.update(lib.tags(song, "artist"))
-    # LIKE ignores ASCII case only, as NOCASE does.
-    wanted = {name: n for name, n in expected.items() if nocase(search) in name}
-    assert {nocase(f.name): f.count for f in got} == wanted
-
-
-# --- the playlist picker ----------------------------------------------------------------------
-
-
-@EXAMPLES
-@given(
-    lib=libraries(),
-    values=filter_values,
-    count=st.integers(1, 30),
-    favour=st.booleans(),
-    per_artist=st.none() | st.integers(1, 3),
-    target=st.none() | st.floats(0.1, 60),
-    exclude=st.lists(st.integers(1000, 1025), max_size=5),
-    keep=st.lists(st.integers(1000, 1025), max_size=5),
-    seed=st.integers(0, 2**31 - 1),
-)
-def test_picks_obey_every_wish(
-    db: Database,
-    lib: Library,
-    values: dict[str, Any],
-    count: int,
-    favour: bool,
-    per_artist: int | None,
-    target: float | None,
-    exclude: list[int],
-    keep: list[int],
-    seed: int,
-) -> None:
-    publish_library(db, lib)
-    flt = make_filter(values)
-    options = PickOptions(count, favour, per_artist, target, tuple(exclude), tuple(keep), seed)
-    picked = db.read(lambda conn: pick_tracks(conn, flt, options))
-    assert picked == db.read(lambda conn: pick_tracks(conn, flt, options))  # same seed
-
-    songs = {s.key: s for s in lib.songs}
-    candidates = [
-        s
-        for s in lib.songs
-        if matches(lib, s, values)
-        and s.key not in exclude
-        and s.key not in keep
-        and (target is None or s.duration_ms is not None)
-    ]
-    keys = [t.rating_key for t in picked]
-    assert len(keys) == len(set(keys)) and set(keys) <= {s.key for s in candidates}
-    cap = per_artist or MAX_PICK
-    # The preview's kept tracks count toward the cap, whatever the filter.
-    kept = Counter(nocase(songs[k].artist) for k in set(keep) if k in songs)
-    by_artist = Counter(nocase(songs[k].artist) for k in keys)  # lower() in SQL: ASCII only
-    assert all(n + kept[artist] <= cap for artist, n in by_artist.items())
-    # As many as asked for, unless the candidates (under the per-artist cap) run out first.
-    groups = Counter(nocase(s.artist) for s in candidates)
-    available = sum(max(0, min(n, cap - kept[artist])) for artist, n in groups.items())
-    if target is None:
-        assert len(keys) == min(count, available)
-    else:
-        minutes = sum(songs[k].duration_ms or 0 for k in keys) / 60_000
-        stopped_early = len(keys) < min(count, available)
-        if stopped_early:  # only because the target was reached, by the last pick
-            assert minutes >= target
-            assert minutes - (songs[keys[-1]].duration_ms or 0) / 60_000 < target
 
 
 # --- the cases that found bugs, pinned -----------------------------------------------------------
