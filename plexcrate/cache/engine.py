@@ -208,18 +208,17 @@ class Groups:
 
     keys: Keys
     of_track: Positions
-    default_rank: Positions  # each group's place in its list's default order
     sort_ranks: dict[str, npt.NDArray[np.float64]]  # a group's own sort values (title, year…)
 
     @property
     def nbytes(self) -> int:
         own = sum(rank.nbytes for rank in self.sort_ranks.values())
-        return self.keys.nbytes + self.of_track.nbytes + self.default_rank.nbytes + own
+        return self.keys.nbytes + self.of_track.nbytes + own
 
 
 # Sorts by text read each value's rank in SQLite's NOCASE order (what the cache's sorts always
 # used), found by SQLite itself.
-_TEXT_SORTS = {"title": "title", "artist": "artist", "album": "album"}
+_TEXT_SORTS = ("title", "artist", "album")
 
 
 @dataclass
@@ -604,7 +603,7 @@ def _nocase_ranks(codes: Positions, distinct: list[str]) -> npt.NDArray[np.int32
     return rank[codes]
 
 
-_NO_GROUPS = Groups(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), {})
+_NO_GROUPS = Groups(np.zeros(0, np.int64), np.zeros(0, np.int32), {})
 
 
 def _tag_links(conn: sqlite3.Connection, keys: Keys) -> TagLinks:
@@ -697,8 +696,6 @@ def _groups(
         of_track = np.where(sorted_keys[at] == owner_keys, order[at], -1).astype(np.int32)
     else:
         of_track = np.full(len(owner_keys), -1, dtype=np.int32)
-    default_rank = np.empty(len(keys), dtype=np.int32)
-    default_rank[:] = np.arange(len(keys), dtype=np.int32)
     ranks: dict[str, npt.NDArray[np.float64]] = {}
     for sort, column in spec.sorts.items():
         if column in ("title", "album_artist"):
@@ -709,7 +706,7 @@ def _groups(
             f"SELECT {expr} FROM {table} ORDER BY {spec.default_order}"
         ).fetchall()
         ranks[sort] = np.array(values, dtype=np.float64).reshape(-1)
-    return Groups(keys, of_track, default_rank, ranks)
+    return Groups(keys, of_track, ranks)
 
 
 def _playlists(conn: sqlite3.Connection, lib: Library) -> dict[int, Positions]:

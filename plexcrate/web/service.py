@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -91,6 +90,7 @@ class LibraryService:
         self._sync_task: asyncio.Task[None] | None = None
         self._closing = False
         self._db_closed = False
+        self._warming: asyncio.Future[None] | None = None
 
     # --- what the cache holds ---------------------------------------------------------------
 
@@ -240,8 +240,17 @@ class LibraryService:
             self._finish_sync(outcome)
 
     def warm_in_background(self) -> None:
-        """Build the reads' memory for the cache as it is (at start), on a thread of its own."""
-        threading.Thread(target=self._warm, name="plexcrate-warm", daemon=True).start()
+        """Build the reads' memory for the cache as it is (at start). On a reader thread of
+        the cache's own, so that closing the cache waits for it: a connection closed under a
+        read in progress could take the process down."""
+        if not self._db_closed and not self._closing:
+            self._warming = asyncio.ensure_future(self._warm_on_a_reader())
+
+    async def _warm_on_a_reader(self) -> None:
+        try:
+            await self.db.aread(reads.warm)
+        except Exception as error:  # a closed or cleared cache: the next read builds it
+            log.info("The query engine was not built ahead: %s", error)
 
     def _warm(self) -> None:
         try:
