@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from library_factory import album, artist, dump, publish, track
 
-from plexcrate.cache.database import CacheUnreadable, Database, open_or_replace
+from plexcrate.cache import memory
+from plexcrate.cache.database import CacheUnreadable, Database, ReadOverBudget, open_or_replace
 from plexcrate.cache.facets import library_stats
 from plexcrate.cache.filters import TrackFilter, parse_decade
 from plexcrate.cache.queries import (
@@ -314,3 +316,29 @@ def test_a_readable_cache_is_opened_as_it_is(library: Database) -> None:
     with db:
         assert note is None
         assert db.read(read_sync_state).track_count == 5
+
+
+def test_building_a_snapshot_s_memory_is_not_charged_to_the_read_that_waits_for_it(
+    db: Database,
+) -> None:
+    """A read's time budget is for its own work: the first read after a commit builds what is
+    kept per snapshot (or waits for another thread's build), and is not stopped for that."""
+    publish(db, [artist(1, "A")], [album(10, 1, "One")], [track(100, 10, 1)])
+
+    def slow_build(conn: sqlite3.Connection) -> int:
+        conn.execute("SELECT count(*) FROM tracks").fetchone()
+        time.sleep(0.3)  # a build longer than the read's whole budget
+        return conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
+
+    def read(conn: sqlite3.Connection) -> int:
+        built = memory.for_snapshot(conn, "slow", slow_build)
+        # A statement with enough steps for SQLite's progress handler to look at the clock.
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < 200000) SELECT count(*) FROM n"
+        ).fetchone()
+        return built
+
+    assert db.read(read, budget_s=0.2) == 1
+    with pytest.raises(ReadOverBudget):  # while its own work is still held to the budget
+        db.read(lambda conn: (time.sleep(0.3), read(conn)), budget_s=0.2)

@@ -177,6 +177,7 @@ class Database:
         """
         conn = self._reader()
         self._local.deadline = None if budget_s is None else time.monotonic() + budget_s
+        memory.begin_read()
         conn.execute("BEGIN")
         try:
             return fn(conn)
@@ -196,7 +197,9 @@ class Database:
     def _over_budget(self) -> int:
         """SQLite's progress handler: non-zero stops the statement running on this thread."""
         deadline = getattr(self._local, "deadline", None)
-        return 1 if deadline is not None and time.monotonic() > deadline else 0
+        if deadline is None or memory.is_building():  # building a snapshot's memory is no
+            return 0  # request's own work (cache/memory.py), and the time spent on it is excused
+        return 1 if time.monotonic() - memory.excused() > deadline else 0
 
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

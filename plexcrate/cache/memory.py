@@ -17,6 +17,7 @@ import ctypes
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -57,7 +58,34 @@ _building = threading.Lock()
 
 def _build(conn: sqlite3.Connection, build: Callable[[sqlite3.Connection], T]) -> T:
     with _building:
-        return build(conn)
+        _this_thread.building = True
+        try:
+            return build(conn)
+        finally:
+            _this_thread.building = False
+
+
+class _ThisThread(threading.local):
+    building = False  # a build runs on this thread now
+    excused_s = 0.0  # seconds this thread's reads spent building, or waiting for a build
+
+
+_this_thread = _ThisThread()
+
+
+def excused() -> float:
+    """Seconds the current read spent on (or waiting for) a build: not its own work, so not
+    counted against its time budget (``Database.read``). Reset by :func:`begin_read`."""
+    return _this_thread.excused_s
+
+
+def is_building() -> bool:
+    """Whether a build runs on this thread now (its statements have no time budget)."""
+    return _this_thread.building
+
+
+def begin_read() -> None:
+    _this_thread.excused_s = 0.0
 
 
 def for_snapshot(
@@ -76,6 +104,16 @@ def for_snapshot(
         kept = _kept.setdefault(key, _Kept())
     if kept.generation == generation:
         return kept.value
+    started = time.monotonic()
+    try:
+        return _build_or_wait(conn, kept, generation, build)
+    finally:
+        _this_thread.excused_s += time.monotonic() - started
+
+
+def _build_or_wait(
+    conn: sqlite3.Connection, kept: _Kept, generation: int, build: Callable[[sqlite3.Connection], T]
+) -> T:
     with kept.lock:
         if kept.generation == generation:
             return kept.value
