@@ -173,7 +173,7 @@ def groups_at(
     lib, mask = matching(conn, flt)
     groups = grouping.groups(lib)
     wanted = np.asarray(keys, dtype=np.int64)
-    numbers = _group_numbers(groups, wanted)
+    numbers = groups.numbers(wanted)
     # One more slot, never chosen, that a track of no group (-1) reads.
     on_page = np.zeros(len(groups.keys) + 1, dtype=bool)
     on_page[numbers] = True
@@ -194,12 +194,6 @@ def groups_at(
         if row is not None:
             found.append(grouping.make(row))
     return found
-
-
-def _group_numbers(groups: Groups, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Each key's number among the groups (the keys are the groups')."""
-    order = np.argsort(groups.keys, kind="stable")
-    return order[np.searchsorted(groups.keys[order], keys)]
 
 
 @dataclass(frozen=True, slots=True)

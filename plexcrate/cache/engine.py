@@ -209,11 +209,16 @@ class Groups:
     keys: Keys
     of_track: Positions
     sort_ranks: dict[str, npt.NDArray[np.float64]]  # a group's own sort values (title, year…)
+    by_key: npt.NDArray[np.intp]  # the groups' numbers in rating key order
 
     @property
     def nbytes(self) -> int:
         own = sum(rank.nbytes for rank in self.sort_ranks.values())
-        return self.keys.nbytes + self.of_track.nbytes + own
+        return self.keys.nbytes + self.of_track.nbytes + self.by_key.nbytes + own
+
+    def numbers(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        """The numbers of these groups' keys (each one a group's)."""
+        return self.by_key[np.searchsorted(self.keys[self.by_key], keys)]
 
 
 # Sorts by text read each value's rank in SQLite's NOCASE order (what the cache's sorts always
@@ -603,7 +608,7 @@ def _nocase_ranks(codes: Positions, distinct: list[str]) -> npt.NDArray[np.int32
     return rank[codes]
 
 
-_NO_GROUPS = Groups(np.zeros(0, np.int64), np.zeros(0, np.int32), {})
+_NO_GROUPS = Groups(np.zeros(0, np.int64), np.zeros(0, np.int32), {}, np.zeros(0, np.intp))
 
 
 def _tag_links(conn: sqlite3.Connection, keys: Keys) -> TagLinks:
@@ -706,7 +711,7 @@ def _groups(
             f"SELECT {expr} FROM {table} ORDER BY {spec.default_order}"
         ).fetchall()
         ranks[sort] = np.array(values, dtype=np.float64).reshape(-1)
-    return Groups(keys, of_track, ranks)
+    return Groups(keys, of_track, ranks, order)
 
 
 def _playlists(conn: sqlite3.Connection, lib: Library) -> dict[int, Positions]:
