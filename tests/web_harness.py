@@ -54,7 +54,10 @@ class AppServer:
         self._sock = sock or bind("127.0.0.1", 0)
         self.url = url_of(self._sock)
         # log_config=None: uvicorn leaves logging alone, so its records reach pytest's caplog.
-        self._server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+        # A bounded graceful shutdown, as `plexcrate start` has: a request the browser left
+        # open (a picture behind the simulator's latency) must not hold the test's teardown.
+        config = uvicorn.Config(app, log_config=None, lifespan="on", timeout_graceful_shutdown=5)
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True, name="app"
         )

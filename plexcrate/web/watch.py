@@ -58,12 +58,17 @@ class PlexWatcher:
         machine_identifier = answer.machine_identifier
         self.service.plex_error = answer.problem
         connected = machine_identifier is not None
-        self._set_connected(connected)
-        if machine_identifier is not None and self.service.mirrors_another(machine_identifier):
+        if not connected:
+            self._set_connected(False)
+            return
+        if self.service.mirrors_another(machine_identifier):
             self.service.server_answering(machine_identifier)
             self._checks_due = True
-        if connected and self._checks_due:
+        if self._checks_due:
             self._checks_due = not await self.check_library()
+        # Said after the checks: once the status says Plex is there, whatever they decided
+        # (a resync of a stale cache, of a changed server) has started.
+        self._set_connected(True)
 
     def _set_connected(self, connected: bool) -> None:
         if connected != self.service.plex_connected:

@@ -70,3 +70,11 @@ function wrapTab(event, dialog) {
     first.focus();
   }
 }
+
+/** Focus `el` after something loaded, unless the user has meanwhile started typing in a field
+ * (the search box, say): moving the focus then would close what they are doing. */
+export function focusUnlessTyping(el) {
+  const active = document.activeElement;
+  if (active && active !== el && active.matches("input, textarea, select, [contenteditable]")) return;
+  el?.focus({ preventScroll: true });
+}

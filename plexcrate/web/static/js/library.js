@@ -12,6 +12,7 @@
 
 import { getAlbums, getArtists, getStats, getTracks, isAbort } from "./api.js";
 import { $, announce, h, setText, show } from "./dom.js";
+import { focusUnlessTyping } from "./focus.js";
 import { plural } from "./format.js";
 import { isList } from "./router.js";
 import { activeFilterCount, queryOf, store } from "./state.js";
@@ -138,7 +139,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
       shownKey[name] = currentKey();
       lists[name].reset({ filters: chosen, sort, seed: page.seed ?? undefined }, page.total, page[ITEMS[name]]);
       if (scrollTo != null) window.scrollTo(0, scrollTo);
-      if (focus) container.focus({ preventScroll: true });
+      if (focus) focusUnlessTyping(container);
       if (!loaded) performance.mark("plexcrate:first-render");
       loaded = true;
       lastError = null;

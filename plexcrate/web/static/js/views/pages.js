@@ -5,6 +5,7 @@
 
 import { getAlbum, getArtist, isAbort } from "../api.js";
 import { h, icon, ICONS, setText } from "../dom.js";
+import { focusUnlessTyping } from "../focus.js";
 import { formatLength, plural } from "../format.js";
 import { itemArt, itemLink, setArt } from "../plex.js";
 import { store } from "../state.js";
@@ -221,7 +222,7 @@ export function createPages(root, { onAdd, onFilterArtist, onBack, onTitle }) {
 
   function focusHeading() {
     wantFocus = false;
-    root.querySelector("#detail-title")?.focus({ preventScroll: true });
+    focusUnlessTyping(root.querySelector("#detail-title"));
   }
 
   return {
