@@ -57,8 +57,7 @@ class PlexWatcher:
         answer = await in_daemon_thread(self._client.check_identity, name="plex-probe")
         machine_identifier = answer.machine_identifier
         self.service.plex_error = answer.problem
-        connected = machine_identifier is not None
-        if not connected:
+        if machine_identifier is None:
             self._set_connected(False)
             return
         if self.service.mirrors_another(machine_identifier):
