@@ -94,6 +94,15 @@ class PlaylistInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaylistEntry:
+    """One item of a playlist: the track, and Plex's id for this entry (``playlistItemID``,
+    stable while the entry stays; removing an entry needs it, not its position)."""
+
+    rating_key: int
+    item_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Probe:
     """What ``/identity`` said: the server's id, or (None and) why nothing answered."""
 
@@ -317,7 +326,10 @@ class PlexClient:
     def create_playlist(
         self, title: str, rating_keys: Sequence[int], machine_identifier: str
     ) -> PlaylistInfo:
-        first, rest = rating_keys[:_URI_CHUNK], rating_keys[_URI_CHUNK:]
+        """A new playlist holding the first ``URI_CHUNK`` of ``rating_keys``, the rest added
+        after it (a failure then leaves it holding part: :func:`plexcrate.plex.playlists.
+        save_playlist` adds the rest itself to say so)."""
+        first, rest = rating_keys[:URI_CHUNK], rating_keys[URI_CHUNK:]
         container = self._request(
             "POST",
             "/playlists",
@@ -337,8 +349,8 @@ class PlexClient:
     def add_to_playlist(
         self, playlist_id: int, rating_keys: Sequence[int], machine_identifier: str
     ) -> None:
-        for start in range(0, len(rating_keys), _URI_CHUNK):
-            chunk = rating_keys[start : start + _URI_CHUNK]
+        for start in range(0, len(rating_keys), URI_CHUNK):
+            chunk = rating_keys[start : start + URI_CHUNK]
             self._request(
                 "PUT",
                 f"/playlists/{playlist_id}/items",
@@ -348,6 +360,14 @@ class PlexClient:
 
     def clear_playlist(self, playlist_id: int) -> None:
         self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
+
+    def remove_playlist_item(self, playlist_id: int, item_id: int) -> None:
+        """Remove one entry, by its ``playlistItemID`` (what Plex removes by)."""
+        self._request(
+            "DELETE",
+            f"/playlists/{playlist_id}/items/{item_id}",
+            doing="removing a track from the playlist",
+        )
 
     def audio_playlists(
         self, *, title: str | None = None, page_size: int = LIST_PAGE
@@ -398,6 +418,21 @@ class PlexClient:
             f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
         )
         return [int(item["ratingKey"]) for item in entries]
+
+    def playlist_entries(self, playlist_id: int) -> list[PlaylistEntry]:
+        """The playlist's items with their ``playlistItemID``, in order."""
+        entries = self._every_page(
+            f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
+        )
+        try:
+            return [
+                PlaylistEntry(int(item["ratingKey"]), int(item["playlistItemID"]))
+                for item in entries
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise PlexBadResponse(
+                "Plex listed a playlist's tracks without their ratingKey or playlistItemID."
+            ) from None
 
     def _every_page(
         self, path: str, params: Mapping[str, str], doing: str, page_size: int = LIST_PAGE
@@ -556,7 +591,7 @@ def _image(response: httpx.Response, content: bytes, doing: str) -> Image:
 
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
-_URI_CHUNK = 200
+URI_CHUNK = 200
 # Rating keys per /library/metadata/{keys} request: URLs of about 3 kB, and a full sync's page of
 # albums (a fifth of a small library's, a thousand of a big one's) in one to three requests.
 METADATA_BATCH = 400

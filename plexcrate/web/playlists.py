@@ -25,8 +25,10 @@ from plexcrate.plex.client import PlaylistInfo, PlexClient
 from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
 from plexcrate.plex.playlists import (
     PlaylistExists,
+    PlaylistHalfDone,
     PlaylistMissing,
     PlaylistRefused,
+    Saved,
     SaveMode,
     delete_playlist,
     rename_playlist,
@@ -108,6 +110,14 @@ class PlaylistBody(ApiModel):
     item_count: int
     smart: bool
     duration_ms: int | None = Field(default=None, description="Its length; null when unknown.")
+
+
+class SavedPlaylist(PlaylistBody):
+    not_added: list[int] = Field(
+        default_factory=list,
+        description="Rating keys sent that Plex left out (it adds only the tracks it still "
+        "has, and answers as if all were added): empty when the playlist holds them all.",
+    )
 
 
 class SaveConflict(ErrorBody):
@@ -218,7 +228,7 @@ async def delete(playlist_id: PlaylistId, request: Request) -> Response:
 
 @router.post(
     "",
-    response_model=PlaylistBody,
+    response_model=SavedPlaylist,
     responses={
         **PLEX_ERRORS,
         409: {
@@ -229,11 +239,13 @@ async def delete(playlist_id: PlaylistId, request: Request) -> Response:
         **BODY_RESPONSES,
     },
 )
-async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONResponse:
+async def save(body: SaveRequest, request: Request) -> SavedPlaylist | JSONResponse:
     """Save tracks to Plex: as a new playlist, or replacing or appending to an existing one.
 
     A new playlist with the name of one Plex has is refused (409, `duplicate_of`) unless
-    `allow_duplicate` says a second one is wanted."""
+    `allow_duplicate` says a second one is wanted. What Plex holds afterwards is read back:
+    `not_added` lists the tracks it left out. Replace adds the new tracks before removing the
+    old ones; a failure halfway (502/503) says what the playlist holds."""
     problem = body.incomplete()
     if problem:
         raise HTTPException(422, problem)
@@ -244,17 +256,21 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONRespon
             409, f"{missing} of these tracks are no longer in the library; preview again."
         )
 
-    def work(client: PlexClient) -> PlaylistInfo:
-        saved = save_playlist(
-            client,
-            body.rating_keys,
-            mode=body.mode,
-            title=body.title.strip(),
-            playlist_id=body.playlist_id,
-            server=service.state.machine_identifier,
-            allow_duplicate=body.allow_duplicate,
-        )
-        mirror_one(service.db, client, saved.id)
+    def work(client: PlexClient) -> Saved:
+        try:
+            saved = save_playlist(
+                client,
+                body.rating_keys,
+                mode=body.mode,
+                title=body.title.strip(),
+                playlist_id=body.playlist_id,
+                server=service.state.machine_identifier,
+                allow_duplicate=body.allow_duplicate,
+            )
+        except PlaylistHalfDone as half:
+            mirror_one(service.db, client, half.playlist_id)  # what Plex holds now
+            raise
+        mirror_one(service.db, client, saved.playlist.id)
         return saved
 
     try:
@@ -262,7 +278,7 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONRespon
     except PlaylistExists as taken:
         conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
         return JSONResponse(conflict.model_dump(), status_code=409)
-    return _body(saved)
+    return SavedPlaylist(**_body(saved.playlist).model_dump(), not_added=saved.not_added)
 
 
 async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -> T:
@@ -283,6 +299,9 @@ async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -
         raise HTTPException(404, error.message) from None
     except PlaylistRefused as error:
         raise HTTPException(409, error.message) from None
+    except PlaylistHalfDone as error:
+        transport = isinstance(error.cause, (PlexUnreachable, PlexTimeout))
+        raise HTTPException(503 if transport else 502, error.message) from None
     except (PlexUnreachable, PlexTimeout) as error:
         raise HTTPException(503, error.message) from None
     except PlexError as error:
