@@ -462,3 +462,40 @@ def test_playlists_are_listed_page_by_page(
     pages = [r for r in plex.requests if r.path == "/playlists"]
     assert [r.headers["X-Plex-Container-Start"] for r in pages] == ["0", "2", "4"]
     assert {r.headers["X-Plex-Container-Size"] for r in pages} == {"2"}
+
+
+def test_only_audio_playlists_are_renamed_or_deleted(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    video = sim_library.create_playlist(
+        "Films", list(sim_library.tracks)[:2], playlist_type="video"
+    )
+    renamed = app.http.patch(f"/api/playlists/{video.rating_key}", json={"title": "Mine"})
+    deleted = app.http.request("DELETE", f"/api/playlists/{video.rating_key}", json={})
+    for answer in (renamed, deleted):
+        assert answer.status_code == 404
+        assert answer.json() == {"error": "That playlist is no longer on the Plex server."}
+    assert sim_library.playlists[video.rating_key].title == "Films"
+
+
+def test_renaming_to_a_taken_name_asks_first(app: AppServer, sim_library: SimLibrary) -> None:
+    tracks = keys_of(preview(app, count=2)["tracks"])
+    taken = save(app, title="Road trip", rating_keys=tracks)["id"]
+    other = save(app, title="Draft", rating_keys=tracks)["id"]
+    asked = app.http.patch(f"/api/playlists/{other}", json={"title": " road TRIP "})
+    assert asked.status_code == 409
+    assert asked.json() == {
+        "error": "Plex already has a playlist called “Road trip”. Rename again to have two "
+        "with the same name, or choose another name.",
+        "duplicate_of": taken,
+    }
+    assert sim_library.playlists[other].title == "Draft"
+    again = app.http.patch(
+        f"/api/playlists/{other}", json={"title": "Road trip", "allow_duplicate": True}
+    )
+    assert again.status_code == 200 and again.json()["title"] == "Road trip"
+    # Its own name (in another case) is no conflict.
+    own = app.http.patch(f"/api/playlists/{taken}", json={"title": "ROAD TRIP"})
+    assert own.status_code == 409  # "Draft" is now called Road trip too
+    alone = save(app, title="Solo", rating_keys=tracks)["id"]
+    assert app.http.patch(f"/api/playlists/{alone}", json={"title": "SOLO"}).status_code == 200

@@ -26,6 +26,7 @@ from plexcrate.plex.errors import (
     PlexError,
     PlexOutOfTime,
     PlexTimeout,
+    PlexTooLarge,
     PlexUnreachable,
 )
 
@@ -395,9 +396,10 @@ class PlexClient:
 
     # --- art ----------------------------------------------------------------------------------
 
-    def image(self, path: str, size: int) -> Image:
+    def image(self, path: str, size: int, *, max_bytes: int | None = None) -> Image:
         """The picture at ``path`` (an item's ``thumb``), resized by Plex to ``size`` pixels
-        square. The token travels in the header, as for every request."""
+        square. The token travels in the header, as for every request. A picture over
+        ``max_bytes`` is :class:`PlexTooLarge`, and no more of it is read than that."""
         return self._request(
             "GET",
             "/photo/:/transcode",
@@ -411,6 +413,7 @@ class PlexClient:
             headers={"Accept": "image/*"},
             doing="fetching art",
             read=_image,
+            max_bytes=max_bytes,
         )
 
     def playlist_item_keys(self, playlist_id: int) -> list[int]:
@@ -479,13 +482,15 @@ class PlexClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         read: Callable[[httpx.Response, bytes, str], T] | None = None,
+        max_bytes: int | None = None,
     ) -> Any:
         """One request, retried ``self.retries`` times when the failure is transient. The
-        answer is its MediaContainer, or what ``read`` makes of it (say, an image)."""
+        answer is its MediaContainer, or what ``read`` makes of it (say, an image); an answer
+        over ``max_bytes`` (default ``MAX_ANSWER_BYTES``) is not read on."""
         attempt = 0
         while True:
             try:
-                return self._request_once(method, path, params, headers, doing, read)
+                return self._request_once(method, path, params, headers, doing, read, max_bytes)
             except PlexError as error:
                 if not error.transient or attempt >= self.retries:
                     raise
@@ -500,6 +505,7 @@ class PlexClient:
         headers: Mapping[str, str] | None,
         doing: str,
         read: Callable[[httpx.Response, bytes, str], T] | None = None,
+        max_bytes: int | None = None,
     ) -> Any:
         deadline, out_of_time = self._deadline()
         try:
@@ -511,7 +517,7 @@ class PlexClient:
                 # response and its stream in a reference cycle, so whatever the response holds
                 # lives on until the garbage collector runs, and a sync lets it run rarely
                 # (sync/engine.py): a megabyte a page, a hundred megabytes a sync.
-                content = _body(response, doing)
+                content = _body(response, doing, max_bytes)
         except httpx.TimeoutException:
             if out_of_time:
                 raise PlexOutOfTime(
@@ -683,11 +689,17 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 MAX_TOTAL = 5_000_000
 
 
-def _body(response: httpx.Response, doing: str) -> bytes:
+def _body(response: httpx.Response, doing: str, max_bytes: int | None = None) -> bytes:
+    if max_bytes is not None and response.is_success:
+        declared = _number(response.headers.get("content-length"))
+        if declared is not None and declared > max_bytes:  # refused before a byte is read
+            raise PlexTooLarge(_too_large(declared, max_bytes, doing))
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
+        if max_bytes is not None and size > max_bytes and response.is_success:
+            raise PlexTooLarge(_too_large(None, max_bytes, doing))
         if size > MAX_ANSWER_BYTES:
             raise PlexBadResponse(
                 f"Plex sent an answer of more than {MAX_ANSWER_BYTES // 2**20} MB while {doing}, "
@@ -695,6 +707,14 @@ def _body(response: httpx.Response, doing: str) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(declared: int | None, max_bytes: int, doing: str) -> str:
+    size = f"{declared / 2**20:.1f} MB" if declared is not None else "more"
+    return (
+        f"Plex sent {size} while {doing}, over the {max_bytes / 2**20:g} MB allowed; "
+        "it was not kept."
+    )
 
 
 def _total(value: object, doing: str) -> int:

@@ -29,9 +29,10 @@ class PlaylistRefused(PlexError):
 class PlaylistExists(PlaylistRefused):
     """A new playlist would have the name of one Plex already has (``existing``)."""
 
-    def __init__(self, existing: PlaylistInfo) -> None:
+    def __init__(self, existing: PlaylistInfo, message: str | None = None) -> None:
         super().__init__(
-            f"Plex already has a playlist called “{existing.title}”. Save again to make a "
+            message
+            or f"Plex already has a playlist called “{existing.title}”. Save again to make a "
             "second one with the same name, or add the tracks to that one."
         )
         self.existing = existing
@@ -252,16 +253,32 @@ def _existing(client: PlexClient, playlist_id: int | None) -> PlaylistInfo:
     return playlist
 
 
-def named(client: PlexClient, title: str) -> PlaylistInfo | None:
-    """The audio playlist called ``title`` (case and surrounding spaces aside), if any."""
+def named(client: PlexClient, title: str, *, besides: int | None = None) -> PlaylistInfo | None:
+    """The audio playlist called ``title`` (case and surrounding spaces aside), if any, other
+    than ``besides``."""
     wanted = title.strip().casefold()
     # Plex's title filter finds names that contain it; the exact match is ours to pick.
     matches = client.audio_playlists(title=title.strip())
-    return next((p for p in matches if p.title.strip().casefold() == wanted), None)
+    return next(
+        (p for p in matches if p.title.strip().casefold() == wanted and p.id != besides), None
+    )
 
 
-def rename_playlist(client: PlexClient, playlist_id: int, title: str) -> PlaylistInfo:
-    """Rename the playlist; returns it as Plex now has it."""
+def rename_playlist(
+    client: PlexClient, playlist_id: int, title: str, *, allow_duplicate: bool = False
+) -> PlaylistInfo:
+    """Rename the audio playlist; returns it as Plex now has it. Another kind of playlist (or
+    none) is :class:`PlaylistMissing`; a name another audio playlist has is
+    :class:`PlaylistExists` unless ``allow_duplicate``, as when creating."""
+    audio_playlist(client, playlist_id)
+    if not allow_duplicate:
+        existing = named(client, title, besides=playlist_id)
+        if existing is not None:
+            raise PlaylistExists(
+                existing,
+                f"Plex already has a playlist called “{existing.title}”. Rename again to "
+                "have two with the same name, or choose another name.",
+            )
 
     def rename() -> PlaylistInfo:
         client.rename_playlist(playlist_id, title)
@@ -271,7 +288,18 @@ def rename_playlist(client: PlexClient, playlist_id: int, title: str) -> Playlis
 
 
 def delete_playlist(client: PlexClient, playlist_id: int) -> None:
+    """Delete the audio playlist; another kind (or none) is :class:`PlaylistMissing`."""
+    audio_playlist(client, playlist_id)
     _known(lambda: client.delete_playlist(playlist_id))
+
+
+def audio_playlist(client: PlexClient, playlist_id: int) -> PlaylistInfo:
+    """The audio playlist ``playlist_id``, looked up among the audio playlists (the only ones
+    the page lists): an id of a video or photo playlist is as unknown as a deleted one."""
+    found = next((p for p in client.audio_playlists() if p.id == playlist_id), None)
+    if found is None:
+        raise PlaylistMissing("That playlist is no longer on the Plex server.")
+    return found
 
 
 def _known(work: Callable[[], T]) -> T:

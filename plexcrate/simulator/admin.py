@@ -32,7 +32,7 @@ MUTATIONS = frozenset(
         "add_album", "add_track", "delete_track", "delete_album", "delete_artist",
         "edit_track", "edit_album", "edit_artist", "rate_track", "play_track", "unplay_track",
         "set_machine_identifier", "create_playlist", "add_playlist_items", "edit_playlist",
-        "clear_playlist", "delete_playlist",
+        "clear_playlist", "delete_playlist", "set_art_bytes",
     }
 )  # fmt: skip
 

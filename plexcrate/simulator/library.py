@@ -159,6 +159,8 @@ class SimPlaylist:
     item_ids: list[int] = field(default_factory=list)
     summary: str = ""
     smart: bool = False  # filled by Plex from rules: items can't be added or removed by hand
+    # "audio", "video" or "photo": /playlists lists every kind unless playlistType is asked.
+    playlist_type: str = "audio"
 
 
 class SimLibrary:
@@ -186,6 +188,8 @@ class SimLibrary:
         self.genre_ids: dict[str, int] = {}
         self.tag_ids: dict[tuple[str, str], int] = {}  # (kind, name) -> id, genres excepted
         self.collections: dict[int, SimCollection] = {}
+        # Items whose art is padded to this many bytes: Plex has served "thumbnails" of 64 MB.
+        self.art_bytes: dict[int, int] = {}
         # structure_version changes when items appear/disappear, content_version on any change;
         # query.py keys its caches on them.
         self.structure_version = 0
@@ -494,6 +498,14 @@ class SimLibrary:
             self.invalidate(structure=False, order=False)
             return track
 
+    def set_art_bytes(self, rating_key: int, size: int | None) -> None:
+        """Make the item's art (at any size asked) weigh ``size`` bytes; None: as it was."""
+        with self.lock:
+            if size is None:
+                self.art_bytes.pop(rating_key, None)
+            else:
+                self.art_bytes[rating_key] = int(size)
+
     def set_machine_identifier(self, new_id: str) -> None:
         """Pretend the server was reinstalled (or the client now talks to another server)."""
         with self.lock:
@@ -525,14 +537,21 @@ class SimLibrary:
         return sorted(keys, key=lambda k: (tracks[k].disc, tracks[k].index or 0, k))
 
     def create_playlist(
-        self, title: str, item_keys: Iterable[int], summary: str = ""
+        self,
+        title: str,
+        item_keys: Iterable[int],
+        summary: str = "",
+        playlist_type: str = "audio",
     ) -> SimPlaylist:
+        """A playlist of the items; ``playlist_type`` "video" or "photo" makes one of another
+        kind (its items are still library keys here: only its kind matters to clients)."""
         with self.lock:
             keys = self.expand_items(item_keys, skip_missing=True)
             if not keys:
                 raise ValueError("a playlist needs at least one item")
             now = self.now()
             playlist = SimPlaylist(self.new_key(), title, [], now, now, [], summary)
+            playlist.playlist_type = playlist_type
             self._append_items(playlist, keys)
             self.playlists[playlist.rating_key] = playlist
             return playlist

@@ -279,7 +279,7 @@ class Renderer:
             "title": p.title,
             "summary": p.summary,
             "smart": p.smart,
-            "playlistType": "audio",
+            "playlistType": p.playlist_type,
             "composite": f"/playlists/{p.rating_key}/composite/{p.updated_at}",
             "leafCount": len(p.item_keys),
             "duration": duration,

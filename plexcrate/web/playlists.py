@@ -130,6 +130,10 @@ class SaveConflict(ErrorBody):
 
 class RenameRequest(BaseModel):
     title: Title
+    allow_duplicate: JsonBool = Field(
+        default=False,
+        description="Rename even if another playlist has that name (otherwise a 409).",
+    )
 
 
 class Playlists(ApiModel):
@@ -194,28 +198,45 @@ async def list_playlists(request: Request) -> Playlists:
 @router.patch(
     "/{playlist_id}",
     response_model=PlaylistBody,
-    responses={**PLEX_ERRORS, **GONE, **BODY_RESPONSES},
+    responses={
+        **PLEX_ERRORS,
+        **GONE,
+        409: {
+            "model": SaveConflict,
+            "description": "Another playlist has the name (`duplicate_of`); send it again "
+            "with `allow_duplicate` to rename anyway. Or no Plex server is configured.",
+        },
+        **BODY_RESPONSES,
+    },
 )
-async def rename(playlist_id: PlaylistId, body: RenameRequest, request: Request) -> PlaylistBody:
-    """Rename a playlist on Plex."""
+async def rename(
+    playlist_id: PlaylistId, body: RenameRequest, request: Request
+) -> PlaylistBody | JSONResponse:
+    """Rename an audio playlist on Plex (another kind's id is a 404). A name another playlist
+    has asks first (409, `duplicate_of`), as creating does."""
     title = body.title.strip()
     if not title:
         raise HTTPException(422, "title: a playlist needs a name")
     service = _service(request)
 
     def work(client: PlexClient) -> PlaylistInfo:
-        renamed = rename_playlist(client, playlist_id, title)
+        renamed = rename_playlist(client, playlist_id, title, allow_duplicate=body.allow_duplicate)
         mirror_one(service.db, client, playlist_id)
         return renamed
 
-    return _body(await _with_plex(service, work))
+    try:
+        return _body(await _with_plex(service, work))
+    except PlaylistExists as taken:
+        conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
+        return JSONResponse(conflict.model_dump(), status_code=409)
 
 
 @router.delete(
     "/{playlist_id}", status_code=204, response_class=Response, responses={**PLEX_ERRORS, **GONE}
 )
 async def delete(playlist_id: PlaylistId, request: Request) -> Response:
-    """Delete a playlist from Plex (its tracks stay in the library)."""
+    """Delete an audio playlist from Plex (its tracks stay in the library; another kind's id
+    is a 404)."""
     service = _service(request)
 
     def work(client: PlexClient) -> None:
