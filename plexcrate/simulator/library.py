@@ -121,6 +121,9 @@ class SimTrack:
     # A track's own tags (PMS 1.40+); a track's genre in plexcrate still comes from its album.
     genres: list[str] = field(default_factory=list)
     moods: list[str] = field(default_factory=list)
+    # In the trash (its file deleted or unreachable): still listed, with deletedAt, until
+    # the trash is emptied (automatic emptying off, as on servers that keep a trash).
+    deleted_at: int | None = None
 
 
 @dataclass(slots=True)
@@ -497,6 +500,36 @@ class SimLibrary:
             track.last_viewed_at = None
             self.invalidate(structure=False, order=False)
             return track
+
+    def trash_track(self, rating_key: int) -> SimTrack:
+        """The track's file is gone: PMS keeps listing it, with ``deletedAt``, and counts it,
+        until the trash is emptied. Its ``updatedAt`` stays (nothing recorded says it moves)."""
+        with self.lock:
+            track = self.tracks[rating_key]
+            track.deleted_at = self.now()
+            self.invalidate(structure=False, order=False)
+            return track
+
+    def restore_track(self, rating_key: int) -> SimTrack:
+        """The file is back (a remounted drive): the track leaves the trash as it was."""
+        with self.lock:
+            track = self.tracks[rating_key]
+            track.deleted_at = None
+            self.invalidate(structure=False, order=False)
+            return track
+
+    def empty_trash(self, section_id: int | None = None) -> list[int]:
+        """``PUT /library/sections/{id}/emptyTrash``: trashed tracks (of the section, or all)
+        are deleted for good, their empty albums and artists with them. Returns their keys."""
+        with self.lock:
+            gone = [
+                t.rating_key
+                for t in self.tracks.values()
+                if t.deleted_at is not None and section_id in (None, t.section_id)
+            ]
+            for key in gone:
+                self.delete_track(key)
+            return gone
 
     def set_art_bytes(self, rating_key: int, size: int | None) -> None:
         """Make the item's art (at any size asked) weigh ``size`` bytes; None: as it was."""
