@@ -110,6 +110,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
     art_cache_mb: float = 500.0  # album and artist art kept on disk (in the data folder's art/)
+    # A picture larger than this is refused (a placeholder) and never kept.
+    art_max_picture_mb: float = 5.0
     plex_source: PlexSource | None = None  # where the Plex server's URL and token came from
     # How long a whole sync may take: this, plus the next for every 1,000 tracks (seconds).
     sync_time_base_s: float = 600.0
@@ -184,6 +186,7 @@ class Settings:
                 env, "PLEXCRATE_SYNC_TIME_PER_1000_TRACKS", 15.0, "seconds", 3600
             ),
             art_cache_mb=_number(env, "PLEXCRATE_ART_CACHE_MB", 500.0, "megabytes", 1_000_000),
+            art_max_picture_mb=_number(env, "PLEXCRATE_ART_MAX_PICTURE_MB", 5.0, "megabytes", 64),
         )
 
 

@@ -5,9 +5,12 @@ ETag, and still there with Plex offline; placeholders for the rest; every bound 
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 import time
+import tracemalloc
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import TOKEN, StartApp
 from web_harness import AppServer, wait_until
@@ -233,6 +236,72 @@ def test_the_token_is_in_no_art_answer(app: AppServer, sim_library: SimLibrary) 
         answer = app.get(f"/api/art/{key}", size=64)
         assert TOKEN.encode() not in answer.content
         assert TOKEN not in str(answer.headers)
+
+
+# --- bounded: pictures too large are refused, kept ones streamed from disk ---------------------
+
+
+def test_a_picture_over_the_bound_gets_the_placeholder_and_is_never_kept(
+    start_app: StartApp, plex: PlexSimulator, sim_library: SimLibrary, tmp_path: Path
+) -> None:
+    app = start_app(art_max_picture_mb=1)
+    assert app.sync().status_code == 200
+    app.wait_for_sync_to_end()
+    heavy, light = albums_with_art(sim_library)[:2]
+    sim_library.set_art_bytes(heavy, 1_200_000)
+    sim_library.set_art_bytes(light, 1_000_000)  # under 1 MB (2**20 bytes): kept
+
+    refused = app.get(f"/api/art/{heavy}", size=256)
+    assert refused.status_code == 200
+    assert refused.headers["content-type"] == "image/svg+xml"
+    assert refused.content == placeholder_svg(sim_library.albums[heavy].title, 256)
+    served = app.get(f"/api/art/{light}", size=256)
+    assert served.headers["content-type"] == "image/png" and len(served.content) == 1_000_000
+    assert [p.stat().st_size for p in (tmp_path / "art").iterdir()] == [1_000_000]
+
+    plex.requests.clear()  # refused once: not asked for again at every scroll
+    assert app.get(f"/api/art/{heavy}", size=256).headers["content-type"] == "image/svg+xml"
+    assert transcodes(plex) == []
+
+
+def test_kept_pictures_are_streamed_from_disk_not_held_in_memory(
+    start_app: StartApp, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    app = start_app(art_max_picture_mb=5)
+    assert app.sync().status_code == 200
+    app.wait_for_sync_to_end()
+    album = albums_with_art(sim_library)[0]
+    sim_library.set_art_bytes(album, 4_900_000)
+    picture = app.get(f"/api/art/{album}", size=512).content  # now on disk
+    assert len(picture) == 4_900_000
+
+    # A client of its own: the harness's keeps every body it reads.
+    browser = httpx.Client(base_url=app.url, timeout=30.0, limits=httpx.Limits(max_connections=40))
+
+    # Slow browsers: every answer has begun before any is read on, so all 40 are in flight.
+    everyone_started = threading.Barrier(40, timeout=20)
+
+    def fetch(_: int) -> int:
+        size = 0
+        with browser.stream("GET", f"/api/art/{album}", params={"size": 512}) as answer:
+            assert answer.headers["content-length"] == "4900000"
+            everyone_started.wait()
+            time.sleep(0.3)  # what the app holds meanwhile is what this measures
+            for chunk in answer.iter_raw():
+                size += len(chunk)
+        return size
+
+    tracemalloc.start()
+    try:
+        with browser, concurrent.futures.ThreadPoolExecutor(40) as pool:
+            sizes = list(pool.map(fetch, range(40)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sizes == [4_900_000] * 40
+    # Read whole, the app held about 48 MB here (what the sockets' buffers did not take);
+    # streamed, about 15 MB (chunks in flight on both sides, the test's client included).
+    assert peak < 30 * 2**20, f"peak {peak / 2**20:.0f} MB"
 
 
 # --- the store on its own ----------------------------------------------------------------

@@ -193,6 +193,110 @@ def test_a_plex_error_while_saving_is_a_502(app: AppServer, plex: PlexSimulator)
     assert "Plex answered 500" in response.json()["error"]
 
 
+# --- what lands: Plex answers 200 and adds only the tracks it still has ----------------------
+
+
+def test_tracks_plex_dropped_come_back_as_not_added_on_every_kind_of_save(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    tracks = keys_of(preview(app, count=6, seed=4)["tracks"])
+    gone = tracks[2]
+    sim_library.delete_track(gone)  # gone from Plex, still in the cache (no sync since)
+
+    created = save(app, title="Holes", rating_keys=tracks)
+    assert created["not_added"] == [gone] and created["item_count"] == 5
+    assert sim_library.playlists[created["id"]].item_keys == [k for k in tracks if k != gone]
+
+    appended = save(app, rating_keys=[gone, tracks[0]], mode="append", playlist_id=created["id"])
+    assert appended["not_added"] == [gone] and appended["item_count"] == 6
+
+    replaced = save(app, rating_keys=tracks[::-1], mode="replace", playlist_id=created["id"])
+    assert replaced["not_added"] == [gone]
+    assert sim_library.playlists[created["id"]].item_keys == [k for k in tracks[::-1] if k != gone]
+
+
+def test_a_save_that_lands_whole_says_nothing_is_missing(app: AppServer) -> None:
+    tracks = keys_of(preview(app, count=4)["tracks"])
+    assert save(app, title="Whole", rating_keys=tracks)["not_added"] == []
+
+
+def test_a_replace_plex_keeps_none_of_leaves_the_old_tracks(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    tracks = keys_of(preview(app, count=5, seed=5)["tracks"])
+    created = save(app, title="Keep me", rating_keys=tracks[:3])
+    for key in tracks[3:]:
+        sim_library.delete_track(key)
+    response = app.http.post(
+        "/api/playlists",
+        json={"rating_keys": tracks[3:], "mode": "replace", "playlist_id": created["id"]},
+    )
+    assert response.status_code == 409
+    assert response.json()["error"].startswith("Plex added none of these 2 tracks")
+    assert sim_library.playlists[created["id"]].item_keys == tracks[:3]
+
+
+def test_replace_adds_before_it_removes_so_the_playlist_is_never_empty(
+    app: AppServer, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    old = keys_of(preview(app, count=4, seed=6)["tracks"])
+    new = keys_of(preview(app, count=3, seed=7, exclude=old)["tracks"])
+    playlist_id = save(app, title="Swap", rating_keys=old)["id"]
+    lengths: list[int] = []
+    plex.hooks.add(
+        lambda: lengths.append(len(sim_library.playlists[playlist_id].item_keys)),
+        path=None,
+        params=None,
+        times=None,
+    )
+    plex.requests.clear()
+    save(app, rating_keys=new, mode="replace", playlist_id=playlist_id)
+    assert sim_library.playlists[playlist_id].item_keys == new
+    assert lengths and min(lengths) >= len(new)  # after every request Plex answered
+    writes = [(r.method, r.path) for r in plex.requests if r.method != "GET"]
+    items = f"/playlists/{playlist_id}/items"
+    assert writes[0] == ("PUT", items)
+    assert ("DELETE", items) not in writes  # never cleared whole
+    assert sorted(p for m, p in writes if m == "DELETE") == sorted(
+        f"{items}/{i}" for i in range(1, 5)
+    )
+
+
+def test_a_replace_keeps_the_tracks_it_begins_with(
+    app: AppServer, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    tracks = keys_of(preview(app, count=6, seed=8)["tracks"])
+    playlist_id = save(app, title="Grow", rating_keys=tracks[:4])["id"]
+    plex.requests.clear()
+    save(app, rating_keys=[*tracks[:2], tracks[5]], mode="replace", playlist_id=playlist_id)
+    assert sim_library.playlists[playlist_id].item_keys == [*tracks[:2], tracks[5]]
+    removed = [r.path for r in plex.requests if r.method == "DELETE"]
+    assert len(removed) == 2  # the two after the kept beginning, not all four
+
+
+def test_a_replace_that_fails_halfway_says_what_the_playlist_holds(
+    app: AppServer, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    old = keys_of(preview(app, count=4, seed=9)["tracks"])
+    new = keys_of(preview(app, count=2, seed=10, exclude=old)["tracks"])
+    playlist_id = save(app, title="Broken", rating_keys=old)["id"]
+    second = sim_library.playlists[playlist_id].item_ids[1]
+    plex.faults.inject(
+        "status", path=f"/playlists/{playlist_id}/items/{second}", params={}, times=None
+    )
+    response = app.http.post(
+        "/api/playlists",
+        json={"rating_keys": new, "mode": "replace", "playlist_id": playlist_id},
+    )
+    assert response.status_code == 502
+    message = response.json()["error"]
+    assert message.startswith("Saving to “Broken” stopped halfway (Plex answered 500")
+    assert "the new tracks are added, and 3 of the old ones are still there" in message
+    assert "it now holds 5 tracks. Save again to finish." in message
+    assert sim_library.playlists[playlist_id].item_keys == old[1:] + new
+    assert mirror(app)[playlist_id] == ("Broken", old[1:] + new)
+
+
 # --- names, renaming, deleting ------------------------------------------------------------------
 
 
@@ -358,3 +462,40 @@ def test_playlists_are_listed_page_by_page(
     pages = [r for r in plex.requests if r.path == "/playlists"]
     assert [r.headers["X-Plex-Container-Start"] for r in pages] == ["0", "2", "4"]
     assert {r.headers["X-Plex-Container-Size"] for r in pages} == {"2"}
+
+
+def test_only_audio_playlists_are_renamed_or_deleted(
+    app: AppServer, sim_library: SimLibrary
+) -> None:
+    video = sim_library.create_playlist(
+        "Films", list(sim_library.tracks)[:2], playlist_type="video"
+    )
+    renamed = app.http.patch(f"/api/playlists/{video.rating_key}", json={"title": "Mine"})
+    deleted = app.http.request("DELETE", f"/api/playlists/{video.rating_key}", json={})
+    for answer in (renamed, deleted):
+        assert answer.status_code == 404
+        assert answer.json() == {"error": "That playlist is no longer on the Plex server."}
+    assert sim_library.playlists[video.rating_key].title == "Films"
+
+
+def test_renaming_to_a_taken_name_asks_first(app: AppServer, sim_library: SimLibrary) -> None:
+    tracks = keys_of(preview(app, count=2)["tracks"])
+    taken = save(app, title="Road trip", rating_keys=tracks)["id"]
+    other = save(app, title="Draft", rating_keys=tracks)["id"]
+    asked = app.http.patch(f"/api/playlists/{other}", json={"title": " road TRIP "})
+    assert asked.status_code == 409
+    assert asked.json() == {
+        "error": "Plex already has a playlist called “Road trip”. Rename again to have two "
+        "with the same name, or choose another name.",
+        "duplicate_of": taken,
+    }
+    assert sim_library.playlists[other].title == "Draft"
+    again = app.http.patch(
+        f"/api/playlists/{other}", json={"title": "Road trip", "allow_duplicate": True}
+    )
+    assert again.status_code == 200 and again.json()["title"] == "Road trip"
+    # Its own name (in another case) is no conflict.
+    own = app.http.patch(f"/api/playlists/{taken}", json={"title": "ROAD TRIP"})
+    assert own.status_code == 409  # "Draft" is now called Road trip too
+    alone = save(app, title="Solo", rating_keys=tracks)["id"]
+    assert app.http.patch(f"/api/playlists/{alone}", json={"title": "SOLO"}).status_code == 200

@@ -791,3 +791,33 @@ def test_playlists_over_http(client: httpx.Client, lib: SimLibrary) -> None:
     assert client.get(f"/playlists/{pid}").status_code == 404 and pid not in lib.playlists
     bad = client.post("/playlists", params={"uri": uri + "424242", "title": "x", "type": "audio"})
     assert bad.status_code == 400
+
+
+def test_the_trash_keeps_tracks_listed_with_deleted_at_until_it_is_emptied(
+    client: httpx.Client, lib: SimLibrary
+) -> None:
+    """As on PMS with automatic emptying off: a trashed track stays listed and counted, marked
+    ``deletedAt``; restoring unmarks it; ``emptyTrash`` deletes it for good."""
+    total = listing(client, 10, **{"X-Plex-Container-Size": 0})["totalSize"]
+    trashed, restored = sorted(lib.tracks)[3:5]
+    for key in (trashed, restored):
+        answer = client.post(
+            "/__simulator__/mutate", json={"op": "trash_track", "args": {"rating_key": key}}
+        )
+        assert answer.status_code == 200, answer.text
+    assert listing(client, 10, **{"X-Plex-Container-Size": 0})["totalSize"] == total
+    shown = {int(i["ratingKey"]): i for i in listing(client, 10)["Metadata"]}
+    assert shown[trashed]["deletedAt"] == NOW and shown[restored]["deletedAt"] == NOW
+    assert sum("deletedAt" in item for item in shown.values()) == 2
+    metadata = container(client.get(f"/library/metadata/{trashed}"))["Metadata"][0]
+    assert metadata["deletedAt"] == NOW
+
+    client.post(
+        "/__simulator__/mutate", json={"op": "restore_track", "args": {"rating_key": restored}}
+    )
+    assert "deletedAt" not in container(client.get(f"/library/metadata/{restored}"))["Metadata"][0]
+
+    assert client.put("/library/sections/1/emptyTrash").status_code == 200
+    assert trashed not in lib.tracks and restored in lib.tracks
+    assert listing(client, 10, **{"X-Plex-Container-Size": 0})["totalSize"] == total - 1
+    assert client.put("/library/sections/99/emptyTrash").status_code == 404

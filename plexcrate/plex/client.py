@@ -26,6 +26,7 @@ from plexcrate.plex.errors import (
     PlexError,
     PlexOutOfTime,
     PlexTimeout,
+    PlexTooLarge,
     PlexUnreachable,
 )
 
@@ -91,6 +92,15 @@ class PlaylistInfo:
     composite: str | None = None  # Plex's path to the playlist's art (a mosaic of its covers)
     updated_at: int | None = None  # moves when its items or title change (the mirror's cue)
     radio: bool = False  # a radio playlist: Plex plays it, it holds no items
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistEntry:
+    """One item of a playlist: the track, and Plex's id for this entry (``playlistItemID``,
+    stable while the entry stays; removing an entry needs it, not its position)."""
+
+    rating_key: int
+    item_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +327,10 @@ class PlexClient:
     def create_playlist(
         self, title: str, rating_keys: Sequence[int], machine_identifier: str
     ) -> PlaylistInfo:
-        first, rest = rating_keys[:_URI_CHUNK], rating_keys[_URI_CHUNK:]
+        """A new playlist holding the first ``URI_CHUNK`` of ``rating_keys``, the rest added
+        after it (a failure then leaves it holding part: :func:`plexcrate.plex.playlists.
+        save_playlist` adds the rest itself to say so)."""
+        first, rest = rating_keys[:URI_CHUNK], rating_keys[URI_CHUNK:]
         container = self._request(
             "POST",
             "/playlists",
@@ -337,8 +350,8 @@ class PlexClient:
     def add_to_playlist(
         self, playlist_id: int, rating_keys: Sequence[int], machine_identifier: str
     ) -> None:
-        for start in range(0, len(rating_keys), _URI_CHUNK):
-            chunk = rating_keys[start : start + _URI_CHUNK]
+        for start in range(0, len(rating_keys), URI_CHUNK):
+            chunk = rating_keys[start : start + URI_CHUNK]
             self._request(
                 "PUT",
                 f"/playlists/{playlist_id}/items",
@@ -348,6 +361,14 @@ class PlexClient:
 
     def clear_playlist(self, playlist_id: int) -> None:
         self._request("DELETE", f"/playlists/{playlist_id}/items", doing="clearing the playlist")
+
+    def remove_playlist_item(self, playlist_id: int, item_id: int) -> None:
+        """Remove one entry, by its ``playlistItemID`` (what Plex removes by)."""
+        self._request(
+            "DELETE",
+            f"/playlists/{playlist_id}/items/{item_id}",
+            doing="removing a track from the playlist",
+        )
 
     def audio_playlists(
         self, *, title: str | None = None, page_size: int = LIST_PAGE
@@ -375,9 +396,10 @@ class PlexClient:
 
     # --- art ----------------------------------------------------------------------------------
 
-    def image(self, path: str, size: int) -> Image:
+    def image(self, path: str, size: int, *, max_bytes: int | None = None) -> Image:
         """The picture at ``path`` (an item's ``thumb``), resized by Plex to ``size`` pixels
-        square. The token travels in the header, as for every request."""
+        square. The token travels in the header, as for every request. A picture over
+        ``max_bytes`` is :class:`PlexTooLarge`, and no more of it is read than that."""
         return self._request(
             "GET",
             "/photo/:/transcode",
@@ -391,6 +413,7 @@ class PlexClient:
             headers={"Accept": "image/*"},
             doing="fetching art",
             read=_image,
+            max_bytes=max_bytes,
         )
 
     def playlist_item_keys(self, playlist_id: int) -> list[int]:
@@ -398,6 +421,21 @@ class PlexClient:
             f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
         )
         return [int(item["ratingKey"]) for item in entries]
+
+    def playlist_entries(self, playlist_id: int) -> list[PlaylistEntry]:
+        """The playlist's items with their ``playlistItemID``, in order."""
+        entries = self._every_page(
+            f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
+        )
+        try:
+            return [
+                PlaylistEntry(int(item["ratingKey"]), int(item["playlistItemID"]))
+                for item in entries
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise PlexBadResponse(
+                "Plex listed a playlist's tracks without their ratingKey or playlistItemID."
+            ) from None
 
     def _every_page(
         self, path: str, params: Mapping[str, str], doing: str, page_size: int = LIST_PAGE
@@ -444,13 +482,15 @@ class PlexClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         read: Callable[[httpx.Response, bytes, str], T] | None = None,
+        max_bytes: int | None = None,
     ) -> Any:
         """One request, retried ``self.retries`` times when the failure is transient. The
-        answer is its MediaContainer, or what ``read`` makes of it (say, an image)."""
+        answer is its MediaContainer, or what ``read`` makes of it (say, an image); an answer
+        over ``max_bytes`` (default ``MAX_ANSWER_BYTES``) is not read on."""
         attempt = 0
         while True:
             try:
-                return self._request_once(method, path, params, headers, doing, read)
+                return self._request_once(method, path, params, headers, doing, read, max_bytes)
             except PlexError as error:
                 if not error.transient or attempt >= self.retries:
                     raise
@@ -465,6 +505,7 @@ class PlexClient:
         headers: Mapping[str, str] | None,
         doing: str,
         read: Callable[[httpx.Response, bytes, str], T] | None = None,
+        max_bytes: int | None = None,
     ) -> Any:
         deadline, out_of_time = self._deadline()
         try:
@@ -476,7 +517,7 @@ class PlexClient:
                 # response and its stream in a reference cycle, so whatever the response holds
                 # lives on until the garbage collector runs, and a sync lets it run rarely
                 # (sync/engine.py): a megabyte a page, a hundred megabytes a sync.
-                content = _body(response, doing)
+                content = _body(response, doing, max_bytes)
         except httpx.TimeoutException:
             if out_of_time:
                 raise PlexOutOfTime(
@@ -556,7 +597,7 @@ def _image(response: httpx.Response, content: bytes, doing: str) -> Image:
 
 
 # Plex reads the item list from the URI in the query string; keep each one a sensible length.
-_URI_CHUNK = 200
+URI_CHUNK = 200
 # Rating keys per /library/metadata/{keys} request: URLs of about 3 kB, and a full sync's page of
 # albums (a fifth of a small library's, a thousand of a big one's) in one to three requests.
 METADATA_BATCH = 400
@@ -648,11 +689,17 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 MAX_TOTAL = 5_000_000
 
 
-def _body(response: httpx.Response, doing: str) -> bytes:
+def _body(response: httpx.Response, doing: str, max_bytes: int | None = None) -> bytes:
+    if max_bytes is not None and response.is_success:
+        declared = _number(response.headers.get("content-length"))
+        if declared is not None and declared > max_bytes:  # refused before a byte is read
+            raise PlexTooLarge(_too_large(declared, max_bytes, doing))
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
+        if max_bytes is not None and size > max_bytes and response.is_success:
+            raise PlexTooLarge(_too_large(None, max_bytes, doing))
         if size > MAX_ANSWER_BYTES:
             raise PlexBadResponse(
                 f"Plex sent an answer of more than {MAX_ANSWER_BYTES // 2**20} MB while {doing}, "
@@ -660,6 +707,14 @@ def _body(response: httpx.Response, doing: str) -> bytes:
             )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(declared: int | None, max_bytes: int, doing: str) -> str:
+    size = f"{declared / 2**20:.1f} MB" if declared is not None else "more"
+    return (
+        f"Plex sent {size} while {doing}, over the {max_bytes / 2**20:g} MB allowed; "
+        "it was not kept."
+    )
 
 
 def _total(value: object, doing: str) -> int:

@@ -48,5 +48,14 @@ class PlexBadResponse(PlexError):
         self.transient = status is None or status >= 500
 
 
+class PlexTooLarge(PlexBadResponse):
+    """Plex's answer is larger than the request allows; it was not read whole (not transient:
+    asking again brings the same)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=None)
+        self.transient = False
+
+
 class PlexAuthError(PlexError):
     """Plex refused the token."""

@@ -3,7 +3,8 @@
 * ``POST /__simulator__/faults``      JSON body = ``FaultPlan.inject`` keyword arguments
 * ``DELETE /__simulator__/faults``    clear all faults
 * ``POST /__simulator__/mutate``      ``{"op": "add_album", "args": {...}}``; ops are the
-  ``SimLibrary`` mutation methods, plus ``set_clock`` (``{"now": 1700000000}`` or null)
+  ``SimLibrary`` mutation methods, plus ``set_clock`` (``{"now": 1700000000}`` or null); the
+  trash: ``trash_track`` / ``restore_track`` (``{"rating_key": k}``), ``empty_trash``
 * ``PUT /__simulator__/latency``      ``Latency`` fields as JSON, or ``null`` for none
 * ``GET /__simulator__/stats``        request count and library size
 * ``GET|DELETE /__simulator__/requests``  the request log (as JSON) / clear it
@@ -32,7 +33,8 @@ MUTATIONS = frozenset(
         "add_album", "add_track", "delete_track", "delete_album", "delete_artist",
         "edit_track", "edit_album", "edit_artist", "rate_track", "play_track", "unplay_track",
         "set_machine_identifier", "create_playlist", "add_playlist_items", "edit_playlist",
-        "clear_playlist", "delete_playlist",
+        "clear_playlist", "delete_playlist", "set_art_bytes", "trash_track", "restore_track",
+        "empty_trash",
     }
 )  # fmt: skip
 

@@ -33,6 +33,16 @@ def art_png(path: str, width: int, height: int) -> bytes:
     return encode_png(width, height, rows)
 
 
+def padded(png: bytes, size: int) -> bytes:
+    """``png`` grown to ``size`` bytes by a private ancillary chunk before IEND (still a
+    valid PNG, the same picture): a heavy "thumbnail" as some servers send."""
+    extra = size - len(png) - 12  # a chunk's length, type and CRC
+    if extra < 0:
+        return png
+    end = len(png) - 12  # the IEND chunk
+    return png[:end] + _chunk(b"plXc", bytes(extra)) + png[end:]
+
+
 def encode_png(width: int, height: int, rows: list[bytes]) -> bytes:
     """An 8-bit RGB PNG of ``rows`` (``width * 3`` bytes each)."""
     raw = b"".join(b"\x00" + row for row in rows)  # filter type 0 (none) on every row

@@ -121,6 +121,9 @@ class SimTrack:
     # A track's own tags (PMS 1.40+); a track's genre in plexcrate still comes from its album.
     genres: list[str] = field(default_factory=list)
     moods: list[str] = field(default_factory=list)
+    # In the trash (its file deleted or unreachable): still listed, with deletedAt, until
+    # the trash is emptied (automatic emptying off, as on servers that keep a trash).
+    deleted_at: int | None = None
 
 
 @dataclass(slots=True)
@@ -159,6 +162,8 @@ class SimPlaylist:
     item_ids: list[int] = field(default_factory=list)
     summary: str = ""
     smart: bool = False  # filled by Plex from rules: items can't be added or removed by hand
+    # "audio", "video" or "photo": /playlists lists every kind unless playlistType is asked.
+    playlist_type: str = "audio"
 
 
 class SimLibrary:
@@ -186,6 +191,8 @@ class SimLibrary:
         self.genre_ids: dict[str, int] = {}
         self.tag_ids: dict[tuple[str, str], int] = {}  # (kind, name) -> id, genres excepted
         self.collections: dict[int, SimCollection] = {}
+        # Items whose art is padded to this many bytes: Plex has served "thumbnails" of 64 MB.
+        self.art_bytes: dict[int, int] = {}
         # structure_version changes when items appear/disappear, content_version on any change;
         # query.py keys its caches on them.
         self.structure_version = 0
@@ -494,6 +501,44 @@ class SimLibrary:
             self.invalidate(structure=False, order=False)
             return track
 
+    def trash_track(self, rating_key: int) -> SimTrack:
+        """The track's file is gone: PMS keeps listing it, with ``deletedAt``, and counts it,
+        until the trash is emptied. Its ``updatedAt`` stays (nothing recorded says it moves)."""
+        with self.lock:
+            track = self.tracks[rating_key]
+            track.deleted_at = self.now()
+            self.invalidate(structure=False, order=False)
+            return track
+
+    def restore_track(self, rating_key: int) -> SimTrack:
+        """The file is back (a remounted drive): the track leaves the trash as it was."""
+        with self.lock:
+            track = self.tracks[rating_key]
+            track.deleted_at = None
+            self.invalidate(structure=False, order=False)
+            return track
+
+    def empty_trash(self, section_id: int | None = None) -> list[int]:
+        """``PUT /library/sections/{id}/emptyTrash``: trashed tracks (of the section, or all)
+        are deleted for good, their empty albums and artists with them. Returns their keys."""
+        with self.lock:
+            gone = [
+                t.rating_key
+                for t in self.tracks.values()
+                if t.deleted_at is not None and section_id in (None, t.section_id)
+            ]
+            for key in gone:
+                self.delete_track(key)
+            return gone
+
+    def set_art_bytes(self, rating_key: int, size: int | None) -> None:
+        """Make the item's art (at any size asked) weigh ``size`` bytes; None: as it was."""
+        with self.lock:
+            if size is None:
+                self.art_bytes.pop(rating_key, None)
+            else:
+                self.art_bytes[rating_key] = int(size)
+
     def set_machine_identifier(self, new_id: str) -> None:
         """Pretend the server was reinstalled (or the client now talks to another server)."""
         with self.lock:
@@ -525,14 +570,21 @@ class SimLibrary:
         return sorted(keys, key=lambda k: (tracks[k].disc, tracks[k].index or 0, k))
 
     def create_playlist(
-        self, title: str, item_keys: Iterable[int], summary: str = ""
+        self,
+        title: str,
+        item_keys: Iterable[int],
+        summary: str = "",
+        playlist_type: str = "audio",
     ) -> SimPlaylist:
+        """A playlist of the items; ``playlist_type`` "video" or "photo" makes one of another
+        kind (its items are still library keys here: only its kind matters to clients)."""
         with self.lock:
             keys = self.expand_items(item_keys, skip_missing=True)
             if not keys:
                 raise ValueError("a playlist needs at least one item")
             now = self.now()
             playlist = SimPlaylist(self.new_key(), title, [], now, now, [], summary)
+            playlist.playlist_type = playlist_type
             self._append_items(playlist, keys)
             self.playlists[playlist.rating_key] = playlist
             return playlist

@@ -161,6 +161,8 @@ class Renderer:
             d["duration"] = t.duration
         d["addedAt"] = t.added_at
         d["updatedAt"] = t.updated_at
+        if t.deleted_at is not None:  # in the trash: still listed, and counted
+            d["deletedAt"] = t.deleted_at
         d["musicAnalysisVersion"] = 1
         d["Media"] = [self._media(t, folder)]
         if t.genres or t.moods:
@@ -279,7 +281,7 @@ class Renderer:
             "title": p.title,
             "summary": p.summary,
             "smart": p.smart,
-            "playlistType": "audio",
+            "playlistType": p.playlist_type,
             "composite": f"/playlists/{p.rating_key}/composite/{p.updated_at}",
             "leafCount": len(p.item_keys),
             "duration": duration,

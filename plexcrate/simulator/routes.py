@@ -24,6 +24,7 @@ _TABLE: list[tuple[frozenset[str], str, Handler]] = [
     (frozenset({"GET"}), r"/library/sections/(\d+)/all", lib_routes.section_all),
     (frozenset({"PUT"}), r"/library/sections/(\d+)/all", lib_routes.section_edit),
     (frozenset({"GET"}), r"/library/sections/(\d+)/albums", lib_routes.section_albums),
+    (frozenset({"PUT"}), r"/library/sections/(\d+)/emptyTrash", lib_routes.empty_trash),
     (frozenset({"GET"}), r"/library/sections/(\d+)/collections", lib_routes.section_collections),
     (
         frozenset({"GET"}),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from plexcrate.simulator.images import MAX_SIZE, ORIGINAL_SIZE, art_png, has_art
+from plexcrate.simulator.images import MAX_SIZE, ORIGINAL_SIZE, art_png, has_art, padded
 from plexcrate.simulator.library import SimLibrary
 from plexcrate.simulator.listing import parse_int
 from plexcrate.simulator.messages import Request, Response, error
@@ -44,7 +44,10 @@ def transcode(lib: SimLibrary, req: Request) -> Response:
 def _picture(lib: SimLibrary, path: str, width: int, height: int) -> Response:
     if not _has_picture(lib, path):
         return error(404)
-    return Response(200, art_png(path, width, height), PNG)
+    picture = art_png(path, width, height)
+    item = _ITEM_THUMB.fullmatch(path)
+    heavy = lib.art_bytes.get(int(item.group(1))) if item else None
+    return Response(200, padded(picture, heavy) if heavy else picture, PNG)
 
 
 def _has_picture(lib: SimLibrary, path: str) -> bool:

@@ -202,6 +202,15 @@ def metadata(lib: SimLibrary, req: Request, ids: str) -> Response:
     return respond(req, container)
 
 
+def empty_trash(lib: SimLibrary, req: Request, section_id: str) -> Response:
+    """``PUT /library/sections/{id}/emptyTrash``: what is in the section's trash goes."""
+    section = lib.section(int(section_id))
+    if section is None:
+        return error(404)
+    lib.empty_trash(section.id)
+    return empty()
+
+
 def metadata_delete(lib: SimLibrary, req: Request, ids: str) -> Response:
     with lib.lock:
         for key in (int(k) for k in ids.split(",") if k):

@@ -31,7 +31,7 @@ def list_playlists(lib: SimLibrary, req: Request) -> Response:
         found = [
             p
             for p in lib.playlists.values()
-            if wanted_type in (None, "audio") and title in p.title.casefold()
+            if wanted_type in (None, p.playlist_type) and title in p.title.casefold()
         ]
         container = page(lib, req, found, {})
     return respond(req, container)

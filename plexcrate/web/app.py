@@ -79,7 +79,9 @@ def create_app(
         watching = Watching(service, interval=interval)
         app.state.library, app.state.watching = service, watching
         store = ArtStore(settings.art_path, max_bytes=int(settings.art_cache_mb * 2**20))
-        app.state.art = art.ArtService(service, store)
+        app.state.art = art.ArtService(
+            service, store, max_picture_bytes=int(settings.art_max_picture_mb * 2**20)
+        )
         watching.start()
         try:
             yield

@@ -4,7 +4,9 @@
 art; ``GET /api/playlists/{id}/art?size=N`` a playlist's. The browser never talks to Plex and
 never sees the token: plexcrate asks Plex's photo transcoder for the picture at that size, keeps
 the bytes on disk (``art_store.py``, bounded by ``PLEXCRATE_ART_CACHE_MB``) and serves them with
-an ETag, so a browser that has the picture gets a 304.
+an ETag, so a browser that has the picture gets a 304. A picture larger than
+``PLEXCRATE_ART_MAX_PICTURE_MB`` (5) is refused (the placeholder stands in) and never kept; a
+kept one is streamed from its file, never read whole into memory.
 
 - Nothing here waits on the event loop: the cache lookup and the disk read run on a reader
   thread, each Plex request on a daemon thread, at most ``MAX_FETCHES`` at once; concurrent
@@ -20,16 +22,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import AfterValidator, WithJsonSchema
 
 from plexcrate.plex.client import Image, PlexClient
-from plexcrate.plex.errors import PlexBadResponse, PlexError
+from plexcrate.plex.errors import PlexBadResponse, PlexError, PlexTooLarge
 from plexcrate.web.art_store import ArtStore, sniff
 from plexcrate.web.errors import VALIDATION_RESPONSES, error_response
 from plexcrate.web.models import ErrorBody
@@ -101,9 +106,14 @@ _LOOKUP = """
 class ArtService:
     """Serves art for the routes below; one per app (``app.state.art``)."""
 
-    def __init__(self, library: LibraryService, store: ArtStore) -> None:
+    def __init__(
+        self, library: LibraryService, store: ArtStore, max_picture_bytes: int = 5 * 2**20
+    ) -> None:
         self.library = library
         self.store = store
+        # A larger picture is refused (placeholder) and never kept: Plex's "thumbnails" have
+        # been seen at 64 MB, and every one in flight is held in memory.
+        self.max_picture_bytes = max_picture_bytes
         self._fetches: dict[str, asyncio.Future[Image | None]] = {}
         self._slots = asyncio.Semaphore(MAX_FETCHES)
         self._client: PlexClient | None = None
@@ -115,12 +125,12 @@ class ArtService:
     # --- what to show -------------------------------------------------------------------------
 
     async def item(self, rating_key: int, size: int, if_none_match: str | None) -> Response:
-        def read(conn: sqlite3.Connection) -> tuple[ArtSource | None, bytes | None]:
+        def read(conn: sqlite3.Connection) -> tuple[ArtSource | None, Stored | None]:
             row = conn.execute(_LOOKUP, {"key": rating_key}).fetchone()
             source = ArtSource(row[0] or "", row[1] or None) if row else None
             cached = None
             if source and source.thumb and not _matches(if_none_match, _etag(source, size)):
-                cached = self.store.get(picture_key(source.thumb, size))
+                cached = _stored(self.store, picture_key(source.thumb, size))
             return source, cached
 
         source, cached = await self.library.db.aread(read)
@@ -141,11 +151,11 @@ class ArtService:
         cached = None
         if source.thumb and not _matches(if_none_match, _etag(source, size)):
             key = picture_key(source.thumb, size)
-            cached = await self.library.db.aread(lambda _conn: self.store.get(key))
+            cached = await self.library.db.aread(lambda _conn: _stored(self.store, key))
         return await self._answer(source, size, if_none_match, cached)
 
     async def _answer(
-        self, source: ArtSource, size: int, if_none_match: str | None, cached: bytes | None
+        self, source: ArtSource, size: int, if_none_match: str | None, cached: Stored | None
     ) -> Response:
         if source.thumb is None:
             return _placeholder(source, size, KEPT)
@@ -153,7 +163,7 @@ class ArtService:
         if _matches(if_none_match, etag):
             return Response(status_code=304, headers={"ETag": etag, "Cache-Control": KEPT})
         if cached is not None:
-            return _picture(cached, sniff(cached) or "image/jpeg", etag)
+            return _streamed(cached, etag)
         image = await self._fetch(source.thumb, size)
         if image is None:
             return _placeholder(source, size, RETRY)
@@ -190,7 +200,7 @@ class ArtService:
             client = self._plex_client()
 
             def fetch_and_keep() -> Image:
-                image = client.image(thumb, size)
+                image = client.image(thumb, size, max_bytes=self.max_picture_bytes)
                 if sniff(image.data):
                     self.store.put(key, image.data)
                 return image
@@ -215,7 +225,11 @@ class ArtService:
         return source
 
     def _failed(self, key: str | None, error: PlexError) -> None:
-        if isinstance(error, PlexBadResponse) and error.status in (404, 400):
+        if isinstance(error, PlexTooLarge):
+            log.info("Art refused: %s", error)
+        if isinstance(error, PlexTooLarge) or (
+            isinstance(error, PlexBadResponse) and error.status in (404, 400)
+        ):
             if key is not None:  # Plex has no such picture: not asked again for a while
                 if len(self._missing) >= MAX_MISSING:
                     self._missing.clear()
@@ -258,6 +272,43 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return etag in tags or "*" in tags
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A picture on disk, open: served from its file a chunk at a time, never read whole."""
+
+    file: BinaryIO
+    media_type: str
+    size: int
+
+
+STREAM_CHUNK = 64 * 1024
+
+
+def _stored(store: ArtStore, key: str) -> Stored | None:
+    """The picture ``key`` from the disk, opened, with its type and size (on a reader)."""
+    opened = store.open(key)
+    if opened is None:
+        return None
+    try:
+        media_type = sniff(opened.read(16)) or "image/jpeg"
+        opened.seek(0)
+        size = os.fstat(opened.fileno()).st_size
+    except OSError:
+        opened.close()
+        return None
+    return Stored(opened, media_type, size)
+
+
+def _streamed(stored: Stored, etag: str) -> Response:
+    def chunks() -> Iterator[bytes]:
+        with stored.file:  # read on the thread pool, a chunk at a time
+            while chunk := stored.file.read(STREAM_CHUNK):
+                yield chunk
+
+    headers = {"ETag": etag, "Cache-Control": KEPT, "Content-Length": str(stored.size)}
+    return StreamingResponse(chunks(), media_type=stored.media_type, headers=headers)
 
 
 def _picture(data: bytes, media_type: str, etag: str) -> Response:

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections import OrderedDict
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,17 @@ class ArtStore:
             return self._total
 
     def get(self, key: str) -> bytes | None:
-        """The picture, or None; a picture found counts as just used."""
+        """The picture's bytes, or None; a picture found counts as just used."""
+        opened = self.open(key)
+        if opened is None:
+            return None
+        with opened:
+            return opened.read()
+
+    def open(self, key: str) -> BinaryIO | None:
+        """The picture's file, open for reading (the caller closes it), or None; a picture
+        found counts as just used. An open file stays readable even if eviction deletes it
+        meanwhile, so serving it never races the bound."""
         with self._lock:
             files = self._load()
             entry = files.get(key)
@@ -70,13 +81,14 @@ class ArtStore:
                 files[key] = (entry[0], now)
         path = self.folder / key
         try:
-            data = path.read_bytes()
-            if stale:
-                os.utime(path, (now, now))
+            opened = path.open("rb")
         except OSError:  # gone from the disk behind our back (or unreadable): a miss
             self._forget(key)
             return None
-        return data
+        if stale:
+            with contextlib.suppress(OSError):
+                os.utime(path, (now, now))
+        return opened
 
     def put(self, key: str, data: bytes) -> None:
         """Keep a picture, evicting the least recently used ones beyond the bound. A disk that

@@ -25,8 +25,10 @@ from plexcrate.plex.client import PlaylistInfo, PlexClient
 from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
 from plexcrate.plex.playlists import (
     PlaylistExists,
+    PlaylistHalfDone,
     PlaylistMissing,
     PlaylistRefused,
+    Saved,
     SaveMode,
     delete_playlist,
     rename_playlist,
@@ -110,6 +112,14 @@ class PlaylistBody(ApiModel):
     duration_ms: int | None = Field(default=None, description="Its length; null when unknown.")
 
 
+class SavedPlaylist(PlaylistBody):
+    not_added: list[int] = Field(
+        default_factory=list,
+        description="Rating keys sent that Plex left out (it adds only the tracks it still "
+        "has, and answers as if all were added): empty when the playlist holds them all.",
+    )
+
+
 class SaveConflict(ErrorBody):
     duplicate_of: int | None = Field(
         default=None,
@@ -120,6 +130,10 @@ class SaveConflict(ErrorBody):
 
 class RenameRequest(BaseModel):
     title: Title
+    allow_duplicate: JsonBool = Field(
+        default=False,
+        description="Rename even if another playlist has that name (otherwise a 409).",
+    )
 
 
 class Playlists(ApiModel):
@@ -184,28 +198,45 @@ async def list_playlists(request: Request) -> Playlists:
 @router.patch(
     "/{playlist_id}",
     response_model=PlaylistBody,
-    responses={**PLEX_ERRORS, **GONE, **BODY_RESPONSES},
+    responses={
+        **PLEX_ERRORS,
+        **GONE,
+        409: {
+            "model": SaveConflict,
+            "description": "Another playlist has the name (`duplicate_of`); send it again "
+            "with `allow_duplicate` to rename anyway. Or no Plex server is configured.",
+        },
+        **BODY_RESPONSES,
+    },
 )
-async def rename(playlist_id: PlaylistId, body: RenameRequest, request: Request) -> PlaylistBody:
-    """Rename a playlist on Plex."""
+async def rename(
+    playlist_id: PlaylistId, body: RenameRequest, request: Request
+) -> PlaylistBody | JSONResponse:
+    """Rename an audio playlist on Plex (another kind's id is a 404). A name another playlist
+    has asks first (409, `duplicate_of`), as creating does."""
     title = body.title.strip()
     if not title:
         raise HTTPException(422, "title: a playlist needs a name")
     service = _service(request)
 
     def work(client: PlexClient) -> PlaylistInfo:
-        renamed = rename_playlist(client, playlist_id, title)
+        renamed = rename_playlist(client, playlist_id, title, allow_duplicate=body.allow_duplicate)
         mirror_one(service.db, client, playlist_id)
         return renamed
 
-    return _body(await _with_plex(service, work))
+    try:
+        return _body(await _with_plex(service, work))
+    except PlaylistExists as taken:
+        conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
+        return JSONResponse(conflict.model_dump(), status_code=409)
 
 
 @router.delete(
     "/{playlist_id}", status_code=204, response_class=Response, responses={**PLEX_ERRORS, **GONE}
 )
 async def delete(playlist_id: PlaylistId, request: Request) -> Response:
-    """Delete a playlist from Plex (its tracks stay in the library)."""
+    """Delete an audio playlist from Plex (its tracks stay in the library; another kind's id
+    is a 404)."""
     service = _service(request)
 
     def work(client: PlexClient) -> None:
@@ -218,7 +249,7 @@ async def delete(playlist_id: PlaylistId, request: Request) -> Response:
 
 @router.post(
     "",
-    response_model=PlaylistBody,
+    response_model=SavedPlaylist,
     responses={
         **PLEX_ERRORS,
         409: {
@@ -229,11 +260,13 @@ async def delete(playlist_id: PlaylistId, request: Request) -> Response:
         **BODY_RESPONSES,
     },
 )
-async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONResponse:
+async def save(body: SaveRequest, request: Request) -> SavedPlaylist | JSONResponse:
     """Save tracks to Plex: as a new playlist, or replacing or appending to an existing one.
 
     A new playlist with the name of one Plex has is refused (409, `duplicate_of`) unless
-    `allow_duplicate` says a second one is wanted."""
+    `allow_duplicate` says a second one is wanted. What Plex holds afterwards is read back:
+    `not_added` lists the tracks it left out. Replace adds the new tracks before removing the
+    old ones; a failure halfway (502/503) says what the playlist holds."""
     problem = body.incomplete()
     if problem:
         raise HTTPException(422, problem)
@@ -244,17 +277,21 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONRespon
             409, f"{missing} of these tracks are no longer in the library; preview again."
         )
 
-    def work(client: PlexClient) -> PlaylistInfo:
-        saved = save_playlist(
-            client,
-            body.rating_keys,
-            mode=body.mode,
-            title=body.title.strip(),
-            playlist_id=body.playlist_id,
-            server=service.state.machine_identifier,
-            allow_duplicate=body.allow_duplicate,
-        )
-        mirror_one(service.db, client, saved.id)
+    def work(client: PlexClient) -> Saved:
+        try:
+            saved = save_playlist(
+                client,
+                body.rating_keys,
+                mode=body.mode,
+                title=body.title.strip(),
+                playlist_id=body.playlist_id,
+                server=service.state.machine_identifier,
+                allow_duplicate=body.allow_duplicate,
+            )
+        except PlaylistHalfDone as half:
+            mirror_one(service.db, client, half.playlist_id)  # what Plex holds now
+            raise
+        mirror_one(service.db, client, saved.playlist.id)
         return saved
 
     try:
@@ -262,7 +299,7 @@ async def save(body: SaveRequest, request: Request) -> PlaylistBody | JSONRespon
     except PlaylistExists as taken:
         conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
         return JSONResponse(conflict.model_dump(), status_code=409)
-    return _body(saved)
+    return SavedPlaylist(**_body(saved.playlist).model_dump(), not_added=saved.not_added)
 
 
 async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -> T:
@@ -283,6 +320,9 @@ async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -
         raise HTTPException(404, error.message) from None
     except PlaylistRefused as error:
         raise HTTPException(409, error.message) from None
+    except PlaylistHalfDone as error:
+        transport = isinstance(error.cause, (PlexUnreachable, PlexTimeout))
+        raise HTTPException(503 if transport else 502, error.message) from None
     except (PlexUnreachable, PlexTimeout) as error:
         raise HTTPException(503, error.message) from None
     except PlexError as error:

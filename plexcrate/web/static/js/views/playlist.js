@@ -523,7 +523,10 @@ export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
           : request.mode === "replace"
             ? `Replaced “${saved.title}” on Plex: ${plural(saved.item_count, "track")}.`
             : `Saved “${saved.title}” to Plex: ${plural(saved.item_count, "track")}.`;
-      setText(saveResult, message);
+      // Plex answers 200 and leaves out tracks it no longer has: say so, never a silent success.
+      const dropped = saved.not_added?.length ?? 0;
+      const note = dropped ? ` Plex left out ${plural(dropped, "track")} of these: it no longer has them.` : "";
+      setText(saveResult, message + note);
       if (playlists !== null) {
         const others = playlists.filter((p) => p.id !== saved.id);
         playlists = [...others, { ...saved, smart: false }].sort((a, b) => a.title.localeCompare(b.title));
