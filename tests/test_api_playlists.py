@@ -358,3 +358,29 @@ def test_playlists_are_listed_page_by_page(
     pages = [r for r in plex.requests if r.path == "/playlists"]
     assert [r.headers["X-Plex-Container-Start"] for r in pages] == ["0", "2", "4"]
     assert {r.headers["X-Plex-Container-Size"] for r in pages} == {"2"}
+
+
+# --- what a playlist holds ----------------------------------------------------------------------
+
+
+def test_a_playlists_items_are_read_from_plex_as_it_holds_them_now(
+    app: AppServer, sim_library: SimLibrary, plex: PlexSimulator
+) -> None:
+    keys = sorted(sim_library.tracks)
+    trip = sim_library.create_playlist("Road trip", [keys[3], keys[1], keys[2]])
+    answer = app.get(f"/api/playlists/{trip.rating_key}/items")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": trip.rating_key, "rating_keys": [keys[3], keys[1], keys[2]]}
+    # A hand edit in Plex since the last sync shows at once: the answer is Plex's, not the mirror's.
+    sim_library.add_playlist_items(trip.rating_key, [keys[7]])
+    assert app.get(f"/api/playlists/{trip.rating_key}/items").json()["rating_keys"][-1] == keys[7]
+
+    gone = app.get("/api/playlists/999999/items")
+    assert gone.status_code == 404
+    assert gone.json() == {"error": "That playlist is no longer on the Plex server."}
+    for bad in ("0", "-3", "abc", "1.5", str(2**60)):
+        assert app.get(f"/api/playlists/{bad}/items").status_code == 422, bad
+    plex.stop()
+    offline = app.get(f"/api/playlists/{trip.rating_key}/items")
+    assert offline.status_code == 503
+    assert offline.json()["error"].startswith("Cannot reach Plex at")
