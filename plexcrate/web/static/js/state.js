@@ -40,6 +40,12 @@ export function queryOf(filters, sort, seed) {
   return params.toString();
 }
 
+/** The extra rule the address holds beside the filters (null: none); see rules.js. */
+export function currentRule({ withFilters = true } = {}) {
+  if (!withFilters) return store.rule;
+  return store.rule;
+}
+
 export function sameFilters(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -48,6 +54,7 @@ class Store extends EventTarget {
   constructor() {
     super();
     this.filters = {}; // read from the address bar by start(), once the filters are declared
+    this.rule = null; // a rule ANDed with the filters (rules.js), or null
     this.sort = "default";
     this.seed = null; // the shuffle's, when sort is "random" (null: the server picks one)
     this.view = { name: "tracks" }; // or albums, artists; album or artist with an id
