@@ -8,7 +8,8 @@
 // scrolled where it was (each entry keeps its scroll position).
 
 import { isList, pathOfView, sameView, viewFromPath } from "./router.js";
-import { defaultFilters, filterParams, filtersFromParams, sorts } from "./vocabulary.js";
+import { allOf, filterConditions } from "./rules.js";
+import { RULE, defaultFilters, filterParams, filtersFromParams, sorts } from "./vocabulary.js";
 
 export { activeFilterCount } from "./vocabulary.js";
 
@@ -40,10 +41,15 @@ export function queryOf(filters, sort, seed) {
   return params.toString();
 }
 
-/** The extra rule the address holds beside the filters (null: none); see rules.js. */
-export function currentRule({ withFilters = true } = {}) {
-  if (!withFilters) return store.rule;
-  return store.rule;
+/**
+ * The page's whole choice as one rule (the filters as conditions, ANDed with the address's
+ * rule), or null when it restricts nothing; `withFilters: false`: the address's rule alone.
+ * What a "Keep as a living playlist" will save.
+ */
+export function currentRule({ withFilters = true, filters = store.filters } = {}) {
+  const extra = filters[RULE] ?? null;
+  if (!withFilters) return extra;
+  return allOf(...filterConditions(filters).map((x) => x.condition), extra);
 }
 
 export function sameFilters(a, b) {
@@ -54,7 +60,6 @@ class Store extends EventTarget {
   constructor() {
     super();
     this.filters = {}; // read from the address bar by start(), once the filters are declared
-    this.rule = null; // a rule ANDed with the filters (rules.js), or null
     this.sort = "default";
     this.seed = null; // the shuffle's, when sort is "random" (null: the server picks one)
     this.view = { name: "tracks" }; // or albums, artists; album or artist with an id
