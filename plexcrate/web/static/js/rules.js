@@ -81,11 +81,12 @@ export const withoutPart = (rule, index) => allOf({ all: topLevel(rule).filter((
 
 /** One declared filter's value as its condition (null when it restricts nothing). */
 export function filterCondition(d, value) {
+  // A flag restricts when on, even by default (exclude_live: live is false).
+  if (d.type === "bool") return value && d.rule?.field ? { field: d.rule.field, op: d.rule.op, value: false } : null;
   if (value == null || value === "" || value === d.default || (Array.isArray(value) && !value.length)) return null;
   const { field, op } = d.rule ?? {};
   if (!field) return null;
   if (d.name === "played") return value === "never" ? { field: "plays", op: "is", value: 0 } : { field: "plays", op: "ge", value: 1 };
-  if (d.type === "bool") return { field, op, value: !value }; // exclude_live: live is false
   return { field, op, value: Array.isArray(value) ? [...value] : value };
 }
 
