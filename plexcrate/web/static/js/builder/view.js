@@ -361,7 +361,7 @@ export function createBuilderView(on) {
 function previewRow(track, index, byHand, { swap, remove }) {
   const meta = [track.artist, track.album, track.year].filter(Boolean).join(" · ");
   const live = track.is_live ? h("span", { class: "badge badge-live" }, "Live") : null;
-  const hand = byHand ? h("span", { class: "badge badge-hand", title: "Added by hand: stays when you pick again" }, "Added") : null;
+  const hand = byHand ? h("span", { class: "badge badge-hand", title: "Added by hand: stays when you pick again" }, "By hand") : null;
   const art = h("img", { alt: "", width: "40", height: "40", loading: "lazy", decoding: "async" });
   art.addEventListener("load", () => art.classList.add("is-loaded"));
   setArt(art, trackArt(track, 64));
