@@ -499,3 +499,29 @@ def test_renaming_to_a_taken_name_asks_first(app: AppServer, sim_library: SimLib
     assert own.status_code == 409  # "Draft" is now called Road trip too
     alone = save(app, title="Solo", rating_keys=tracks)["id"]
     assert app.http.patch(f"/api/playlists/{alone}", json={"title": "SOLO"}).status_code == 200
+
+
+# --- what a playlist holds ----------------------------------------------------------------------
+
+
+def test_a_playlists_items_are_read_from_plex_as_it_holds_them_now(
+    app: AppServer, sim_library: SimLibrary, plex: PlexSimulator
+) -> None:
+    keys = sorted(sim_library.tracks)
+    trip = sim_library.create_playlist("Road trip", [keys[3], keys[1], keys[2]])
+    answer = app.get(f"/api/playlists/{trip.rating_key}/items")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": trip.rating_key, "rating_keys": [keys[3], keys[1], keys[2]]}
+    # A hand edit in Plex since the last sync shows at once: the answer is Plex's, not the mirror's.
+    sim_library.add_playlist_items(trip.rating_key, [keys[7]])
+    assert app.get(f"/api/playlists/{trip.rating_key}/items").json()["rating_keys"][-1] == keys[7]
+
+    gone = app.get("/api/playlists/999999/items")
+    assert gone.status_code == 404
+    assert gone.json() == {"error": "That playlist is no longer on the Plex server."}
+    for bad in ("0", "-3", "abc", "1.5", str(2**60)):
+        assert app.get(f"/api/playlists/{bad}/items").status_code == 422, bad
+    plex.stop()
+    offline = app.get(f"/api/playlists/{trip.rating_key}/items")
+    assert offline.status_code == 503
+    assert offline.json()["error"].startswith("Cannot reach Plex at")

@@ -31,6 +31,7 @@ from plexcrate.plex.playlists import (
     Saved,
     SaveMode,
     delete_playlist,
+    playlist_items_if_any,
     rename_playlist,
     save_playlist,
 )
@@ -140,6 +141,11 @@ class Playlists(ApiModel):
     playlists: list[PlaylistBody]
 
 
+class PlaylistItems(ApiModel):
+    id: int
+    rating_keys: list[int] = Field(description="The tracks it holds on Plex now, in order.")
+
+
 class SaveRequest(BaseModel):
     title: Annotated[str, Field(max_length=200)] = ""
     rating_keys: list[RatingKey] = Field(min_length=1, max_length=MAX_PLAYLIST)
@@ -193,6 +199,19 @@ async def list_playlists(request: Request) -> Playlists:
     playlists = await _with_plex(_service(request), lambda client: client.audio_playlists())
     request.app.state.art.know_playlists([(p.id, p.title, p.composite) for p in playlists])
     return Playlists(playlists=[_body(p) for p in playlists])
+
+
+@router.get("/{playlist_id}/items", response_model=PlaylistItems, responses={**PLEX_ERRORS, **GONE})
+async def playlist_items(playlist_id: PlaylistId, request: Request) -> PlaylistItems:
+    """What a playlist holds on Plex now (rating keys, in order), read from Plex itself: the
+    builder asks before adding to it (to skip what it holds) or replacing it (to say what
+    changes), and after a save that failed (to say what it holds then)."""
+    keys = await _with_plex(
+        _service(request), lambda client: playlist_items_if_any(client, playlist_id)
+    )
+    if keys is None:
+        raise HTTPException(404, "That playlist is no longer on the Plex server.")
+    return PlaylistItems(id=playlist_id, rating_keys=keys)
 
 
 @router.patch(

@@ -89,24 +89,37 @@ def test_a_picked_and_edited_playlist_arrives_in_plex(
     )
     assert playlist_named(sim_library, "Browser test mix").item_keys == final
 
-    # Add another pick to it, then replace it with a third.
+    # Add another pick to it (what it already holds is skipped), then replace it with a third.
     pick(builder, 5)
     added = preview_keys(page)
+    fresh = [key for key in added if key not in final]
     builder.get_by_role("radio", name="Add to one").check()
     target = builder.get_by_role("combobox", name="Playlist")
     expect(target.locator("option", has_text="Browser test mix")).to_have_count(1)
     target.select_option(label="Browser test mix (12 tracks)")
     builder.get_by_role("button", name="Save to Plex").click()
+    skipped = len(added) - len(fresh)
     expect(builder.get_by_role("status")).to_have_text(
-        "Added 5 tracks to “Browser test mix” on Plex (17 tracks now)."
+        f"Added {len(fresh)} track{'s' * (len(fresh) != 1)} to “Browser test mix” on Plex "
+        f"({12 + len(fresh)} tracks now)."
+        + (
+            f" {skipped} track{'s' * (skipped != 1)} it already held "
+            f"{'was' if skipped == 1 else 'were'} skipped."
+            if skipped
+            else ""
+        )
     )
-    assert playlist_named(sim_library, "Browser test mix").item_keys == final + added
+    assert playlist_named(sim_library, "Browser test mix").item_keys == final + fresh
 
     pick(builder, 3)
     replacing = preview_keys(page)
     builder.get_by_role("radio", name="Replace one").check()
-    target.select_option(label="Browser test mix (17 tracks)")
+    held = 12 + len(fresh)
+    target.select_option(label=f"Browser test mix ({held} tracks)")
     builder.get_by_role("button", name="Save to Plex").click()
+    question = builder.get_by_role("group", name=re.compile("^Replace the"))
+    expect(question.get_by_role("button", name="Replace it")).to_be_focused()
+    question.get_by_role("button", name="Replace it").click()
     expect(builder.get_by_role("status")).to_have_text(
         "Replaced “Browser test mix” on Plex: 3 tracks."
     )

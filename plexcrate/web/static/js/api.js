@@ -118,6 +118,9 @@ export const previewPlaylist = (body, { signal } = {}) =>
 
 export const listPlaylists = () => request("GET", "/api/playlists");
 
+/** What a playlist holds on Plex now: `{ id, rating_keys }`, in order. */
+export const getPlaylistItems = (id) => request("GET", `/api/playlists/${id}/items`);
+
 export const savePlaylist = (body) => request("POST", "/api/playlists", { body });
 
 export const renamePlaylist = (id, title) => request("PATCH", `/api/playlists/${id}`, { body: { title } });

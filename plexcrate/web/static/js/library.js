@@ -17,6 +17,7 @@ import { plural } from "./format.js";
 import { isList } from "./router.js";
 import { activeFilterCount, queryOf, store } from "./state.js";
 import { defaultFilters } from "./vocabulary.js";
+import { createActiveFilters } from "./views/activefilters.js";
 import { createAlbumGrid, createArtistGrid } from "./views/cards.js";
 import { createFilters } from "./views/filters.js";
 import { createPages } from "./views/pages.js";
@@ -28,7 +29,7 @@ const NOUNS = { tracks: "track", albums: "album", artists: "artist" };
 const FIRST_PAGE = { tracks: getTracks, albums: getAlbums, artists: getArtists };
 const ITEMS = { tracks: "tracks", albums: "albums", artists: "artists" };
 
-export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
+export function createLibrary({ requestSync, addToPlaylist, openSettings, onEdit }) {
   const main = $("#library");
   const results = $("#results");
   const count = $("#match-count");
@@ -46,6 +47,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings }) {
   };
 
   createResultsHead(results);
+  createActiveFilters(results, { onEdit });
   const filters = createFilters(panel, { onOpen: (facet) => countFacets([facet]) });
   const lists = {
     tracks: createTrackList($("#tracks"), { onAdd: (track) => addToPlaylist([track]), onFilterArtist: filterByArtist }),

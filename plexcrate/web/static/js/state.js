@@ -8,7 +8,8 @@
 // scrolled where it was (each entry keeps its scroll position).
 
 import { isList, pathOfView, sameView, viewFromPath } from "./router.js";
-import { defaultFilters, filterParams, filtersFromParams, sorts } from "./vocabulary.js";
+import { allOf, filterConditions } from "./rules.js";
+import { RULE, defaultFilters, filterParams, filtersFromParams, sorts } from "./vocabulary.js";
 
 export { activeFilterCount } from "./vocabulary.js";
 
@@ -38,6 +39,17 @@ export function queryOf(filters, sort, seed) {
   if (sort !== "default") params.set("sort", sort);
   if (sort === "random" && seed != null) params.set("seed", String(seed));
   return params.toString();
+}
+
+/**
+ * The page's whole choice as one rule (the filters as conditions, ANDed with the address's
+ * rule), or null when it restricts nothing; `withFilters: false`: the address's rule alone.
+ * What a "Keep as a living playlist" will save.
+ */
+export function currentRule({ withFilters = true, filters = store.filters } = {}) {
+  const extra = filters[RULE] ?? null;
+  if (!withFilters) return extra;
+  return allOf(...filterConditions(filters).map((x) => x.condition), extra);
 }
 
 export function sameFilters(a, b) {

@@ -4,10 +4,16 @@
 // server adds needs no change here.
 
 import { getFilters } from "./api.js";
+import { parseRuleText, topLevel } from "./rules.js";
 
 let declared = [];
 let sortNames = ["default", "random"];
 let kinds = [];
+let ruleFields = [];
+
+// Beside the declared filters, `rule`: a rule ANDed with them (rules.js), null when none. The
+// address and the API's query strings hold it as JSON (`rule=`), so they hold the whole choice.
+export const RULE = "rule";
 
 /** Fetch the declarations once, before the page reads any filter. */
 export async function loadVocabulary() {
@@ -15,19 +21,23 @@ export async function loadVocabulary() {
   declared = body.filters;
   sortNames = body.sorts;
   kinds = body.tag_kinds;
+  ruleFields = body.fields ?? [];
 }
 
 export const declarations = () => declared;
 export const sorts = () => sortNames;
 /** Every kind of tag, in the server's order, with its words (one, many, phrases). */
 export const tagKinds = () => kinds;
+/** The rule language's fields: [{name, type, operators, minimum, maximum, help}]. */
+export const fields = () => ruleFields;
 
 const REPEATABLE = new Set(["names", "decades"]);
 const DECADE = /^\d{3}0s$/;
 
 /** Every filter at the value that restricts nothing. */
 export function defaultFilters() {
-  return Object.fromEntries(declared.map((d) => [d.name, REPEATABLE.has(d.type) ? [] : d.default]));
+  const filters = Object.fromEntries(declared.map((d) => [d.name, REPEATABLE.has(d.type) ? [] : d.default]));
+  return { ...filters, [RULE]: null };
 }
 
 /** One filter's value read from a query string's values; invalid values give the default. */
@@ -54,7 +64,8 @@ function parseValue(d, values) {
 
 /** The filters in a query string (the address bar's). */
 export function filtersFromParams(params) {
-  return Object.fromEntries(declared.map((d) => [d.name, parseValue(d, params.getAll(d.name))]));
+  const filters = Object.fromEntries(declared.map((d) => [d.name, parseValue(d, params.getAll(d.name))]));
+  return { ...filters, [RULE]: parseRuleText(params.get(RULE)) };
 }
 
 function isDefault(d, value) {
@@ -70,10 +81,11 @@ export function filterParams(filters) {
     if (REPEATABLE.has(d.type)) for (const v of value) params.append(d.name, v);
     else params.set(d.name, String(value));
   }
+  if (filters[RULE]) params.set(RULE, JSON.stringify(filters[RULE]));
   return params;
 }
 
-/** The same filters as a JSON object (the playlist builder's body). */
+/** The same filters as a JSON object (the playlist builder's body; its rule goes beside). */
 export function filterBody(filters) {
   return Object.fromEntries(
     declared
@@ -90,5 +102,5 @@ export function activeFilterCount(filters) {
     if (d.type === "text" || value === undefined || isDefault(d, value)) continue;
     count += REPEATABLE.has(d.type) ? value.length : 1;
   }
-  return count;
+  return count + topLevel(filters[RULE]).length;
 }

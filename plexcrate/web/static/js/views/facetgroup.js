@@ -12,9 +12,16 @@ import { getFacetValues, isAbort } from "../api.js";
 import { debounce, h, setText, show } from "../dom.js";
 import { formatCount } from "../format.js";
 import { withArticle } from "../labels.js";
+import { conditionValue, withCondition } from "../rules.js";
 import { store } from "../state.js";
+import { RULE } from "../vocabulary.js";
 
 const SEARCH_LIMIT = 50;
+const MODES = [
+  ["any", "Any of"],
+  ["all", "All of"],
+  ["none", "None of"],
+];
 const STATS_LIMIT = 200; // values of a facet in /api/library/stats (the search finds the rest)
 
 /**
@@ -37,6 +44,8 @@ export function createFacetGroup({
   extras = [],
   onOpen,
   onClose,
+  modes = false,
+  excludeFilter = null,
 }) {
   const headingId = `${id}-heading`;
   const bodyId = `${id}-body`;
@@ -74,7 +83,22 @@ export function createFacetGroup({
         maxlength: "200",
       })
     : null;
-  const body = h("div", { class: "filter-group-body", id: bodyId, hidden: !open }, search, chips, empty, more, extras);
+  // Any of / All of / None of: what a chip's click chooses (a kind of tag's values combine
+  // either way, and any may be left out).
+  let mode = "any";
+  const modeInputs = modes
+    ? MODES.map(([value, label]) =>
+        h("input", { type: "radio", name: `${id}-mode`, id: `${id}-mode-${value}`, value, checked: value === "any", onchange: () => setMode(value) }),
+      )
+    : [];
+  const modeControl = modes
+    ? h(
+        "div",
+        { class: "field-group segmented facet-mode", role: "radiogroup", "aria-label": `${title}: match` },
+        modeInputs.map((input, i) => h("span", { class: "segment" }, input, h("label", { for: input.id }, MODES[i][1]))),
+      )
+    : null;
+  const body = h("div", { class: "filter-group-body", id: bodyId, hidden: !open }, modeControl, search, chips, empty, more, extras);
   const element = h(
     "section",
     { class: "filter-group is-collapsible", "aria-labelledby": headingId, dataset: { facet } },
@@ -154,15 +178,58 @@ export function createFacetGroup({
       );
       button.countEl = count;
       button.nounEl = noun;
+      button.stateEl = h("span", { class: "visually-hidden" });
+      button.append(button.stateEl);
       buttons.set(name, button);
     }
     return button;
   }
 
+  /** The values chosen in a mode: any (the filter), all (the rule), none (a leave-out filter
+   * of the kind, else the rule). */
+  function valuesOf(which, filters = store.filters) {
+    if (which === "any") return filters[filter];
+    if (which === "none" && excludeFilter) return filters[excludeFilter];
+    return conditionValue(filters[RULE], kind, which === "all" ? "all_of" : "none_of") ?? [];
+  }
+
+  /** The change of filters that makes `which`'s values `values`. */
+  function patchFor(which, values, patch = {}) {
+    if (which === "any") return { ...patch, [filter]: values };
+    if (which === "none" && excludeFilter) return { ...patch, [excludeFilter]: values };
+    const rule = RULE in patch ? patch[RULE] : store.filters[RULE];
+    return { ...patch, [RULE]: withCondition(rule, kind, which === "all" ? "all_of" : "none_of", values) };
+  }
+
+  function setMode(next) {
+    const before = mode;
+    mode = next;
+    // Between any and all, the chosen values follow (they combine the other way).
+    if (before !== "none" && next !== "none" && before !== next) {
+      const moving = valuesOf(before);
+      if (moving.length) {
+        store.setFilters(patchFor(next, [...new Set([...valuesOf(next), ...moving])], patchFor(before, [])));
+        return;
+      }
+    }
+    layout();
+  }
+
   function toggleValue(name) {
-    const selected = store.filters[filter];
+    const selected = valuesOf(mode);
     const next = selected.includes(name) ? selected.filter((n) => n !== name) : [...selected, name];
-    store.setFilters({ [filter]: next });
+    // A value is either chosen or left out, not both.
+    const other = mode === "none" ? (valuesOf("all").length ? "all" : "any") : "none";
+    const patch = modes && valuesOf(other).includes(name) ? patchFor(other, valuesOf(other).filter((n) => n !== name)) : {};
+    store.setFilters(patchFor(mode, next, patch));
+  }
+
+  /** Follow the filters: "all" when the rule holds all-of values, "any" when it no longer does. */
+  function followMode() {
+    if (!modes) return;
+    if (mode === "any" && valuesOf("all").length && !valuesOf("any").length) mode = "all";
+    else if (mode === "all" && !valuesOf("all").length && valuesOf("any").length) mode = "any";
+    for (const input of modeInputs) input.checked = input.value === mode;
   }
 
   /** The names to show, in order: a search's matches, or the library's order; selected
@@ -181,10 +248,14 @@ export function createFacetGroup({
   }
 
   function layout(problem = "") {
-    const selected = new Set(store.filters[filter]);
-    const all = names(selected);
+    followMode();
+    const selected = new Set(valuesOf(mode));
+    const included = modes ? new Set(mode === "none" ? [...valuesOf("any"), ...valuesOf("all")] : []) : new Set();
+    const excluded = modes && mode !== "none" ? new Set(valuesOf("none")) : new Set();
+    const all = names(new Set([...selected, ...included, ...excluded]));
     const searching = found !== null;
-    const visible = expanded || searching ? all : all.filter((name, i) => i < limit || selected.has(name));
+    const marked = (name) => selected.has(name) || included.has(name) || excluded.has(name);
+    const visible = expanded || searching ? all : all.filter((name, i) => i < limit || marked(name));
     const current = [...chips.children].map((el) => el.dataset.value);
     if (current.join("\u0000") !== visible.join("\u0000")) chips.replaceChildren(...visible.map(chip));
     const foundCounts = searching ? new Map(found.map((f) => [f.name, f.count])) : null;
@@ -193,8 +264,11 @@ export function createFacetGroup({
       const count = (foundCounts ?? counts).get(name) ?? 0;
       setText(button.countEl, formatCount(count));
       setText(button.nounEl, count === 1 ? " track" : " tracks");
-      button.classList.toggle("is-zero", count === 0 && !selected.has(name));
+      button.classList.toggle("is-zero", count === 0 && !marked(name));
       button.setAttribute("aria-pressed", String(selected.has(name)));
+      button.classList.toggle("is-excluded", excluded.has(name) || (mode === "none" && selected.has(name)));
+      button.classList.toggle("is-included", included.has(name));
+      setText(button.stateEl, excluded.has(name) ? " (left out)" : included.has(name) ? " (chosen)" : "");
     }
     const emptyText = problem || (searching ? `No ${one} matches “${query()}”.` : `No ${title.toLowerCase()} in the library.`);
     setText(empty, emptyText);
@@ -210,7 +284,7 @@ export function createFacetGroup({
           ? `Show the ${formatCount(all.length)} most common ${many}`
           : `Show all ${formatCount(all.length)} ${many}`,
     );
-    const chosen = selected.size;
+    const chosen = selected.size + included.size + excluded.size;
     setText(selectedBadge, chosen ? String(chosen) : "");
     setText(selectedText, chosen ? ` (${chosen} selected)` : "");
     show(selectedBadge, chosen > 0);

@@ -14,7 +14,9 @@
 import { $, h, setText, show } from "../dom.js";
 import { choiceLabel, humanize, kindName, withArticle, withinDaysLabel } from "../labels.js";
 import { activeFilterCount, store } from "../state.js";
-import { declarations } from "../vocabulary.js";
+import { topLevel } from "../rules.js";
+import { RULE, declarations } from "../vocabulary.js";
+import { dateControl, playsRangeControl, ratingRangeControl } from "./ruleparts.js";
 import { createFacetGroup } from "./facetgroup.js";
 import { createRatingSlider } from "./stars.js";
 import { createTokenInput } from "./tokens.js";
@@ -26,6 +28,12 @@ const TITLES = { decade: "Years", exclude_live: "Exclude live recordings", min_r
 const OPEN_AT_FIRST = new Set(["genres", "decades"]);
 const OPEN_KEY = "plexcrate.openFilters";
 const DAY_PRESETS = [7, 30, 90, 365];
+// What the rule language adds to the panel, after the filter it goes with.
+const AFTER = {
+  min_rating: () => [ratingRangeControl()],
+  played: () => [playsRangeControl(), dateControl("last_played", "Last played")],
+  added_within_days: () => [dateControl("added", "Added, by date")],
+};
 
 /** `onOpen(facet)`: a section was opened and needs its counts. */
 export function createFilters(root, { onOpen } = {}) {
@@ -50,6 +58,10 @@ export function createFilters(root, { onOpen } = {}) {
     if (control) {
       controls.push(control);
       root.append(control.element);
+    }
+    for (const extra of AFTER[name]?.() ?? []) {
+      controls.push(extra);
+      root.append(extra.element);
     }
   }
 
@@ -111,12 +123,15 @@ export function createFilters(root, { onOpen } = {}) {
         onOpen?.(d.facet);
       },
       onClose: rememberOpen,
+      modes: d.type === "names",
+      excludeFilter: [...declared.values()].find((x) => x.tag_kind === d.tag_kind && x.rule?.op === "none_of")?.name ?? null,
     });
     groups.push(group);
     return {
       element: group.element,
       reflect: (filters) => {
-        const chosen = [d.name, ...inside.map((x) => x.name)].some((name) => isSet(declared.get(name), filters[name]));
+        const inRule = topLevel(filters[RULE]).some((p) => p.field === d.tag_kind);
+        const chosen = inRule || [d.name, ...inside.map((x) => x.name)].some((name) => isSet(declared.get(name), filters[name]));
         if (chosen && !group.open) group.setOpen(true, { quiet: true });
         group.reflect();
         extras.forEach((x) => x.reflect(filters));

@@ -3,7 +3,8 @@
 // rename, delete (after a confirm), add the playlist builder's preview to it. Everything here
 // asks Plex, so with Plex offline the changes are off and the panel says why.
 
-import { deletePlaylist, listPlaylists, renamePlaylist, savePlaylist } from "../api.js";
+import { deletePlaylist, listPlaylists, renamePlaylist } from "../api.js";
+import { appendSkippingHeld, saveNotes } from "../builder/actions.js";
 import { announce, h, icon, ICONS, setText, show } from "../dom.js";
 import { formatLength, plural } from "../format.js";
 import { openModal } from "../focus.js";
@@ -255,13 +256,16 @@ export function createPlaylistsPanel({ previewTracks, onChanged = () => {} }) {
     const tracks = previewTracks();
     if (!tracks.length || busy) return;
     await act(error, async () => {
-      const saved = await savePlaylist({
-        title: playlist.title,
-        mode: "append",
-        playlist_id: playlist.id,
-        rating_keys: tracks.map((t) => t.rating_key),
-      });
-      report(`Added ${plural(tracks.length, "track")} to “${playlist.title}” (${plural(saved.item_count, "track")} now).`);
+      // Tracks the playlist already holds are skipped: adding the preview twice adds it once.
+      const done = await appendSkippingHeld(playlist, tracks.map((t) => t.rating_key));
+      if (!done.saved) {
+        report(`“${playlist.title}” already holds all ${plural(tracks.length, "track")} of the preview: nothing was added.`);
+        list.querySelector(`[data-id="${playlist.id}"] .add-preview`)?.focus();
+        return;
+      }
+      const notes = saveNotes(done);
+      const added = `Added ${plural(done.added, "track")} to “${playlist.title}” (${plural(done.saved.item_count, "track")} now).`;
+      report(notes ? `${added} ${notes}` : added);
       await load(); // its new length, as Plex counts it
       list.querySelector(`[data-id="${playlist.id}"] .add-preview`)?.focus();
     });
