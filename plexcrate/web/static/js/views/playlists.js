@@ -265,8 +265,10 @@ export function createPlaylistsPanel({ previewTracks, onChanged = () => {} }) {
       }
       const notes = saveNotes(done);
       const added = `Added ${plural(done.added, "track")} to “${playlist.title}” (${plural(done.saved.item_count, "track")} now).`;
-      report(notes ? `${added} ${notes}` : added);
       await load(); // its new length, as Plex counts it
+      // Said once the list is back and the panel takes clicks again: a click on the strength of
+      // this message must not meet a busy panel.
+      report(notes ? `${added} ${notes}` : added);
       list.querySelector(`[data-id="${playlist.id}"] .add-preview`)?.focus();
     });
   }
