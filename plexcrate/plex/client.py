@@ -399,6 +399,21 @@ class PlexClient:
         )
         return [int(item["ratingKey"]) for item in entries]
 
+    def playlist_items(self, playlist_id: int) -> list[tuple[int, int]]:
+        """The playlist's entries in order, each as (``playlistItemID``, rating key): an entry
+        is removed by its ``playlistItemID``, which tells two copies of a track apart."""
+        entries = self._every_page(
+            f"/playlists/{playlist_id}/items", {}, "reading the playlist's tracks"
+        )
+        return [(int(item["playlistItemID"]), int(item["ratingKey"])) for item in entries]
+
+    def remove_playlist_item(self, playlist_id: int, item_id: int) -> None:
+        self._request(
+            "DELETE",
+            f"/playlists/{playlist_id}/items/{item_id}",
+            doing="removing a track from the playlist",
+        )
+
     def _every_page(
         self, path: str, params: Mapping[str, str], doing: str, page_size: int = LIST_PAGE
     ) -> list[Item]:

@@ -58,7 +58,10 @@ class PlexWatcher:
         machine_identifier = answer.machine_identifier
         self.service.plex_error = answer.problem
         connected = machine_identifier is not None
+        came_back = connected and self.service.plex_connected is not True
         self._set_connected(connected)
+        if connected and not self.service.is_syncing:
+            self.service.recipes.check(now=came_back)  # due and owed recipe refreshes
         if machine_identifier is not None and self.service.mirrors_another(machine_identifier):
             self.service.server_answering(machine_identifier)
             self._checks_due = True
