@@ -4,14 +4,18 @@ Plex offline; a server change; a restart; a refresh cut short."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import StartApp, restartable
+from click.testing import CliRunner
+from conftest import TOKEN, StartApp, restartable
 from web_harness import AppServer, wait_until
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.recipes import begin_writing, get_recipe
+from plexcrate.cli import main
 from plexcrate.simulator import PlexSimulator, SimLibrary
 
 RATED = {"field": "rating", "op": "ge", "value": 8}
@@ -254,3 +258,24 @@ def test_a_bad_recipe_is_a_422_naming_the_field(app: AppServer) -> None:
         assert message in response.json()["error"], body
     assert app.get("/api/recipes").json()["recipes"] == []
     assert app.get("/api/recipes/999").status_code == 404
+
+
+def test_the_command_line_lists_and_refreshes_recipes(
+    app: AppServer, plex: PlexSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = create(app, limit={"tracks": 4})
+    for name in list(os.environ):
+        if name.startswith("PLEX"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PLEXCRATE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PLEX_URL", plex.url)
+    monkeypatch.setenv("PLEX_TOKEN", TOKEN)
+    listed = CliRunner().invoke(main, ["recipes", "list"])
+    assert listed.exit_code == 0 and "Mix" in listed.output and "4 tracks" in listed.output
+    plex.requests.clear()
+    refreshed = CliRunner().invoke(main, ["recipes", "refresh", str(made["id"])])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "0 added, 0 removed, 4 kept" in refreshed.output and writes(plex) == []
+    assert TOKEN not in listed.output + refreshed.output
+    missing = CliRunner().invoke(main, ["recipes", "refresh", "999"])
+    assert missing.exit_code == 1 and "no recipe 999" in missing.output

@@ -173,6 +173,12 @@ class RefreshBody(ApiModel):
     playlist_id: int | None
 
 
+class RefreshRequest(BaseModel):
+    """A refresh by hand takes nothing (a JSON body all the same, as every state change)."""
+
+    model_config = {"extra": "forbid"}
+
+
 class HistoryList(ApiModel):
     history: list[HistoryBody]
 
@@ -433,9 +439,9 @@ async def delete(
 @router.post(
     "/{recipe_id}/refresh",
     response_model=RefreshBody,
-    responses={**GONE, **PLEX_ERRORS},
+    responses={**GONE, **PLEX_ERRORS, **BODY_RESPONSES},
 )
-async def refresh(recipe_id: RecipeId, request: Request) -> RefreshBody:
+async def refresh(recipe_id: RecipeId, body: RefreshRequest, request: Request) -> RefreshBody:
     """Refresh the recipe's playlist now (after the refreshes already running)."""
     service = _service(request)
     await _one(service, recipe_id)
