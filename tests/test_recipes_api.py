@@ -4,6 +4,7 @@ Plex offline; a server change; a restart; a refresh cut short."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,9 @@ def test_a_recipe_makes_its_playlist_at_once_and_says_what_a_page_needs(
     assert made["last"]["reason"] == "created" and made["last"]["added"] == 12
     listed = app.get("/api/recipes").json()["recipes"]
     assert [r["id"] for r in listed] == [made["id"]]
+    # The playlist's mirror follows at once: a rule on it finds its tracks.
+    rule = json.dumps({"field": "playlist", "op": "is", "value": made["playlist_id"]})
+    assert app.tracks(rule=rule, exclude_live="false")["total"] == 12
 
 
 def test_a_refresh_with_nothing_changed_writes_nothing_to_plex(

@@ -20,11 +20,13 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.draw import Drawn, DrawSpec, draw, duration_of
+from plexcrate.cache.playlists import write_playlist
 from plexcrate.cache.recipes import (
     HistoryEntry,
     Mode,
@@ -42,7 +44,7 @@ from plexcrate.cache.state import read_sync_state
 from plexcrate.plex.client import PlexClient
 from plexcrate.plex.errors import PlexBadResponse, PlexError
 from plexcrate.plex.playlists import named
-from plexcrate.sync.playlists import mirror_one
+from plexcrate.sync.playlists import playlist_row
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +271,7 @@ def _refresh(
     else:
         if todo.add:  # first, so the playlist is never emptied to be filled again
             client.add_to_playlist(playlist_id, todo.add, identity.machine_identifier)
-        for item_id in todo.remove:
-            _remove(client, playlist_id, item_id)
+        _remove_all(client, playlist_id, todo.remove)
         after = [key for _, key in client.playlist_items(playlist_id)]
     present = set(after)
     not_taken = [key for key in todo.add if key not in present]
@@ -288,9 +289,22 @@ def _refresh(
         entry_base,
         not_taken=len(not_taken),
     )
-    if playlist_id is not None:
-        mirror_one(db, client, playlist_id)  # a rule on `playlist` follows at once
+    if playlist_id is not None:  # a rule on `playlist` follows at once
+        _mirror(db, client, identity.machine_identifier, playlist_id, after)
     return result
+
+
+def _mirror(
+    db: Database, client: PlexClient, server: str, playlist_id: int, keys: list[int]
+) -> None:
+    """The playlist's mirror, from the items just read back and its listing (one request, not
+    the three of ``mirror_one``). A failure waits for the next sync, which mends the mirror."""
+    try:
+        info = client.playlist(playlist_id)
+        contents = (playlist_row(info), keys)
+        db.write(lambda conn: write_playlist(conn, server, playlist_id, contents))
+    except (PlexError, sqlite3.Error) as error:
+        log.info("The mirror of playlist %d waits for the next sync: %s", playlist_id, error)
 
 
 def _current_items(
@@ -326,6 +340,21 @@ def _create(
         return None, []
     created = client.create_playlist(recipe.playlist_title, keys, server)
     return created.id, [key for _, key in client.playlist_items(created.id)]
+
+
+REMOVE_AT_ONCE = 4  # removals in flight (one request each): Plex serves a few at once
+
+
+def _remove_all(client: PlexClient, playlist_id: int, item_ids: list[int]) -> None:
+    """Remove these entries, a few requests at a time (a redraw may remove a whole playlist's
+    worth, one request an entry)."""
+    if len(item_ids) <= 1:
+        for item_id in item_ids:
+            _remove(client, playlist_id, item_id)
+        return
+    with ThreadPoolExecutor(REMOVE_AT_ONCE, thread_name_prefix="plex-remove") as pool:
+        for done in [pool.submit(_remove, client, playlist_id, i) for i in item_ids]:
+            done.result()  # the first failure is raised; the rest are finished or failed
 
 
 def _remove(client: PlexClient, playlist_id: int, item_id: int) -> None:
