@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "incremental": "benchmarks.incremental",
     "tags": "benchmarks.tags",
     "engine": "benchmarks.engine",
+    "recipes": "benchmarks.recipes",
 }
 
 

@@ -25,6 +25,7 @@ from plexcrate.cache.database import (
 )
 from plexcrate.cache.filters import FILTERS, FilterSpec, TrackFilter, ValueType
 from plexcrate.cache.queries import SORTS, Order, Sort, find_tracks
+from plexcrate.cache.recipes import Why, all_recipes
 from plexcrate.cache.rules import Rule, parse_text
 from plexcrate.cache.state import SyncState, read_sync_state
 from plexcrate.config import ConfigError, Settings
@@ -32,6 +33,7 @@ from plexcrate.isotime import iso_utc
 from plexcrate.plex.client import PlexClient
 from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
 from plexcrate.sync.progress import SyncProgress
+from plexcrate.sync.recipes import RecipeGone, RecipePaused, RefreshFailed, refresh_recipe
 from plexcrate.sync.timelimit import TimeLimit
 
 
@@ -39,6 +41,59 @@ from plexcrate.sync.timelimit import TimeLimit
 @click.version_option(package_name="plexcrate")
 def main() -> None:
     """A fast local mirror of your Plex music library."""
+
+
+# --- recipes ---------------------------------------------------------------------------------
+
+
+@main.group()
+def recipes() -> None:
+    """Living playlists: rules that own a Plex playlist (made in the web app or its API)."""
+
+
+@recipes.command("list")
+def recipes_list() -> None:
+    """Every recipe: its playlist, tracks, when last refreshed, and whether it is paused."""
+    with _database(_settings()) as db:
+        found = db.read(all_recipes)
+    if not found:
+        click.echo("No recipes yet.")
+    for recipe in found:
+        state = f"paused: {recipe.paused}" if recipe.paused else f"refresh {recipe.refresh.value}"
+        last = iso_utc(recipe.refreshed_at) or "never"
+        click.echo(
+            f"{recipe.id:>4}  {recipe.name}  → “{recipe.playlist_title}” "
+            f"({recipe.track_count} tracks, last refreshed {last}; {state})"
+        )
+
+
+@recipes.command("refresh")
+@click.argument("recipe_id", type=int, required=False)
+def recipes_refresh(recipe_id: int | None) -> None:
+    """Refresh one recipe's playlist in Plex now, or every recipe that is not paused."""
+    settings = _settings()
+    if not settings.plex_configured:
+        _fail("No Plex server is configured. Set PLEX_URL and PLEX_TOKEN.")
+    failed = False
+    with _database(settings) as db, _client(settings) as client:
+        ids = (
+            [recipe_id]
+            if recipe_id is not None
+            else [r.id for r in db.read(all_recipes) if not r.paused]
+        )
+        for one in ids:
+            try:
+                done = refresh_recipe(db, client, one, Why.MANUAL)
+            except (RecipeGone, RecipePaused, RefreshFailed) as error:
+                click.echo(f"Recipe {one}: {error}", err=True)
+                failed = True
+                continue
+            click.echo(
+                f"Recipe {one}: {done.added} added, {done.removed} removed, {done.kept} kept "
+                f"(playlist {done.playlist_id})."
+            )
+    if failed:
+        sys.exit(1)
 
 
 # --- sync ------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import TOKEN
 
+from plexcrate.cache import schema
 from plexcrate.cache.database import Database
 from plexcrate.cache.playlists import mirrored_playlists, playlist_members, playlists_of
-from plexcrate.cache.schema import SCHEMA_VERSION
+from plexcrate.cache.schema import MIGRATIONS
 from plexcrate.plex.client import PlexClient, ServerIdentity
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
@@ -229,8 +230,10 @@ def test_a_cache_of_the_previous_schema_gains_the_mirror_at_its_full_sync(
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TABLE playlist_items")
     conn.execute("DROP TABLE playlists")
-    conn.execute(f"UPDATE sync_state SET schema_version = {SCHEMA_VERSION - 1}")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    # The version before the mirror's migration (later ones were appended after it).
+    before = MIGRATIONS.index(schema._playlists)
+    conn.execute(f"UPDATE sync_state SET schema_version = {before}")
+    conn.execute(f"PRAGMA user_version = {before}")
     conn.close()
     with Database(path) as db:
         assert mirror(db) == {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from plexcrate.cache.recipes import create_recipe_tables
 from plexcrate.cache.tags import TAG_TOTALS_SQL, TRACK_TAG_COPIES, TRACK_TAG_COPIES_DDL, derive_sql
 
 APPLICATION_ID = 0x706C7863  # "plxc"
@@ -345,6 +346,13 @@ def _playlists(conn: sqlite3.Connection) -> None:
     conn.execute(PLAYLIST_INDEX_SQL.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
 
 
+def _recipes(conn: sqlite3.Connection) -> None:
+    """Recipes, rules that own a Plex playlist, and their refreshes' history
+    (``cache/recipes.py``). Not library tables: no sync, server change or later migration
+    touches them. ``IF NOT EXISTS``, so the step holds wherever it lands in the list."""
+    create_recipe_tables(conn)
+
+
 def _index_names() -> list[str]:
     return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
 
@@ -360,6 +368,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _tags_and_search,
     _generation,
     _playlists,
+    _recipes,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,7 +23,7 @@ from plexcrate import __version__
 from plexcrate.cache.database import open_or_replace
 from plexcrate.config import Settings
 from plexcrate.sync.engine import SyncOptions
-from plexcrate.web import art, browse, playlists, search, setup
+from plexcrate.web import art, browse, playlists, recipes, search, setup
 from plexcrate.web.api import router
 from plexcrate.web.art_store import ArtStore
 from plexcrate.web.errors import install_error_handlers
@@ -107,6 +107,7 @@ def create_app(
     app.include_router(browse.router)
     app.include_router(search.router)
     app.include_router(playlists.router)
+    app.include_router(recipes.router)
     app.include_router(art.router)
     app.include_router(setup.router)
     for path in PAGE_PATHS:

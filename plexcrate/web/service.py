@@ -36,6 +36,7 @@ from plexcrate.sync.timelimit import TimeLimit
 from plexcrate.web import reads
 from plexcrate.web.limits import READ_BUDGET_S, ReadLimits
 from plexcrate.web.models import IDLE, LibraryStatus, SyncPhase, SyncProgressBody, SyncReason
+from plexcrate.web.recipe_runner import RecipeRunner
 from plexcrate.web.threads import DaemonCall
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class LibraryService:
         self._closing = False
         self._db_closed = False
         self._warming: asyncio.Future[None] | None = None
+        self.recipes = RecipeRunner(db, lambda: self.settings, clock=clock)
 
     # --- what the cache holds ---------------------------------------------------------------
 
@@ -273,6 +275,7 @@ class LibraryService:
             result, state = outcome
             self._committed(state)
             log.info("Synced %d tracks in %.1f s.", result.track_count, result.duration_s)
+            self.recipes.after_sync()  # in the background, one after the other
         self._syncing, self._progress, self._sync_client = False, None, None
 
     def _server_replaced(self, identity: ServerIdentity) -> None:
@@ -324,6 +327,7 @@ class LibraryService:
             if client is not None:
                 client.close()
             await asyncio.wait({task}, timeout=wait)
+        self.recipes.close()
         call = self._sync_call
         if call is not None and call.is_alive():
             # Closing the database would wait for the sync's transaction; leave it to the

@@ -65,9 +65,12 @@ class PlexWatcher:
             self._checks_due = True
         if self._checks_due:
             self._checks_due = not await self.check_library()
+        came_back = self.service.plex_connected is not True
         # Said after the checks: once the status says Plex is there, whatever they decided
         # (a resync of a stale cache, of a changed server) has started.
         self._set_connected(True)
+        if not self.service.is_syncing:
+            self.service.recipes.check(now=came_back)  # due and owed recipe refreshes
 
     def _set_connected(self, connected: bool) -> None:
         if connected != self.service.plex_connected:
