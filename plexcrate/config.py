@@ -109,6 +109,8 @@ class Settings:
     # web/security.py on DNS rebinding.
     allowed_hosts: tuple[str, ...] = ()
     probe_interval: float = 10.0  # seconds between the web app's checks that Plex answers
+    # Listen to Plex's notifications and sync soon after it announces a change (web/notify.py).
+    listen_for_changes: bool = True
     art_cache_mb: float = 500.0  # album and artist art kept on disk (in the data folder's art/)
     # A picture larger than this is refused (a placeholder) and never kept.
     art_max_picture_mb: float = 5.0
@@ -181,6 +183,7 @@ class Settings:
             password=_text(env, "PLEXCRATE_PASSWORD"),
             allowed_hosts=_host_names(env, "PLEXCRATE_ALLOWED_HOSTS"),
             probe_interval=_number(env, "PLEXCRATE_PROBE_INTERVAL", 10.0, "seconds", 3600),
+            listen_for_changes=_switch(env, "PLEXCRATE_LISTEN_FOR_CHANGES", True),
             sync_time_base_s=_number(env, "PLEXCRATE_SYNC_TIME_BASE", 600.0, "seconds", 604_800),
             sync_time_per_1000_tracks_s=_number(
                 env, "PLEXCRATE_SYNC_TIME_PER_1000_TRACKS", 15.0, "seconds", 3600
@@ -188,6 +191,18 @@ class Settings:
             art_cache_mb=_number(env, "PLEXCRATE_ART_CACHE_MB", 500.0, "megabytes", 1_000_000),
             art_max_picture_mb=_number(env, "PLEXCRATE_ART_MAX_PICTURE_MB", 5.0, "megabytes", 64),
         )
+
+
+_ON, _OFF = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = (_text(env, name) or "").lower()
+    if not value:
+        return default
+    if value in _ON | _OFF:
+        return value in _ON
+    raise ConfigError(f"{name} must be true or false, not {env[name].strip()!r}.")
 
 
 def _text(env: Mapping[str, str], name: str) -> str | None:

@@ -75,8 +75,16 @@ def client(plex: PlexSimulator) -> Iterator[PlexClient]:
 
 @pytest.fixture
 def app_settings(tmp_path: Path, plex: PlexSimulator) -> Settings:
-    """The web app's settings: the simulator, a cache in tmp_path, short timeouts."""
-    return Settings(plex_url=plex.url, plex_token=TOKEN, data_dir=tmp_path, plex_timeout=2.0)
+    """The web app's settings: the simulator, a cache in tmp_path, short timeouts. Not
+    listening to Plex's notifications: a test's own changes to the simulator would start syncs
+    of their own beside the test's (tests/test_notifications.py turns it on)."""
+    return Settings(
+        plex_url=plex.url,
+        plex_token=TOKEN,
+        data_dir=tmp_path,
+        plex_timeout=2.0,
+        listen_for_changes=False,
+    )
 
 
 StartApp = Callable[..., AppServer]

@@ -45,7 +45,11 @@ class Served:
         prefix: Sequence[str] = (),
         **env: str,
     ) -> None:
-        settings = {"PLEXCRATE_DATA_DIR": str(data_dir), "PLEXCRATE_PROBE_INTERVAL": "0.5"}
+        settings = {
+            "PLEXCRATE_DATA_DIR": str(data_dir),
+            "PLEXCRATE_PROBE_INTERVAL": "0.5",
+            "PLEXCRATE_LISTEN_FOR_CHANGES": "false",  # see app_settings in conftest.py
+        }
         if plex_url:
             settings |= {"PLEX_URL": plex_url, "PLEX_TOKEN": token}
         command = [sys.executable, str(HOOKED)] if hooked else [str(PLEXCRATE)]

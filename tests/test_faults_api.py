@@ -121,7 +121,11 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         patch.setattr(service_module, "PlexClient", _RetryAtOnce)
         restartable(plex)
         settings = Settings(
-            plex_url=plex.url, plex_token=TOKEN, data_dir=data_dir, plex_timeout=TIMEOUT
+            plex_url=plex.url,
+            plex_token=TOKEN,
+            data_dir=data_dir,
+            plex_timeout=TIMEOUT,
+            listen_for_changes=False,  # the faults are for the sync's requests
         )
         app = create_app(settings, probe_interval=1.0, sync_options=TEST_SYNC_OPTIONS)
         server = AppServer(app).start()

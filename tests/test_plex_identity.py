@@ -160,7 +160,9 @@ def test_a_playlist_is_never_saved_to_another_server(
 ) -> None:
     """The probe would notice and clear the cache; here it is too slow to, so the save's own
     check is what refuses."""
-    settings = Settings(plex_url=plex.url, plex_token=TOKEN, data_dir=tmp_path)
+    settings = Settings(
+        plex_url=plex.url, plex_token=TOKEN, data_dir=tmp_path, listen_for_changes=False
+    )
     app = AppServer(
         create_app(settings, probe_interval=3600, sync_options=TEST_SYNC_OPTIONS)
     ).start()

@@ -166,7 +166,9 @@ def closed_port() -> int:
 def synced_app(lib: SimLibrary, data_dir: Path, token: str) -> Iterator[AppServer]:
     """A simulator for ``lib`` and the app, synced once through the API, for read-only tests."""
     with PlexSimulator(lib, token=token, strict=True) as plex:
-        settings = Settings(plex_url=plex.url, plex_token=token, data_dir=data_dir)
+        settings = Settings(
+            plex_url=plex.url, plex_token=token, data_dir=data_dir, listen_for_changes=False
+        )
         app = create_app(settings, probe_interval=PROBE_INTERVAL, sync_options=TEST_SYNC_OPTIONS)
         server = AppServer(app).start()
         try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import orjson
+from httpx_sse import EventSource
 
 from plexcrate import __version__
 from plexcrate.plex.deadline import DeadlineBackend, deadline_transport
@@ -37,6 +38,9 @@ Item = dict[str, Any]
 
 # Entries per page of a small list (playlists); Plex warns about pages above 1,000.
 LIST_PAGE = 1000
+NOTIFICATIONS = "/:/eventsource/notifications"
+# Plex pings an idle stream; this long without a word, the stream is taken for dead.
+NOTIFICATIONS_QUIET_S = 45.0
 T = TypeVar("T")
 
 
@@ -437,6 +441,32 @@ class PlexClient:
                 "Plex listed a playlist's tracks without their ratingKey or playlistItemID."
             ) from None
 
+    def notifications(self, *, quiet_for: float = NOTIFICATIONS_QUIET_S) -> Iterator[Item]:
+        """Plex's timeline notifications as they come: each ``NotificationContainer`` of the
+        server-sent events at ``/:/eventsource/notifications``. Ends with a :class:`PlexError`
+        when the stream breaks, or says nothing (not even a ping) for ``quiet_for`` seconds."""
+        doing = "listening to Plex's notifications"
+        timeout = httpx.Timeout(self.timeout, read=quiet_for)
+        headers = {"Accept": "text/event-stream"}
+        try:
+            with self._http.stream(
+                "GET", NOTIFICATIONS, params={"filters": "timeline"}, headers=headers,
+                timeout=timeout,
+            ) as response:  # fmt: skip
+                check_status(response, doing, self.url)
+                for event in EventSource(response).iter_sse():
+                    container = _notification(event.data)
+                    if container is not None:
+                        yield container
+        except httpx.TimeoutException:
+            quiet = _seconds(quiet_for)
+            raise PlexTimeout(f"Plex said nothing for {quiet} while {doing}.") from None
+        except httpx.TransportError as error:
+            raise PlexUnreachable(
+                f"The connection to Plex at {self.url} broke while {doing}: {self._reason(error)}."
+            ) from None
+        raise PlexUnreachable(f"Plex at {self.url} ended the stream while {doing}.")
+
     def _every_page(
         self, path: str, params: Mapping[str, str], doing: str, page_size: int = LIST_PAGE
     ) -> list[Item]:
@@ -758,3 +788,13 @@ def _reason(error: httpx.TransportError) -> str:
         if needle in lowered:
             return reason
     return text
+
+
+def _notification(data: str) -> Item | None:
+    """An event's ``NotificationContainer``; None for pings and anything unreadable."""
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    container = parsed.get("NotificationContainer") if isinstance(parsed, dict) else None
+    return container if isinstance(container, dict) else None

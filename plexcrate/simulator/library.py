@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from plexcrate.simulator import names
+from plexcrate.simulator import names, notifications
+from plexcrate.simulator.notifications import Timeline
 
 MUSIC = "artist"  # Plex calls a music section's type "artist".
 MOVIE = "movie"
@@ -202,6 +203,7 @@ class SimLibrary:
         self._next_key = _FIRST_KEY
         self._next_item_id = 1
         self._rng = random.Random(seed ^ 0x5EED)
+        self.timeline = Timeline()  # what /:/eventsource/notifications streams
 
     # ----------------------------------------------------------------------------- generation
     @classmethod
@@ -283,6 +285,11 @@ class SimLibrary:
             if order:
                 self.order_version += 1
 
+    def _announce(self, kind: str, items: Iterable[Any], state: int) -> None:
+        """Tell notification listeners, as PMS does after a scan or an edit."""
+        now = self.now()
+        self.timeline.publish([notifications.entry(kind, item, state, now) for item in items])
+
     def _touch_section(self, section_id: int, now: int) -> None:
         section = self.section(section_id)
         if section is not None:
@@ -337,6 +344,10 @@ class SimLibrary:
                 self.insert_track(self._new_track(album, number, now))
             self._touch_section(album.section_id, now)
             self.invalidate()
+            added = [self.tracks[key] for key in self.album_tracks[album.rating_key]]
+            for state in (notifications.CREATED, notifications.PROCESSED):
+                self._announce("album", [album], state)
+                self._announce("track", added, state)
             return album
 
     def _artist_for_new_album(
@@ -392,6 +403,8 @@ class SimLibrary:
             self.insert_track(track)
             self._touch_section(album.section_id, now)
             self.invalidate()
+            self._announce("track", [track], notifications.CREATED)
+            self._announce("track", [track], notifications.PROCESSED)
             return track
 
     def delete_track(self, rating_key: int) -> None:
@@ -405,6 +418,7 @@ class SimLibrary:
                 self._remove_album(track.album_key)
             self._touch_section(track.section_id, self.now())
             self.invalidate()
+            self._announce("track", [track], notifications.DELETED)
 
     def delete_album(self, rating_key: int) -> None:
         """Remove an album with all its tracks (and its artist if it was the last album)."""
@@ -417,6 +431,7 @@ class SimLibrary:
             self._remove_album(rating_key)
             self._touch_section(album.section_id, self.now())
             self.invalidate()
+            self._announce("album", [album], notifications.DELETED)
 
     def delete_artist(self, rating_key: int) -> None:
         """Remove an artist with all its albums and tracks."""
@@ -469,6 +484,7 @@ class SimLibrary:
             item.updated_at = now
         self._touch_section(item.section_id, now)
         self.invalidate(structure=False, order=not _ORDER_FIELDS.isdisjoint(fields))
+        self._announce(kind, [item], notifications.PROCESSED)
         return item
 
     def rate_track(self, rating_key: int, rating: float | None) -> SimTrack:

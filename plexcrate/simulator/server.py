@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import queue
 import socket
 import socketserver
 import struct
@@ -22,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
+
+import orjson
 
 from plexcrate.simulator import admin, routes
 from plexcrate.simulator.faults import (
@@ -41,6 +44,9 @@ from plexcrate.simulator.query import parse_query
 from plexcrate.simulator.records import RequestLog, RequestRecord
 
 TOKEN = "X-Plex-Token"
+NOTIFICATIONS_PATH = "/:/eventsource/notifications"
+STREAM_TICK_S = 0.2  # how soon a stream notices the simulator stopping
+PING_EVERY_S = 10.0
 # Paths PMS answers without a token.
 _PUBLIC_PATHS = frozenset({"/identity"})
 
@@ -258,6 +264,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(req, response.status, token_in_query, started)
             self._send(response)
             return
+        if req.path == NOTIFICATIONS_PATH:
+            self._record(req, 200, token_in_query, started)
+            self._stream_notifications(sim, req)
+            return
         req.mode = sim.mode
         fault = sim.faults.pick(req.path, req.params, req.header)
         if fault is not None and fault.kind in PAGE_FAULTS:
@@ -374,6 +384,41 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             self.wfile.write(data[start : start + fault.trickle_bytes])
             sim.pause(fault.trickle_every)
+
+    # ----------------------------------------------------------------------------- push
+    def _stream_notifications(self, sim: PlexSimulator, req: Request) -> None:
+        """Server-sent events: each notification as ``event: <type>`` with the container as
+        ``data``, a ``ping`` when nothing happened for a while, until either side goes away.
+        ``filters=timeline,activity`` narrows the types, as on PMS."""
+        wanted = {t for t in req.params.get("filters", "").split(",") if t}
+        timeline = sim.lib.timeline
+        listener = timeline.subscribe()
+        self.close_connection = True
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+            f"Date: {self.date_time_string()}\r\nConnection: close\r\n\r\n"
+        )
+        quiet = 0.0
+        try:
+            self.wfile.write(head.encode("latin-1"))
+            while not sim.stopping:
+                try:
+                    container = listener.get(timeout=STREAM_TICK_S)
+                except queue.Empty:
+                    quiet += STREAM_TICK_S
+                    if quiet >= PING_EVERY_S:
+                        quiet = 0.0
+                        self.wfile.write(b"event: ping\ndata: {}\n\n")
+                    continue
+                kind = container["NotificationContainer"]["type"]
+                if wanted and kind not in wanted:
+                    continue
+                data = orjson.dumps(container).decode()
+                self.wfile.write(f"event: {kind}\ndata: {data}\n\n".encode())
+        except OSError:
+            pass  # the listener went away
+        finally:
+            timeline.unsubscribe(listener)
 
     # ----------------------------------------------------------------------------- output
     def _send(self, response: Response, body: bytes | None = None, length: int = -1) -> None:

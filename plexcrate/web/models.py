@@ -39,6 +39,7 @@ class SyncReason(StrEnum):
     STALE = "stale"  # the cache was older than PLEXCRATE_STALE_AFTER_HOURS at start
     SERVER_CHANGED = "server_changed"  # Plex now has another machineIdentifier
     OUTDATED = "outdated"  # the cache was built by an older plexcrate (schema, mapping rules)
+    PLEX_CHANGED = "plex_changed"  # Plex announced a change in a music section (notifications)
 
 
 class SyncProgressBody(ApiModel):

@@ -23,6 +23,7 @@ from plexcrate.plex.client import PlexClient, ServerIdentity
 from plexcrate.plex.errors import PlexError
 from plexcrate.sync.engine import outdated_reason
 from plexcrate.web.models import SyncReason
+from plexcrate.web.notify import ChangeListener
 from plexcrate.web.service import LibraryService, SyncNotStarted
 from plexcrate.web.threads import in_daemon_thread
 
@@ -124,14 +125,21 @@ class Watching:
         self.interval = interval
         self._watcher: PlexWatcher | None = None
         self._task: asyncio.Task[None] | None = None
+        self.listener: ChangeListener | None = None
 
     def start(self) -> None:
         settings = self.service.settings
         if settings.plex_configured:
             self._watcher = PlexWatcher(self.service, settings, interval=self.interval)
             self._task = asyncio.create_task(self._watcher.run())
+            if settings.listen_for_changes:
+                self.listener = ChangeListener(self.service)
+                self.listener.start()
 
     async def stop(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
+            self.listener = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
