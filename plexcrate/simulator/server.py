@@ -242,6 +242,11 @@ class _Server(ThreadingHTTPServer):
             sock.close()
             return None
         if sim.secure_required or not first:
+            # The request is read, then the connection closed without a word (a FIN: closing
+            # with the request unread would send a reset instead).
+            with contextlib.suppress(OSError):
+                sock.settimeout(0.2)
+                sock.recv(65536)
             sock.close()
             return None
         return sock
