@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from plexcrate.plex.errors import PlexError
 from plexcrate.plex.plextv import Account, PinExpired, PlexTv, Resource
+from plexcrate.web.errors import BODY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody
 from plexcrate.web.service import LibraryService
 from plexcrate.web.threads import in_daemon_thread
@@ -56,6 +57,10 @@ class SignIns:
             self.pending[pin_id] = code
             while len(self.pending) > MAX_PENDING:
                 del self.pending[next(iter(self.pending))]
+
+
+class StartSignIn(BaseModel):
+    """Nothing to say (``{}``): a state change is sent as JSON, like every other."""
 
 
 class SignInStarted(ApiModel):
@@ -104,8 +109,8 @@ _FAILED: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", response_model=SignInStarted, responses=_FAILED)
-async def start_sign_in(request: Request) -> SignInStarted:
+@router.post("", response_model=SignInStarted, responses={**BODY_RESPONSES, **_FAILED})
+async def start_sign_in(body: StartSignIn, request: Request) -> SignInStarted:
     """Ask plex.tv for a sign-in PIN; the person signs in at ``auth_url``."""
     store = sign_ins(request)
 
