@@ -118,6 +118,14 @@ class Settings:
     # How long a whole sync may take: this, plus the next for every 1,000 tracks (seconds).
     sync_time_base_s: float = 600.0
     sync_time_per_1000_tracks_s: float = 15.0
+    # plex.tv (PLEXCRATE_PLEX_TV_URL): the simulator's in tests and the demo.
+    plex_tv_url: str = "https://plex.tv"
+    # Signed in with Plex: whose account (its username, shown; its token kept like the server's,
+    # never shown), which server, and the identifier plex.tv knows this install by.
+    plex_account: str | None = None
+    plex_account_token: str | None = field(default=None, repr=False)
+    plex_server_id: str | None = None
+    plex_client_identifier: str | None = None
 
     @property
     def cache_path(self) -> Path:
@@ -162,12 +170,16 @@ class Settings:
         libraries = settings.music_libraries or tuple(
             str(title) for title in (listed if isinstance(listed, list | tuple) else ())
         )
-        return replace(
-            settings,
-            plex_url=url,
-            plex_token=str(saved["plex_token"]),
-            music_libraries=libraries,
-            plex_source="file",
+        account = saved.get("plex_account")
+        return _with_account(
+            replace(
+                settings,
+                plex_url=url,
+                plex_token=str(saved["plex_token"]),
+                music_libraries=libraries,
+                plex_source="file",
+            ),
+            account if isinstance(account, dict) else {},
         )
 
     @classmethod
@@ -190,6 +202,7 @@ class Settings:
             ),
             art_cache_mb=_number(env, "PLEXCRATE_ART_CACHE_MB", 500.0, "megabytes", 1_000_000),
             art_max_picture_mb=_number(env, "PLEXCRATE_ART_MAX_PICTURE_MB", 5.0, "megabytes", 64),
+            plex_tv_url=_url(env, "PLEXCRATE_PLEX_TV_URL") or "https://plex.tv",
         )
 
 
@@ -284,8 +297,40 @@ def read_settings_file(path: Path) -> dict[str, object]:
     return data
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """What signing in with Plex adds to a saved server: the account and its token (kept to
+    look the server's addresses up again), the server's identifier, this install's."""
+
+    username: str
+    token: str = field(repr=False)
+    server_id: str
+    client_identifier: str
+
+
+def _with_account(settings: Settings, saved: Mapping[str, object]) -> Settings:
+    """``settings`` with the signed-in account as the settings file holds it (or none)."""
+
+    def text(name: str) -> str | None:
+        value = saved.get(name)
+        return str(value) if isinstance(value, str) and value else None
+
+    token = text("token")
+    return replace(
+        settings,
+        plex_account=text("username"),
+        plex_account_token=token if token and _TOKEN.fullmatch(token) else None,
+        plex_server_id=text("server_id"),
+        plex_client_identifier=text("client_identifier"),
+    )
+
+
 def save_plex_settings(
-    settings: Settings, plex_url: str, plex_token: str, music_libraries: Sequence[str]
+    settings: Settings,
+    plex_url: str,
+    plex_token: str,
+    music_libraries: Sequence[str],
+    signed_in: SignedIn | None = None,
 ) -> Settings:
     """Write the Plex server to the settings file and return the settings that use it.
 
@@ -294,11 +339,20 @@ def save_plex_settings(
     """
     path = settings.settings_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {
+    body: dict[str, object] = {
         "plex_url": plex_url,
         "plex_token": plex_token,
         "music_libraries": list(music_libraries),
     }
+    account: dict[str, str] = {}
+    if signed_in is not None:
+        account = {
+            "username": signed_in.username,
+            "token": signed_in.token,
+            "server_id": signed_in.server_id,
+            "client_identifier": signed_in.client_identifier,
+        }
+        body["plex_account"] = account
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
     try:
         os.fchmod(fd, 0o600)
@@ -311,10 +365,13 @@ def save_plex_settings(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    return replace(
-        settings,
-        plex_url=plex_url,
-        plex_token=plex_token,
-        music_libraries=tuple(music_libraries),
-        plex_source="file",
+    return _with_account(
+        replace(
+            settings,
+            plex_url=plex_url,
+            plex_token=plex_token,
+            music_libraries=tuple(music_libraries),
+            plex_source="file",
+        ),
+        account,
     )

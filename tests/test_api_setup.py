@@ -33,6 +33,7 @@ def test_an_unconfigured_app_says_so(unconfigured: AppServer) -> None:
         "music_libraries": [],
         "editable": True,
         "source": None,
+        "account": None,
     }
     assert unconfigured.status()["plex_configured"] is False
 
@@ -123,6 +124,7 @@ def test_saving_switches_the_running_app_to_the_server(
         "music_libraries": [title],
         "editable": True,
         "source": "file",
+        "account": None,  # set up with a token, not signed in with Plex
     }
     status = unconfigured.wait_for_status(lambda s: s["plex_connected"], what="the probe")
     assert status["plex_configured"] and status["track_count"] == 0

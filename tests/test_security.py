@@ -28,6 +28,7 @@ from web_harness import PROBE_INTERVAL, AppServer, closed_port, fill_cache, resp
 from plexcrate import cli
 from plexcrate.config import ConfigError, Settings, save_plex_settings
 from plexcrate.simulator import PlexSimulator, SimLibrary
+from plexcrate.simulator.plextv import PlexTvSimulator, connection
 from plexcrate.web import server as web_server
 from plexcrate.web.app import STATIC_DIR, create_app
 from plexcrate.web.security import (
@@ -607,3 +608,28 @@ def test_the_token_never_appears_in_the_pages_or_the_document(app: AppServer) ->
         assert TOKEN not in app.get(path).text, path
     for js in sorted((STATIC_DIR / "js").rglob("*.js")):
         assert TOKEN not in app.get("/" + str(js.relative_to(STATIC_DIR))).text
+
+
+def test_the_account_token_stays_on_the_server(
+    start_app: StartApp, plex: PlexSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Signed in with Plex, the account's token joins the server's: in no answer, page, log
+    line or repr, and only in the owner-only settings file."""
+    account_token = "account-token-do-not-log"
+    assert account_token not in repr(Settings(plex_account_token=account_token))
+    with PlexTvSimulator() as plextv:
+        ann = plextv.add_account("ann", token=account_token)
+        plextv.add_server("NAS", plex, owner=ann, connections=[connection(plex.url)])
+        app = start_app(plex_url=None, plex_token=None, plex_tv_url=plextv.url)
+        pin = app.http.post("/api/setup/sign-in", json={}).json()["pin_id"]
+        plextv.sign_in(pin, "ann")
+        assert app.get(f"/api/setup/sign-in/{pin}").json()["account"] == "ann"
+        body = {"machine_identifier": plex.lib.machine_identifier}
+        assert app.http.post("/api/setup", json=body).status_code == 200
+        for path in ["/", "/api/setup", "/api/library/status", f"/api/setup/sign-in/{pin}"]:
+            assert account_token not in app.get(path).text, path
+        assert not any(account_token.encode() in body for body in app.bodies)
+        assert account_token not in caplog.text
+        path = app.app.state.library.settings.settings_path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert account_token in path.read_text()  # kept to look the server's addresses up again

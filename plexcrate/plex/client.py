@@ -20,11 +20,13 @@ import orjson
 from httpx_sse import EventSource
 
 from plexcrate import __version__
+from plexcrate.plex import tls
 from plexcrate.plex.deadline import DeadlineBackend, deadline_transport
 from plexcrate.plex.errors import (
     PlexAuthError,
     PlexBadResponse,
     PlexError,
+    PlexInsecure,
     PlexOutOfTime,
     PlexTimeout,
     PlexTooLarge,
@@ -557,10 +559,16 @@ class PlexClient:
                 f"Plex did not answer within {_seconds(self.timeout)} while {doing}."
             ) from None
         except httpx.ConnectError as error:
+            insecure = self._insecure(error, doing)
+            if insecure is not None:
+                raise insecure from None
             raise PlexUnreachable(
                 f"Cannot reach Plex at {self.url}: {self._reason(error)} (while {doing})."
             ) from None
         except httpx.TransportError as error:
+            insecure = self._insecure(error, doing)
+            if insecure is not None:
+                raise insecure from None
             raise PlexUnreachable(
                 f"The connection to Plex at {self.url} broke while {doing}: {self._reason(error)}."
             ) from None
@@ -574,6 +582,52 @@ class PlexClient:
         if finish_by is not None and finish_by < own:
             return finish_by, True
         return own, False
+
+    def _insecure(self, error: httpx.TransportError, doing: str) -> PlexInsecure | None:
+        """The failure explained when security is its cause, with the address that works:
+
+        * a certificate that does not match (Plex's ``*.<hash>.plex.direct`` met at an IP):
+          the plex.direct address made of the IP and the certificate's name;
+        * a plain-http connection closed without an answer by a server that speaks TLS on that
+          port ("Secure connections: Required"): its https address.
+        """
+        text = str(error)
+        problem = tls.certificate_problem(text)
+        budget = min(3.0, self.timeout)
+        if problem == "name mismatch":
+            better = tls.plex_direct_for(self.url, budget)
+            if better is not None:
+                return PlexInsecure(
+                    f"The certificate of the Plex server at {self.url} is Plex's own, for its "
+                    f"plex.direct address, not for this one: use {better} (the same server, "
+                    "by the name its certificate carries).",
+                    suggested_url=better,
+                )
+            return PlexInsecure(
+                f"The certificate of the Plex server at {self.url} is for another name, so "
+                f"the connection was refused (while {doing}). Use the address its "
+                "certificate names, or sign in with Plex to find it."
+            )
+        if problem is not None:
+            return PlexInsecure(
+                f"Cannot connect securely to Plex at {self.url}: {problem} (while {doing}). "
+                "plexcrate verifies certificates; use the server's plex.direct address, or "
+                "sign in with Plex to find it."
+            )
+        dropped = "without sending a response" in text.lower()
+        if dropped and self.url.startswith("http://"):
+            secure = "https://" + self.url.removeprefix("http://")
+            better = tls.plex_direct_for(secure, budget)
+            if better is None and tls.speaks_tls(secure, budget):
+                better = secure
+            if better is not None:
+                return PlexInsecure(
+                    f"The Plex server at {self.url} requires secure connections: it closed "
+                    f"the plain-http connection without an answer. Enter {better} instead "
+                    "(or sign in with Plex).",
+                    suggested_url=better,
+                )
+        return None
 
     def _reason(self, error: httpx.TransportError) -> str:
         """:func:`_reason`, and never the token (an invalid header's error quotes its value)."""

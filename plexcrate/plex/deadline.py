@@ -21,6 +21,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from plexcrate.plex.tls import client_ssl_context, plex_direct_ip
+
 
 class DeadlineBackend(httpcore.NetworkBackend):
     """httpcore's blocking sockets, each operation bounded by the calling thread's deadline."""
@@ -58,7 +60,10 @@ class DeadlineBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         limit = self.bound(timeout, httpcore.ConnectTimeout)
-        stream = self._sockets.connect_tcp(host, port, limit, local_address, socket_options)
+        # A plex.direct name carries its IP: connect there, no DNS asked. TLS still checks the
+        # certificate against the name (httpcore's start_tls gets the URL's host, not this).
+        address = plex_direct_ip(host) or host
+        stream = self._sockets.connect_tcp(address, port, limit, local_address, socket_options)
         return _BoundedStream(stream, self)
 
     def connect_unix_socket(
@@ -106,7 +111,7 @@ def deadline_transport(backend: DeadlineBackend, limits: httpx.Limits) -> httpx.
     """
     transport = httpx.HTTPTransport(limits=limits, trust_env=False)
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=client_ssl_context(),  # verified, always; SSL_CERT_FILE is honoured
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

@@ -12,9 +12,11 @@ class PlexError(Exception):
 
     transient = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, suggested_url: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # An address that works where this one failed (a plex.direct one), for the setup screen.
+        self.suggested_url = suggested_url
 
 
 class PlexUnreachable(PlexError):
@@ -46,6 +48,11 @@ class PlexBadResponse(PlexError):
         self.status = status
         # Server errors and garbled bodies are usually passing trouble; 4xx answers are not.
         self.transient = status is None or status >= 500
+
+
+class PlexInsecure(PlexError):
+    """The connection failed for a reason of security: a certificate that does not match or
+    can't be verified, or a server that requires secure connections. Not transient."""
 
 
 class PlexTooLarge(PlexBadResponse):

@@ -12,6 +12,7 @@ import hmac
 import queue
 import socket
 import socketserver
+import ssl
 import struct
 import sys
 import threading
@@ -74,9 +75,18 @@ class PlexSimulator:
         *,
         generous: bool = False,
         strict: bool = False,
+        tls: ssl.SSLContext | None = None,
+        secure_required: bool = False,
     ) -> None:
         self.lib = lib
         self.token = token
+        # Tokens plex.tv handed to users the server is shared with (their accessToken).
+        self.guest_tokens: set[str] = set()
+        # With ``tls`` (a server-side context holding the certificate) the port speaks https as
+        # well as http, as PMS's does; ``secure_required`` ("Secure connections: Required")
+        # closes a plain-http connection without a word.
+        self.tls = tls
+        self.secure_required = secure_required
         self.host = host
         self.port = port
         self.mode = ServerMode(generous=generous, strict=strict)
@@ -119,7 +129,11 @@ class PlexSimulator:
         self.lib = lib
 
     def authorized(self, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(token.encode(), self.token.encode())
+        if token is None:
+            return False
+        return hmac.compare_digest(token.encode(), self.token.encode()) or any(
+            hmac.compare_digest(token.encode(), guest.encode()) for guest in self.guest_tokens
+        )
 
     def pause(self, seconds: float, until: threading.Event | None = None) -> None:
         """Sleep, but wake up at once when the simulator stops (or ``until`` is set)."""
@@ -141,7 +155,13 @@ class PlexSimulator:
         if self._server is None:
             raise RuntimeError("the simulator is not running")
         host = self.host if self.host not in ("", "0.0.0.0") else "127.0.0.1"
-        return f"http://{host}:{self._server.server_address[1]}"
+        return f"http://{host}:{self.bound_port}"
+
+    @property
+    def bound_port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the simulator is not running")
+        return int(self._server.server_address[1])
 
     def start(self) -> PlexSimulator:
         if self._server is not None:
@@ -199,6 +219,43 @@ class _Server(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        sim = self.simulator
+        if sim.tls is None and not sim.secure_required:
+            super().finish_request(request, client_address)
+            return
+        conn = self._secure(request)
+        if conn is None:
+            return
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _secure(self, sock: socket.socket) -> socket.socket | None:
+        """The connection, in TLS if the client began a handshake (its first byte is 0x16), as
+        PMS tells the two apart on one port; None (closed, unanswered) for plain http when
+        secure connections are required, or for a handshake that failed."""
+        sim = self.simulator
+        sock.settimeout(10)
+        try:
+            first = sock.recv(1, socket.MSG_PEEK)
+            if first == b"\x16" and sim.tls is not None:
+                return sim.tls.wrap_socket(sock, server_side=True)
+        except (OSError, ssl.SSLError):
+            sock.close()
+            return None
+        if sim.secure_required or not first:
+            # The request is read, then the connection closed without a word (a FIN: closing
+            # with the request unread would send a reset instead).
+            with contextlib.suppress(OSError):
+                sock.settimeout(0.2)
+                sock.recv(65536)
+            sock.close()
+            return None
+        return sock
 
     def track(self, conn: socket.socket) -> None:
         with self._connections_lock:

@@ -23,7 +23,7 @@ from plexcrate import __version__
 from plexcrate.cache.database import open_or_replace
 from plexcrate.config import Settings
 from plexcrate.sync.engine import SyncOptions
-from plexcrate.web import art, browse, playlists, recipes, search, setup
+from plexcrate.web import art, browse, playlists, recipes, search, setup, signin
 from plexcrate.web.api import router
 from plexcrate.web.art_store import ArtStore
 from plexcrate.web.errors import install_error_handlers
@@ -110,6 +110,7 @@ def create_app(
     app.include_router(recipes.router)
     app.include_router(art.router)
     app.include_router(setup.router)
+    app.include_router(signin.router)
     for path in PAGE_PATHS:
         app.add_route(path, _index_page, methods=["GET"], include_in_schema=False)
     # Last, so the API comes first; the UI adds its modules and CSS to this folder.

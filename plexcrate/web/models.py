@@ -77,6 +77,11 @@ class LibraryStatus(ApiModel):
         default=None,
         description="Why Plex did not answer the last probe, naming its URL; null when it did.",
     )
+    plex_account: str | None = Field(
+        default=None,
+        description="The Plex account signed in with: its plays and ratings are mirrored. Null "
+        "when the server was set up with a token.",
+    )
     is_stale: bool = Field(
         description="The cache holds tracks older than PLEXCRATE_STALE_AFTER_HOURS."
     )

@@ -160,6 +160,7 @@ class LibraryService:
             server_name=state.server_name or None,
             machine_identifier=state.machine_identifier or None,
             plex_error=self.plex_error if self.settings.plex_configured else None,
+            plex_account=self.settings.plex_account if self.settings.plex_configured else None,
             is_stale=self.is_stale(),
             server_changed=self._server_changed,
             notice=self._notice,

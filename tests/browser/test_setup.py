@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from browser.harness import PHONE, OpenPage, StartUi, fill_cache
 from plexcrate.config import Settings
 from plexcrate.simulator import Latency, PlexSimulator, SimLibrary
+from plexcrate.simulator.plextv import PlexTvSimulator, connection
 
 
 def test_setting_up_plex_checks_saves_and_syncs(
@@ -27,7 +28,7 @@ def test_setting_up_plex_checks_saves_and_syncs(
     expect(page.locator("#statusbar")).to_have_text("No Plex server set up")
     url = page.get_by_role("textbox", name="Plex server address")
     token = page.get_by_label("Plex token")
-    expect(url).to_be_focused()
+    expect(page.get_by_role("button", name="Sign in with Plex")).to_be_focused()
 
     # Nothing entered yet: the form says what is missing, without asking the server.
     page.get_by_role("button", name="Check connection").click()
@@ -106,3 +107,47 @@ def test_without_plex_a_cached_library_can_still_be_browsed(
     footer.get_by_role("button", name="Set up Plex").click()
     expect(page.get_by_role("heading", name="Connect to your Plex server")).to_be_visible()
     assert ui.server.status()["track_count"] == 600
+
+
+def test_signing_in_with_plex_takes_three_clicks_and_syncs(
+    start_ui: StartUi, page: Page, plex: PlexSimulator, sim_library: SimLibrary
+) -> None:
+    with PlexTvSimulator() as plextv:
+        ann = plextv.add_account("ann")
+        plextv.add_server("Ann's NAS", plex, owner=ann, connections=[connection(plex.url)])
+        ui = start_ui(plex_url=None, plex_token=None, plex_tv_url=plextv.url)
+        page.goto(ui.url)
+        with page.expect_popup() as opened:
+            page.get_by_role("button", name="Sign in with Plex").click()  # 1
+        popup = opened.value
+        expect(page.locator("#signin-status")).to_have_text(
+            "Waiting for you to sign in at plex.tv…"
+        )
+        popup.get_by_role("button", name="Sign in").click()  # 2: at (the simulated) plex.tv
+        expect(page.locator("#signin-account")).to_have_text(
+            "Signed in as ann. Choose the server to mirror:"
+        )
+        page.get_by_role("button", name="Ann's NAS Yours").click()  # 3
+        expect(page.get_by_role("dialog")).to_be_hidden(timeout=20_000)
+        expect(page.locator("#library")).to_be_visible()
+        expect(page.locator("#statusbar")).to_have_text(
+            "600 tracks · Synced just now · Plex: ann · Refresh"
+        )
+        assert ann.token not in page.content()
+
+
+def test_an_expired_sign_in_says_so_and_can_start_again(
+    start_ui: StartUi, page: Page, plex: PlexSimulator
+) -> None:
+    with PlexTvSimulator() as plextv:
+        plextv.add_account("ann")
+        ui = start_ui(plex_url=None, plex_token=None, plex_tv_url=plextv.url)
+        page.goto(ui.url)
+        with page.expect_popup():
+            page.get_by_role("button", name="Sign in with Plex").click()
+        expect(page.locator("#signin-status")).to_contain_text("Waiting")
+        plextv.expire(plextv.latest_pin().id)
+        expect(page.get_by_role("alert")).to_have_text(
+            "The sign-in took too long and expired. Sign in again."
+        )
+        expect(page.get_by_role("button", name="Sign in with Plex")).to_be_visible()

@@ -142,6 +142,11 @@ export async function getSetup() {
 export const checkServer = (plexUrl, plexToken) =>
   request("POST", "/api/setup/check", { body: { plex_url: plexUrl, plex_token: plexToken } });
 
+export const startSignIn = () => request("POST", "/api/setup/sign-in");
+export const checkSignIn = (pinId) => request("GET", `/api/setup/sign-in/${encodeURIComponent(pinId)}`);
+export const saveSignedInServer = (machineIdentifier) =>
+  request("POST", "/api/setup", { body: { machine_identifier: machineIdentifier } });
+
 export const saveSetup = (plexUrl, plexToken, musicLibraries) =>
   request("POST", "/api/setup", {
     body: { plex_url: plexUrl, plex_token: plexToken, music_libraries: musicLibraries },

@@ -63,7 +63,8 @@ export function footerModel(status, options = {}) {
   return {
     ...model,
     kind: "synced",
-    parts: [count.length ? count[0] : "No tracks", synced],
+    // Whose plays and ratings these are, when signed in with Plex.
+    parts: [count.length ? count[0] : "No tracks", synced, ...(status.plex_account ? [`Plex: ${status.plex_account}`] : [])],
     action: "refresh",
     tone: status.is_stale ? "stale" : "",
   };

@@ -4,6 +4,7 @@
 
 import { checkServer, saveSetup } from "../api.js";
 import { h, setText, show } from "../dom.js";
+import { createSignIn } from "./signin.js";
 
 const TOKEN_HELP = "https://support.plex.tv/articles/204059436-finding-an-authentication-token-x-plex-token/";
 
@@ -63,9 +64,15 @@ export function createSetup(root, { onSaved, onCancel }) {
     "p",
     { class: "muted" },
     "plexcrate keeps a copy of your music library's details (titles, artists, genres, ratings), " +
-      "so filtering and building playlists is instant. Tell it where your Plex server is.",
+      "so filtering and building playlists is instant. Sign in with Plex to pick your server.",
   );
   const heading = h("h1", { id: "setup-title" }, "Connect to your Plex server");
+  const signedInAs = h("p", { class: "muted", id: "setup-account", hidden: true });
+  const signIn = createSignIn({
+    onSaved: () => onSaved(),
+    onError: (message) => (message ? fail(message) : show(error, false)),
+  });
+  const divider = h("p", { class: "setup-divider" }, h("span", {}, "or enter the address and a token"));
   const form = h(
     "form",
     {
@@ -98,7 +105,7 @@ export function createSetup(root, { onSaved, onCancel }) {
     error,
     h("div", { class: "form-actions" }, submit, cancel),
   );
-  root.append(h("div", { class: "setup-card" }, heading, intro, form));
+  root.append(h("div", { class: "setup-card" }, heading, intro, signedInAs, signIn.root, divider, form));
 
   let checked = null; // the server that answered, for the address and token now in the form
   let busy = false;
@@ -159,6 +166,7 @@ export function createSetup(root, { onSaved, onCancel }) {
       }
     } catch (problem) {
       fail(problem.message);
+      offer(problem.body?.suggested_url);
     } finally {
       busy = false;
       submit.removeAttribute("aria-disabled");
@@ -166,6 +174,27 @@ export function createSetup(root, { onSaved, onCancel }) {
         setText(submit, checked ? "Save and sync" : label);
       }
     }
+  }
+
+  // A secure address that works where the one entered failed (Plex's plex.direct name).
+  function offer(url) {
+    if (!url) return;
+    error.append(
+      " ",
+      h(
+        "button",
+        {
+          type: "button",
+          class: "link-button",
+          onclick: () => {
+            urlInput.value = url;
+            show(error, false);
+            onSubmit();
+          },
+        },
+        "Use this address",
+      ),
+    );
   }
 
   function showLibraries(server) {
@@ -203,9 +232,13 @@ export function createSetup(root, { onSaved, onCancel }) {
       show(cancel, changing || canBrowse);
       setText(cancel, changing ? "Cancel" : "Browse the cached library");
       setText(heading, changing ? "Change the Plex server" : "Connect to your Plex server");
+      setText(signedInAs, setup?.account ? `Signed in to Plex as ${setup.account}.` : "");
+      show(signedInAs, Boolean(changing && setup?.account));
+      signIn.reset();
     },
     focus() {
-      (urlInput.value ? tokenInput : urlInput).focus();
+      if (urlInput.value) tokenInput.focus();
+      else signIn.focus();
     },
   };
 }
