@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from plexcrate.config import (
     PlexSource,
@@ -62,6 +62,19 @@ class Credentials(BaseModel):
 
 
 class SetupRequest(BaseModel):
+    # The two ways, in the document too: an address and a token, or a signed-in server.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["plex_url", "plex_token"],
+                    "not": {"required": ["machine_identifier"]},
+                },
+                {"required": ["machine_identifier"], "not": {"required": ["plex_url"]}},
+            ]
+        }
+    )
+
     plex_url: PlexUrl | None = None
     plex_token: Token | None = None
     machine_identifier: str | None = Field(
