@@ -12,7 +12,7 @@ from conftest import TOKEN
 
 from plexcrate.cache.database import Database
 from plexcrate.cache.playlists import mirrored_playlists, playlist_members, playlists_of
-from plexcrate.cache.schema import SCHEMA_VERSION
+from plexcrate.cache.schema import MIGRATIONS, _playlists
 from plexcrate.plex.client import PlexClient, ServerIdentity
 from plexcrate.simulator import PlexSimulator, SimLibrary
 from plexcrate.sync.engine import SyncFailed, SyncOptions, SyncResult, sync_library
@@ -229,8 +229,10 @@ def test_a_cache_of_the_previous_schema_gains_the_mirror_at_its_full_sync(
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TABLE playlist_items")
     conn.execute("DROP TABLE playlists")
-    conn.execute(f"UPDATE sync_state SET schema_version = {SCHEMA_VERSION - 1}")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    # The schema before the playlists' migration (later ones find their changes made).
+    before = MIGRATIONS.index(_playlists)
+    conn.execute(f"UPDATE sync_state SET schema_version = {before}")
+    conn.execute(f"PRAGMA user_version = {before}")
     conn.close()
     with Database(path) as db:
         assert mirror(db) == {}
