@@ -68,6 +68,8 @@ def track(
     plays: int = 0,
     last_played: int | None = None,
     duration_ms: int | None = 200_000,
+    deleted_at: int | None = None,
+    guid: str | None = None,
 ) -> TrackRow:
     album_artist = album_artist or artist
     return TrackRow(
@@ -90,6 +92,8 @@ def track(
         updated_at=100,
         last_rated_at=None,
         last_viewed_at=last_played,
+        deleted_at=deleted_at,
+        guid=guid,
         tags=tags(genre=genres, mood=moods),
     )
 

@@ -339,6 +339,7 @@ def test_the_openapi_document_describes_every_endpoint(app: AppServer) -> None:
         "offset",
         "seed",
         "rule",
+        "include_unavailable",
     }
     limit = next(p for p in tracks["parameters"] if p["name"] == "limit")["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 1000, 100)

@@ -668,7 +668,7 @@ def test_counts_the_refresh_cannot_explain_lead_to_a_full_sync_that_checks_them_
 
 _COPY_TRACK = """INSERT INTO tracks SELECT ?, section_id, ?, artist_key, title, artist,
     album_artist, album, year, duration_ms, user_rating, disc_number, track_number, is_live,
-    view_count, added_at, updated_at, last_rated_at, last_viewed_at
+    view_count, added_at, updated_at, last_rated_at, last_viewed_at, deleted_at, guid
     FROM tracks WHERE rating_key = ?"""
 
 DAMAGE = {

@@ -209,18 +209,20 @@ class ArtistPage:
 
 
 def album_page(conn: sqlite3.Connection, rating_key: int) -> AlbumPage | None:
-    """An album and every track of it, in disc and track order; None if there is no such album."""
+    """An album and every track of it that is available (not in Plex's trash), in disc and
+    track order; None if there is no such album."""
     row = conn.execute(
         f"""SELECT a.rating_key, a.title, a.album_artist, a.artist_key, a.year,
                    coalesce(a.track_count, 0), (SELECT count(*) FROM tracks t
-                   WHERE t.album_key = a.rating_key), {_tags_of("album_tags", "album_key")}
+                   WHERE t.album_key = a.rating_key AND t.deleted_at IS NULL),
+                   {_tags_of("album_tags", "album_key")}
             FROM albums a WHERE a.rating_key = ?""",
         (rating_key,),
     ).fetchone()
     if row is None:
         return None
     tracks = conn.execute(
-        f"""SELECT {TRACK_COLUMNS} FROM tracks t WHERE t.album_key = ?
+        f"""SELECT {TRACK_COLUMNS} FROM tracks t WHERE t.album_key = ? AND t.deleted_at IS NULL
             ORDER BY t.disc_number, t.track_number, t.title COLLATE NOCASE, t.rating_key""",
         (rating_key,),
     ).fetchall()
@@ -232,7 +234,8 @@ def artist_page(conn: sqlite3.Connection, rating_key: int) -> ArtistPage | None:
     row = conn.execute(
         """SELECT a.rating_key, a.title,
                   (SELECT count(*) FROM albums b WHERE b.artist_key = a.rating_key),
-                  (SELECT count(*) FROM tracks t WHERE t.artist_key = a.rating_key)
+                  (SELECT count(*) FROM tracks t WHERE t.artist_key = a.rating_key
+                   AND t.deleted_at IS NULL)
            FROM artists a WHERE a.rating_key = ?""",
         (rating_key,),
     ).fetchone()
@@ -241,7 +244,8 @@ def artist_page(conn: sqlite3.Connection, rating_key: int) -> ArtistPage | None:
     albums = conn.execute(
         f"""SELECT a.rating_key, a.title, a.album_artist, a.artist_key, a.year,
                    coalesce(a.track_count, 0), (SELECT count(*) FROM tracks t
-                   WHERE t.album_key = a.rating_key), {_tags_of("album_tags", "album_key")}
+                   WHERE t.album_key = a.rating_key AND t.deleted_at IS NULL),
+                   {_tags_of("album_tags", "album_key")}
             FROM albums a WHERE a.artist_key = ?
             ORDER BY a.year IS NULL, a.year, a.title COLLATE NOCASE, a.rating_key""",
         (rating_key,),

@@ -38,6 +38,7 @@ from plexcrate.cache.rules import (
     Op,
     Rule,
 )
+from plexcrate.cache.schema import AVAILABLE_TRACKS, UNAVAILABLE_TRACKS
 from plexcrate.cache.shuffle import shuffled
 from plexcrate.cache.tags import nocase
 
@@ -462,11 +463,18 @@ def _compare(values: npt.NDArray[np.float64], op: Op, value: Any) -> Mask:
 
 
 def library(conn: sqlite3.Connection) -> Library:
-    """The engine's columns for the snapshot ``conn`` reads, built once per snapshot."""
+    """The engine's columns for the snapshot ``conn`` reads, built once per snapshot: the
+    available tracks (every answer but ``include_unavailable``'s is made of them alone)."""
     return for_snapshot(conn, "engine", build)
 
 
-def build(conn: sqlite3.Connection) -> Library:
+def trash_library(conn: sqlite3.Connection) -> Library:
+    """The same over the tracks in Plex's trash (a few, usually): what
+    ``include_unavailable`` adds, filtered and sorted by the same code."""
+    return for_snapshot(conn, "engine-trash", lambda c: build(c, UNAVAILABLE_TRACKS))
+
+
+def build(conn: sqlite3.Connection, tracks: str = AVAILABLE_TRACKS) -> Library:
     """Every column the engine reads, from one read transaction over the library tables.
 
     Tables are read a chunk of rows at a time, each chunk in one statement whose columns come
@@ -474,7 +482,7 @@ def build(conn: sqlite3.Connection) -> Library:
     would spend seconds and hundreds of megabytes on tuples at 500,000 tracks, and a whole
     table in one string would hold it all twice at once.
     """
-    columns, texts = _track_columns(conn)
+    columns, texts = _track_columns(conn, tracks)
     ranks = {name: _nocase_ranks(*coded) for name, coded in texts.items()}
     # Plex's order: album artist, album, disc, track (a missing number first, as SQLite
     # sorts NULL), then the rating key.
@@ -553,11 +561,12 @@ class _Numbering:
 
 
 def _track_columns(
-    conn: sqlite3.Connection,
+    conn: sqlite3.Connection, tracks: str
 ) -> tuple[dict[str, Column], dict[str, tuple[Positions, list[str]]]]:
-    """Every column the engine reads of ``tracks``, in rating key order: numbers as float
+    """Every column the engine reads of ``tracks`` (the available ones, or the trash's: a
+    track in Plex's trash left out here is in no mask), in rating key order: numbers as float
     arrays (NaN: missing; the keys themselves as integers under ``key``), texts numbered."""
-    (size,) = conn.execute("SELECT count(*) FROM tracks").fetchone()
+    (size,) = conn.execute(f"SELECT count(*) FROM {tracks}").fetchone()
     numbers: dict[str, Column] = {
         name: np.zeros(size, dtype=np.float64) for name in _NUMBER_COLUMNS.values()
     }
@@ -566,7 +575,8 @@ def _track_columns(
     concat = [f"group_concat(coalesce({c}, {_MISSING}))" for c in _NUMBER_COLUMNS]
     concat += [f"group_concat({column}, char(31))" for column in _TEXT_COLUMNS]
     statement = f"""SELECT count(*), max(rating_key), {", ".join(concat)} FROM (
-        SELECT * FROM tracks WHERE rating_key > ? ORDER BY rating_key LIMIT {CHUNK})"""
+        SELECT * FROM {tracks} WHERE rating_key > ? ORDER BY rating_key
+        LIMIT {CHUNK})"""
     at, after = 0, -(2**63)
     while at < size:
         count, after, *values = conn.execute(statement, (after,)).fetchone()
@@ -583,7 +593,8 @@ def _track_columns(
             parts = text.split(_UNIT)
             if len(parts) != count:  # a value held the separator: read them one by one
                 rows = conn.execute(
-                    f"""SELECT {name} FROM tracks WHERE rating_key > ? AND rating_key <= ?
+                    f"""SELECT {name} FROM {tracks}
+                        WHERE rating_key > ? AND rating_key <= ?
                         ORDER BY rating_key""",
                     (int(keys[at - 1]) if at else -(2**63), after),
                 )

@@ -25,10 +25,12 @@ import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from plexcrate.cache.rows import AlbumRow, ArtistRow, Row, TrackRow, insert_sql, values
 from plexcrate.cache.schema import LIBRARY_TABLES, library_tables_sql
 from plexcrate.cache.state import Duration, SyncCursor, record_sync
-from plexcrate.cache.tags import TagIds, derive_sql
+from plexcrate.cache.tags import UNAVAILABLE_KEYS, TagIds, derive_sql
 
 # Staged rows have the library tables' own columns, so they compare with cached rows by EXCEPT.
 _STAGED = dict(zip(LIBRARY_TABLES, library_tables_sql("temp.inc_"), strict=True))
@@ -134,7 +136,8 @@ _RECOUNT_TAGS = [
     f"DELETE FROM tag_totals WHERE tag_id IN ({_TOUCHED_TAGS})",
     f"""INSERT INTO tag_totals (tag_id, tracks, studio)
         SELECT tag_id, count(*), sum(is_live = 0) FROM track_tags
-        WHERE tag_id IN ({_TOUCHED_TAGS}) GROUP BY tag_id""",
+        WHERE tag_id IN ({_TOUCHED_TAGS}) AND rating_key NOT IN ({UNAVAILABLE_KEYS})
+        GROUP BY tag_id""",
 ]
 
 # Tags that lost a link in this patch and have none left. Each candidate is looked up in
@@ -237,6 +240,31 @@ class LibraryPatch:
         ]
         self._conn.executemany("DELETE FROM inc_reread WHERE album_key = ?", ((k,) for k in keys))
         return keys
+
+    def trashed(self, section_id: int) -> dict[int, int]:
+        """The section's cached tracks in Plex's trash, with their ``deleted_at``."""
+        return dict(
+            self._conn.execute(
+                "SELECT rating_key, deleted_at FROM tracks "
+                "WHERE section_id = ? AND deleted_at IS NOT NULL",
+                (section_id,),
+            )
+        )
+
+    def cached_keys(self, keys: Sequence[int]) -> set[int]:
+        """Which of ``keys`` the cache holds as tracks."""
+        return {
+            key
+            for (key,) in self._conn.execute(
+                "SELECT rating_key FROM tracks "
+                "WHERE rating_key IN (SELECT value FROM json_each(?))",
+                (orjson.dumps(list(keys)).decode(),),
+            )
+        }
+
+    def mark_trash_checked(self, at: float) -> None:
+        """Every track's trash state was just listed (committed with the patch)."""
+        self._conn.execute("UPDATE sync_state SET trash_checked_at = ? WHERE id = 1", (at,))
 
     # --- artists and albums -------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ class PickOptions:
 def pick_tracks(conn: sqlite3.Connection, flt: TrackFilter, options: PickOptions) -> list[Track]:
     # The engine finds the matching tracks; the sampling below runs over them in SQL.
     params: dict[str, str] = {}
-    chosen = ["1"]
+    chosen = ["t.deleted_at IS NULL"]  # never a track in Plex's trash
     if not flt.is_everything:
         lib, mask = matching(conn, flt)
         params["matching"] = orjson.dumps(lib.keys[mask].tolist()).decode()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from plexcrate.cache.state import move_generation
 
@@ -169,3 +170,18 @@ def playlists_of(conn: sqlite3.Connection, rating_key: int) -> list[int]:
             (rating_key,),
         )
     ]
+
+
+def follow_rekeyed(conn: sqlite3.Connection, keys: Sequence[int]) -> list[int]:
+    """``keys`` with each key Plex replaced (a new ratingKey, the same guid: ``rekeyed``)
+    taken to its new key, in order: a list picked before a metadata refresh still lands."""
+    if not keys:
+        return []
+    new = dict(
+        conn.execute(
+            "SELECT old_key, new_key FROM rekeyed "
+            "WHERE old_key IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(keys)).decode(),),
+        ).fetchall()
+    )
+    return [new.get(key, key) for key in keys]

@@ -10,9 +10,9 @@ same snapshot, which keeps a page and its total consistent while a sync swaps th
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ from plexcrate.cache.filters import TrackFilter
 from plexcrate.cache.search import search_index
 from plexcrate.cache.shuffle import PRIME
 from plexcrate.cache.tags import TRACK_FIELDS, track_fields
+from plexcrate.cache.text import search_words
 from plexcrate.isotime import iso_utc
 
 # --- order -----------------------------------------------------------------------------------
@@ -176,6 +177,7 @@ class TrackColumns:
     view_count: int
     added_at: str | None  # ISO 8601 UTC
     last_played_at: str | None
+    unavailable: bool = False  # in Plex's trash: listed only when asked (include_unavailable)
 
 
 # A track: its own fields, then a field per kind of tag shown on it (genres, styles, moods,
@@ -252,7 +254,8 @@ def row_to_track(row: tuple[Any, ...]) -> Track:
         view_count=view_count,
         added_at=iso_utc(added_at),
         last_played_at=iso_utc(last_viewed_at),
-        **track_fields(tags),
+        # (To a type checker a Track is its columns; these are the tag fields added to them.)
+        **cast(dict[str, Any], track_fields(tags)),
     )
 
 
@@ -265,16 +268,47 @@ def find_tracks(
     offset: int = 0,
     seed: int = 0,
     total: int | None = None,
+    include_unavailable: bool = False,
 ) -> TrackPage:
     """A page of the matching tracks, and how many match (``total``, when the caller knows).
+    ``include_unavailable``: the tracks in Plex's trash that match too, after the others,
+    marked ``unavailable``.
 
     The engine finds the page's keys; only the page's own rows and tags are read from SQLite.
     """
     lib, mask = matching(conn, flt)
-    if total is None:
-        total = int(np.count_nonzero(mask))
+    available = int(np.count_nonzero(mask)) if total is None or include_unavailable else total
     positions = page_positions(lib, mask, sort, seed=seed, offset=offset, limit=limit)
-    return TrackPage(total=total, tracks=tracks_by_key(conn, lib.keys[positions].tolist()))
+    tracks = tracks_by_key(conn, lib.keys[positions].tolist())
+    if not include_unavailable:
+        return TrackPage(total=available, tracks=tracks)
+    # The tracks in Plex's trash come after the available ones, each part in the sort's order,
+    # chosen by the same rule over the trash's own (small) engine.
+    trash = engine.trash_library(conn)
+    found = Evaluator(trash, lambda words: _trash_matching(conn, words)).mask(flt.as_rule())
+    rest = limit - len(tracks)
+    if rest > 0:
+        more = page_positions(
+            trash, found, sort, seed=seed, offset=max(offset - available, 0), limit=rest
+        )
+        unavailable = tracks_by_key(conn, trash.keys[more].tolist())
+        tracks += [replace(track, unavailable=True) for track in unavailable]
+    return TrackPage(total=available + int(np.count_nonzero(found)), tracks=tracks)
+
+
+def _trash_matching(conn: sqlite3.Connection, words: tuple[str, ...]) -> list[int]:
+    """The keys of the tracks in Plex's trash that a search's words find, as the search index
+    finds them among the others (each word begins a word of the title, artist, album artist
+    or album). The trash is small: its rows are read and folded here."""
+    found = []
+    for key, *texts in conn.execute(
+        "SELECT rating_key, title, artist, album_artist, album FROM tracks "
+        "WHERE deleted_at IS NOT NULL"
+    ):
+        own = search_words(" ".join(text or "" for text in texts))
+        if all(any(word.startswith(w) for word in own) for w in words):
+            found.append(key)
+    return found
 
 
 def tracks_by_key(conn: sqlite3.Connection, keys: list[int]) -> list[Track]:

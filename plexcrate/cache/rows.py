@@ -60,6 +60,8 @@ class TrackRow(NamedTuple):
     updated_at: int | None
     last_rated_at: int | None
     last_viewed_at: int | None
+    deleted_at: int | None  # Plex's deletedAt: in the trash, so unavailable
+    guid: str | None  # plex://track/… or local://…: survives a new rating key
     tags: Tags  # the track's own (PMS 1.40 and later: genres, moods)
 
 

@@ -103,7 +103,9 @@ def library_tables_sql(prefix: str = "") -> list[str]:
             added_at       INTEGER,
             updated_at     INTEGER,
             last_rated_at  INTEGER,
-            last_viewed_at INTEGER
+            last_viewed_at INTEGER,
+            deleted_at     INTEGER,
+            guid           TEXT
         )""",
         f"""CREATE TABLE {p}track_own_tags (
             rating_key INTEGER NOT NULL,
@@ -160,6 +162,24 @@ def playlist_tables_sql(prefix: str = "") -> list[str]:
 # Which playlists hold a track (a rule on ``playlist`` reads it the other way, by playlist).
 PLAYLIST_INDEX_SQL = "CREATE INDEX idx_playlist_items_track ON playlist_items (rating_key)"
 
+# A track's key by its guid: a full sync finds tracks Plex gave new keys (see REKEYED_SQL).
+GUID_INDEX_SQL = "CREATE INDEX idx_tracks_guid ON tracks (guid)"
+
+# The tracks a person can play. A track in Plex's trash (``deleted_at``: its file deleted or
+# unreachable, still listed until the trash is emptied) stays a row, so that Plex's counts,
+# which include it, still compare with the cache's; every list, facet, pick and search reads
+# this instead of ``tracks``.
+AVAILABLE_TRACKS = "(SELECT * FROM tracks WHERE deleted_at IS NULL)"
+UNAVAILABLE_TRACKS = "(SELECT * FROM tracks WHERE deleted_at IS NOT NULL)"
+
+# Keys Plex replaced (a metadata refresh gives unchanged tracks new ratingKeys, same guid):
+# a saved list naming an old key follows it to the new one. Not a library table: a full sync
+# adds to it rather than replacing it; a server change clears it.
+REKEYED_SQL = """CREATE TABLE rekeyed (
+    old_key INTEGER PRIMARY KEY,
+    new_key INTEGER NOT NULL
+)"""
+
 # Created once the data is in: building an index over loaded rows beats maintaining it per insert.
 # The two track indexes the browser reads are *covering* for the filters: a page, its total and
 # the facets are found from an index alone, and only the rows of the page itself are read from
@@ -179,6 +199,7 @@ LIBRARY_INDEXES_SQL = [
     # A refresh counts a section's tracks and played tracks, in all and per album (covering).
     "CREATE INDEX idx_tracks_section ON tracks (section_id, album_key, view_count)",
     PLAYLIST_INDEX_SQL,
+    GUID_INDEX_SQL,
 ]
 
 # Text search: a word-prefix index over each track's title, artist, album artist and album, its
@@ -274,7 +295,8 @@ def _tags_and_search(conn: sqlite3.Connection) -> None:
         conn.execute(f"DROP INDEX {name}")
     for statement in library_tables_sql(prefix="new_"):
         conn.execute(statement)
-    tracks = ", ".join(_columns(conn, "new_tracks"))
+    old = set(_columns(conn, "tracks"))
+    tracks = ", ".join(c for c in _columns(conn, "new_tracks") if c in old)
     conn.execute(f"INSERT INTO new_tracks ({tracks}) SELECT {tracks} FROM tracks")
     for table in ("artists", "albums"):
         conn.execute(f"INSERT INTO new_{table} SELECT * FROM {table}")
@@ -353,6 +375,26 @@ def _recipes(conn: sqlite3.Connection) -> None:
     create_recipe_tables(conn)
 
 
+def _trash_and_guids(conn: sqlite3.Connection) -> None:
+    """Issue 21: each track's ``deleted_at`` (Plex's ``deletedAt``: in the trash, mirrored as
+    unavailable) and ``guid`` (which survives Plex giving the track a new key), the
+    ``rekeyed`` table of old keys and their new ones, and when the trash was last checked by
+    a refresh (``sync_state.trash_checked_at``) and how many tracks are in it
+    (``sync_state.unavailable_count``, for the status). The columns are empty until the next sync, a
+    full one (the mapping version changed). Written for whatever layout it finds: a new cache
+    has the columns from version 1."""
+    have = set(_columns(conn, "tracks"))
+    for column in ("deleted_at INTEGER", "guid TEXT"):
+        if column.split()[0] not in have:
+            conn.execute(f"ALTER TABLE tracks ADD COLUMN {column}")
+    conn.execute(GUID_INDEX_SQL.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+    conn.execute(REKEYED_SQL.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1))
+    state = set(_columns(conn, "sync_state"))
+    for column in ("unavailable_count INTEGER NOT NULL DEFAULT 0", "trash_checked_at REAL"):
+        if column.split()[0] not in state:
+            conn.execute(f"ALTER TABLE sync_state ADD COLUMN {column}")
+
+
 def _index_names() -> list[str]:
     return [statement.split()[2] for statement in LIBRARY_INDEXES_SQL]
 
@@ -369,6 +411,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _generation,
     _playlists,
     _recipes,
+    _trash_and_guids,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -50,6 +50,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from plexcrate.cache.memory import for_snapshot, give_back_freed_memory
+from plexcrate.cache.schema import AVAILABLE_TRACKS
 from plexcrate.cache.text import search_words
 
 Ints = npt.NDArray[np.int64]
@@ -559,11 +560,11 @@ class SearchIndex:
 
         Each text column is read as one string and each distinct string kept once, never a
         Python row per track (500,000 of them would be 100 MB and seconds)."""
-        count = _count(conn, "tracks")
+        count = _count(conn, AVAILABLE_TRACKS)  # (a track in Plex's trash is found by none)
         keys, album_keys, artist_keys, plays, rating = _track_numbers(conn, count)
         texts = _Texts()
         track_fields = texts.columns(
-            conn, "tracks", ("title", "artist", "album_artist", "album"), count
+            conn, AVAILABLE_TRACKS, ("title", "artist", "album_artist", "album"), count
         )
         (album_keys_own,) = _int_columns(
             conn, "SELECT rating_key FROM albums ORDER BY rating_key", _count(conn, "albums"), 1
@@ -733,17 +734,17 @@ def _track_numbers(conn: sqlite3.Connection, count: int) -> list[Ints]:
         # Two numbers packed in one (a value from SQLite costs more than the arithmetic).
         keys, owners, played = _int_columns(
             conn,
-            """SELECT rating_key, (coalesce(album_key, 0) << 32) | coalesce(artist_key, 0),
+            f"""SELECT rating_key, (coalesce(album_key, 0) << 32) | coalesce(artist_key, 0),
                       (view_count << 5) | (coalesce(user_rating, -1) + 1)
-               FROM tracks ORDER BY rating_key""",
+               FROM {AVAILABLE_TRACKS} ORDER BY rating_key""",
             count,
             3,
         )
         return [keys, owners >> 32, owners & 0xFFFFFFFF, played >> 5, (played & 31) - 1]
     return _int_columns(
         conn,
-        """SELECT rating_key, coalesce(album_key, 0), coalesce(artist_key, 0), view_count,
-                  coalesce(user_rating, -1) FROM tracks ORDER BY rating_key""",
+        f"""SELECT rating_key, coalesce(album_key, 0), coalesce(artist_key, 0), view_count,
+                  coalesce(user_rating, -1) FROM {AVAILABLE_TRACKS} ORDER BY rating_key""",
         count,
         5,
     )

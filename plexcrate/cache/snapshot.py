@@ -48,6 +48,22 @@ def newest_timestamp_sql(prefix: str = "") -> str:
         (SELECT max(max(coalesce(added_at, 0), coalesce(updated_at, 0))) FROM {p}artists))"""
 
 
+# Tracks Plex gave new keys (same guid; after a metadata refresh), found by comparing the
+# cache's tracks with the snapshot's before the swap: a saved list naming an old key follows
+# it (``cache/playlists.py follow_rekeyed``). An older entry pointing at a key that moved
+# again now points at the newest; an old key that is a track again is nobody's alias.
+REKEYED_FOUND_SQL = [
+    f"""INSERT OR REPLACE INTO rekeyed (old_key, new_key)
+        SELECT o.rating_key, n.rating_key FROM {S}tracks n JOIN tracks o ON o.guid = n.guid
+        WHERE n.guid IS NOT NULL AND o.rating_key != n.rating_key
+          AND o.rating_key NOT IN (SELECT rating_key FROM {S}tracks)""",
+    """UPDATE rekeyed SET new_key = (SELECT r.new_key FROM rekeyed r
+           WHERE r.old_key = rekeyed.new_key)
+       WHERE new_key IN (SELECT old_key FROM rekeyed)""",
+    f"DELETE FROM rekeyed WHERE old_key IN (SELECT rating_key FROM {S}tracks)",
+]
+
+
 class SnapshotBuilder:
     """One new snapshot of the library, built inside one write transaction on ``conn``."""
 
@@ -138,6 +154,8 @@ class SnapshotBuilder:
         conn = self._conn
         try:
             conn.execute(tag_totals_sql(S))
+            for statement in REKEYED_FOUND_SQL:
+                conn.execute(statement)
             conn.execute("DROP TABLE IF EXISTS tracks_fts")  # the index of the tables below
             for table in LIBRARY_TABLES:
                 conn.execute(f"DROP TABLE {table}")

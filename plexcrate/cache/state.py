@@ -29,6 +29,13 @@ class SyncState:
     # The version of the mapping rules (sync.mapping.MAPPING_VERSION) the library was written
     # with; None before schema 5 or when unknown.
     mapping_version: int | None = None
+    unavailable_count: int = 0  # of track_count, those in Plex's trash (deletedAt)
+    trash_checked_at: float | None = None  # Unix seconds: the last listing of every track
+
+    @property
+    def available_count(self) -> int:
+        """The tracks lists, facets and picks are made of."""
+        return self.track_count - self.unavailable_count
 
     @property
     def is_empty(self) -> bool:
@@ -58,7 +65,7 @@ def read_sync_state(conn: sqlite3.Connection) -> SyncState:
     row = conn.execute(
         """SELECT machine_identifier, server_name, synced_at, track_count, sync_duration_s,
                   sync_kind, schema_version, watermark, read_window_s, section_ids,
-                  full_synced_at, mapping_version
+                  full_synced_at, mapping_version, unavailable_count, trash_checked_at
            FROM sync_state WHERE id = 1"""
     ).fetchone()
     return SyncState(*row) if row else SyncState()
@@ -86,8 +93,10 @@ def record_sync(
         """UPDATE sync_state SET machine_identifier = :machine, server_name = :name,
                synced_at = :at, track_count = :tracks, sync_duration_s = :duration,
                sync_kind = :kind, schema_version = :schema, watermark = :watermark,
+               unavailable_count = :unavailable,
                read_window_s = :window, section_ids = :sections, mapping_version = :mapping,
                full_synced_at = CASE WHEN :kind = 'full' THEN :at ELSE full_synced_at END,
+               trash_checked_at = CASE WHEN :kind = 'full' THEN :at ELSE trash_checked_at END,
                generation = generation + 1
            WHERE id = 1""",
         {
@@ -95,6 +104,7 @@ def record_sync(
             "name": server_name,
             "at": synced_at,
             "tracks": track_count,
+            "unavailable": unavailable_tracks(conn),
             "duration": duration_s() if callable(duration_s) else duration_s,
             "kind": kind,
             "schema": SCHEMA_VERSION,
@@ -111,13 +121,14 @@ def clear_library(conn: sqlite3.Connection, *, machine_identifier: str | None = 
     """Empty the cache in one transaction, remembering which server it now belongs to."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for table in LIBRARY_TABLES:
+        for table in (*LIBRARY_TABLES, "rekeyed"):  # another server's keys mean nothing here
             conn.execute(f"DELETE FROM {table}")
         conn.execute(
             """UPDATE sync_state SET machine_identifier = ?, server_name = NULL,
                    synced_at = NULL, track_count = 0, sync_duration_s = NULL, sync_kind = NULL,
                    watermark = NULL, read_window_s = NULL, section_ids = NULL,
-                   full_synced_at = NULL, mapping_version = NULL, generation = generation + 1
+                   full_synced_at = NULL, mapping_version = NULL, unavailable_count = 0,
+                   trash_checked_at = NULL, generation = generation + 1
                WHERE id = 1""",
             (machine_identifier,),
         )
@@ -134,5 +145,11 @@ def move_generation(conn: sqlite3.Connection) -> None:
 
 
 def cached_tracks(conn: sqlite3.Connection) -> int:
-    """How many tracks the library tables hold (as this connection's transaction sees them)."""
+    """How many tracks the library tables hold (as this connection's transaction sees them),
+    unavailable ones (in Plex's trash) included: Plex counts them too."""
     return conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
+
+
+def unavailable_tracks(conn: sqlite3.Connection) -> int:
+    """How many cached tracks are in Plex's trash (listed with ``deletedAt``)."""
+    return conn.execute("SELECT count(*) FROM tracks WHERE deleted_at IS NOT NULL").fetchone()[0]

@@ -309,13 +309,19 @@ def derive_sql(prefix: str = "", scope: str | None = None) -> list[str]:
 
 
 # Every tag's totals, from its links (a snapshot's, once they are derived).
-TAG_TOTALS_SQL = """INSERT INTO tag_totals (tag_id, tracks, studio)
-    SELECT tag_id, count(*), sum(is_live = 0) FROM track_tags GROUP BY tag_id"""
+# A track in Plex's trash keeps its links (it is derived like any other, so restoring it is
+# one changed row) but counts for no tag: the trash is small, so it is looked up as a list.
+UNAVAILABLE_KEYS = "SELECT rating_key FROM tracks WHERE deleted_at IS NOT NULL"
+TAG_TOTALS_SQL = f"""INSERT INTO tag_totals (tag_id, tracks, studio)
+    SELECT tag_id, count(*), sum(is_live = 0) FROM track_tags
+    WHERE rating_key NOT IN ({UNAVAILABLE_KEYS}) GROUP BY tag_id"""
 
 
 def tag_totals_sql(prefix: str = "") -> str:
-    return TAG_TOTALS_SQL.replace("tag_totals", f"{prefix}tag_totals").replace(
-        "FROM track_tags", f"FROM {prefix}track_tags"
+    return (
+        TAG_TOTALS_SQL.replace("tag_totals", f"{prefix}tag_totals")
+        .replace("FROM track_tags", f"FROM {prefix}track_tags")
+        .replace("FROM tracks", f"FROM {prefix}tracks")
     )
 
 

@@ -4,7 +4,8 @@
 * ``DELETE /__simulator__/faults``    clear all faults
 * ``POST /__simulator__/mutate``      ``{"op": "add_album", "args": {...}}``; ops are the
   ``SimLibrary`` mutation methods, plus ``set_clock`` (``{"now": 1700000000}`` or null); the
-  trash: ``trash_track`` / ``restore_track`` (``{"rating_key": k}``), ``empty_trash``
+  trash: ``trash_track`` / ``restore_track`` (``{"rating_key": k}``), ``empty_trash``;
+  ``rekey_track`` (``{"rating_key": k}``: a new key, the same guid)
 * ``PUT /__simulator__/latency``      ``Latency`` fields as JSON, or ``null`` for none
 * ``GET /__simulator__/stats``        request count and library size
 * ``GET|DELETE /__simulator__/requests``  the request log (as JSON) / clear it
@@ -34,7 +35,7 @@ MUTATIONS = frozenset(
         "edit_track", "edit_album", "edit_artist", "rate_track", "play_track", "unplay_track",
         "set_machine_identifier", "create_playlist", "add_playlist_items", "edit_playlist",
         "clear_playlist", "delete_playlist", "set_art_bytes", "trash_track", "restore_track",
-        "empty_trash",
+        "empty_trash", "rekey_track",
     }
 )  # fmt: skip
 

@@ -125,6 +125,9 @@ class SimTrack:
     # In the trash (its file deleted or unreachable): still listed, with deletedAt, until
     # the trash is emptied (automatic emptying off, as on servers that keep a trash).
     deleted_at: int | None = None
+    # The guid once Plex gave the track a new ratingKey (a metadata refresh keeps the guid);
+    # None: the one made from its key (render.guid).
+    guid: str | None = None
 
 
 @dataclass(slots=True)
@@ -533,6 +536,22 @@ class SimLibrary:
             track.deleted_at = None
             self.invalidate(structure=False, order=False)
             return track
+
+    def rekey_track(self, rating_key: int) -> int:
+        """As a metadata refresh does to unchanged tracks (≈1,200 on one server): the track
+        gets a new ratingKey and keeps its guid, and nothing else about it changes (nothing
+        recorded says its timestamps move). Playlists keep naming the old key. Returns the
+        new key."""
+        with self.lock:
+            track = self.tracks.pop(rating_key)
+            if track.guid is None:
+                track.guid = f"plex://track/5d07{rating_key:020x}"  # as render.guid made it
+            track.rating_key = self.new_key()
+            self.tracks[track.rating_key] = track
+            keys = self.album_tracks[track.album_key]
+            keys[keys.index(rating_key)] = track.rating_key
+            self.invalidate(structure=True, order=False)
+            return track.rating_key
 
     def empty_trash(self, section_id: int | None = None) -> list[int]:
         """``PUT /library/sections/{id}/emptyTrash``: trashed tracks (of the section, or all)

@@ -137,7 +137,7 @@ class Renderer:
         d: dict[str, Any] = {
             "ratingKey": str(rk),
             "key": f"/library/metadata/{rk}",
-            "guid": guid("track", rk),
+            "guid": t.guid or guid("track", rk),
             "type": "track",
             "title": t.title,
             **head,

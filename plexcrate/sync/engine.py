@@ -40,6 +40,7 @@ from plexcrate.sync.run import (
     SyncOptions,
     SyncResult,
     read_changes_since,
+    trash_check_due,
 )
 from plexcrate.sync.timelimit import SyncTimer
 
@@ -256,9 +257,11 @@ def _refresh(conn: sqlite3.Connection, run: Run, state: SyncState) -> int:
     since = refresh_since(state)
     if since is None or state.watermark is None:  # full_sync_reason rules this out
         raise NeedsFullSync("the cache does not say where a refresh should start")
+    now = run.clock()
+    check = trash_check_due(state, now, run.options.trash_check_every_s)
     patch = LibraryPatch(conn)
     try:
-        read_changes_since(patch, run, since)
+        read_changes_since(patch, run, since, trash_checked_at=now if check else None)
         newest = capped_watermark(patch.newest, run.clock())
         watermark = max(state.watermark, newest or 0)
         return run.commit(conn, patch, watermark=watermark, kind="incremental")

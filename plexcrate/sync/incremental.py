@@ -31,6 +31,14 @@ see the previous cache until it commits):
    cache's count of its tracks or played tracks has its tracks read again in full
    (``album.id=…``, a hundred albums a request); what the re-read does not list is gone. When
    the artist counts differ, every artist is listed.
+2b. *The trash.* A track whose file is deleted or unreachable stays listed, with ``deletedAt``,
+   until Plex's trash is emptied (automatic emptying off), and counted: nothing recorded says
+   its ``updatedAt`` moves, and no count changes. So a track trashed or restored between syncs
+   is seen when it is read for another reason (its ``deletedAt`` is mapped like any field)
+   and, at least every ``trash_check_every_s`` (an hour by default), by a *trash check*: every
+   track of the section is listed (tags not read again: only ``deletedAt`` is compared) and
+   those whose trash state differs from the cache's are read in full and written. A full
+   sync reads every track, so it counts as a check.
 3. *Proof.* The section must now hold as many tracks, albums and artists as Plex counts (asked
    twice, in case Plex changed while we read). When it does not, something happened that the
    steps above cannot explain, and :class:`NeedsFullSync` makes the engine roll back and do a
@@ -90,6 +98,11 @@ ID_BATCH = 100
 TRACK_TIMESTAMPS = ("addedAt", "updatedAt", "lastRatedAt", "lastViewedAt")
 
 
+# The trash check's listing of every track (told apart by identity: its pages are not
+# completed, see _ChangeReader._complete).
+_EVERY_TRACK: Mapping[str, str] = {}
+
+
 class NeedsFullSync(Exception):
     """The refresh found what it cannot explain; ``str()`` says what, for the log."""
 
@@ -118,6 +131,7 @@ def read_changes(
     page_size: int,
     workers: int,
     counts_only: bool = False,
+    trash_checked_at: float | None = None,
 ) -> None:
     """Bring ``patch`` level with Plex for ``sections``, reading what changed after ``since``.
 
@@ -125,6 +139,7 @@ def read_changes(
     again what the counts show differs (:class:`NeedsFullSync` if they cannot be made to agree):
     a full sync's check of what it read, as the library may have changed meanwhile; items stamped
     after ``since`` may have changed after they were read, and have their tags read again.
+    ``trash_checked_at``: check every track's trash state (step 2b), and record this time.
     """
     with _ChangeReader(
         patch, client, progress, since=since, page_size=page_size, workers=workers
@@ -133,7 +148,9 @@ def read_changes(
             if counts_only:
                 reader.reconcile(section)
             else:
-                reader.section(section)
+                reader.section(section, check_trash=trash_checked_at is not None)
+    if trash_checked_at is not None and not counts_only:
+        patch.mark_trash_checked(trash_checked_at)
 
 
 class _ChangeReader:
@@ -181,7 +198,7 @@ class _ChangeReader:
     def __exit__(self, *exc_info: object) -> None:
         self._reader.close()
 
-    def section(self, section: MusicSection) -> None:
+    def section(self, section: MusicSection, *, check_trash: bool = False) -> None:
         s = section.id
         after = str(self._since)
         self._know_the_cache()
@@ -204,6 +221,8 @@ class _ChangeReader:
                 self._albums(s, listing.filters, pages)
         self._albums_of(s, renamed)
         self._reread(s)
+        if check_trash:
+            self._check_trash(s)
         self.reconcile(section)
 
     def reconcile(self, section: MusicSection) -> None:
@@ -228,8 +247,27 @@ class _ChangeReader:
 
     # --- listings -----------------------------------------------------------------------------
 
+    def _check_trash(self, section_id: int) -> None:
+        """Step 2b: list every track; write again, read in full, those whose trash state
+        (``deletedAt``) differs from the cache's. Tracks the cache lacks are left to the counts."""
+        self._progress.set_phase(Phase.TRACKS)
+        trashed = self._patch.trashed(section_id)
+        for page in self._reader.read(Listing(section_id, LibType.TRACK, _EVERY_TRACK)):
+            moved = [
+                item
+                for item in page.items
+                if trashed.get(int(item["ratingKey"])) != track_row(item, section_id).deleted_at
+            ]
+            known = self._patch.cached_keys([int(item["ratingKey"]) for item in moved])
+            moved = [item for item in moved if int(item["ratingKey"]) in known]
+            if moved:
+                items = self._client.complete(moved, LibType.TRACK)
+                self._patch.put_tracks([track_row(item, section_id) for item in items])
+
     def _complete(self, items: list[Item], listing: Listing) -> list[Item]:
         """A page's items, with every tag of those whose tags the cache does not have."""
+        if listing.filters is _EVERY_TRACK:
+            return items  # the trash check reads deletedAt alone; what it writes it completes
         if listing.libtype is LibType.TRACK:
             return self._client.complete(items, listing.libtype)
         return self._client.complete(items, listing.libtype, unless=self._unchanged)

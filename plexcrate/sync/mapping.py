@@ -37,7 +37,8 @@ _OWN_TAGS = TRACK_TAGS.keys()
 # 2: tags are read complete (metadata) instead of from listings, which cut them short.
 # 3: every kind of tag (styles, moods, album types, labels, tracks' own genres and moods).
 # 4: artists' countries.
-MAPPING_VERSION = 4
+# 5: tracks' deletedAt (in the trash: unavailable) and guid.
+MAPPING_VERSION = 5
 
 
 def artist_row(item: Item, section_id: int) -> ArtistRow:
@@ -107,6 +108,8 @@ def track_row(item: Item, section_id: int) -> TrackRow:
         updated_at=_int(get("updatedAt")),
         last_rated_at=_int(get("lastRatedAt")),
         last_viewed_at=_int(get("lastViewedAt")),
+        deleted_at=_int(get("deletedAt")),
+        guid=_text(get("guid")) or None,
         # Most tracks have no tags of their own: skip the work for them.
         tags=item_tags(item, TRACK_TAGS) if not _OWN_TAGS.isdisjoint(item.keys()) else (),
     )

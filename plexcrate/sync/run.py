@@ -47,6 +47,9 @@ class SyncOptions:
     # A full sync at least this often, even when refreshes would do: it bounds how long anything
     # a refresh cannot see (a back-dated rating, a server clock set back) stays wrong.
     full_sync_every_days: float | None = 7.0
+    # A refresh lists every track to see what went into Plex's trash or came back (nothing
+    # else shows it: sync/incremental.py, step 2b) when the last such listing is this old.
+    trash_check_every_s: float = 3600.0
     time_limit: TimeLimit = field(default_factory=TimeLimit)  # a whole sync's (timelimit.py)
 
 
@@ -111,9 +114,15 @@ def _by_id(section: MusicSection) -> int:
 
 
 def read_changes_since(
-    patch: LibraryPatch, run: Run, since: int, *, counts_only: bool = False
+    patch: LibraryPatch,
+    run: Run,
+    since: int,
+    *,
+    counts_only: bool = False,
+    trash_checked_at: float | None = None,
 ) -> None:
-    """Bring ``patch`` level with Plex for the sync's sections (sync/incremental.py)."""
+    """Bring ``patch`` level with Plex for the sync's sections (sync/incremental.py);
+    ``trash_checked_at``: checking every track's trash state, at this time."""
     options = run.options
     read_changes(
         patch,
@@ -124,4 +133,10 @@ def read_changes_since(
         page_size=options.page_size,
         workers=options.workers,
         counts_only=counts_only,
+        trash_checked_at=trash_checked_at,
     )
+
+
+def trash_check_due(state: SyncState, now: float, every_s: float) -> bool:
+    """Whether a refresh should list every track for its trash state (see SyncOptions)."""
+    return state.trash_checked_at is None or now - state.trash_checked_at >= every_s

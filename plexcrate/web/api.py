@@ -117,11 +117,25 @@ async def get_tracks(
         int | None,
         Query(ge=0, le=MAX_SEED, description="The shuffle to page (random order only)."),
     ] = None,
+    include_unavailable: Annotated[
+        bool,
+        Query(
+            description="Also list the tracks in Plex's trash (files deleted or unreachable), "
+            "marked `unavailable`, after the available ones (the filters and sort apply to "
+            "each); `total` counts both."
+        ),
+    ] = False,
 ) -> Response:
     """One page of the cached tracks matching the filters, and how many match in all."""
     chosen = Sort(sort.value if sort is not None else order.value)
     body = await reads.track_page_json(
-        service.reads, flt, sort=chosen, limit=limit, offset=offset, seed=seed
+        service.reads,
+        flt,
+        sort=chosen,
+        limit=limit,
+        offset=offset,
+        seed=seed,
+        include_unavailable=include_unavailable,
     )
     return json_bytes(body)
 
@@ -144,6 +158,7 @@ async def post_track_query(service: Library, body: TrackQuery) -> Response:
         limit=body.limit,
         offset=body.offset,
         seed=body.seed,
+        include_unavailable=body.include_unavailable,
     )
     return json_bytes(page)
 

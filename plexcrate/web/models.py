@@ -49,6 +49,12 @@ class SyncProgressBody(ApiModel):
 
 class LibraryStatus(ApiModel):
     track_count: int = Field(description="Tracks in the cache now (what the API serves).")
+    unavailable_tracks: int = Field(
+        default=0,
+        description="Tracks Plex keeps in its trash (their files deleted or unreachable, "
+        "listed with deletedAt until the trash is emptied): cached, but left out of every "
+        "list, facet, pick and search; `include_unavailable=true` on /api/tracks shows them.",
+    )
     synced_at: str | None = Field(
         description="When the cache was last complete, ISO 8601 UTC; null before the first sync."
     )
@@ -151,6 +157,11 @@ class TrackColumnsBody(ApiModel):
     view_count: int
     added_at: str | None = Field(description="When Plex added the track, ISO 8601 UTC.")
     last_played_at: str | None = Field(description="When it was last played, ISO 8601 UTC.")
+    unavailable: bool = Field(
+        default=False,
+        description="In Plex's trash (its file deleted or unreachable): listed only with "
+        "`include_unavailable=true`, after the available tracks.",
+    )
 
 
 # A track: its own fields, then a field per kind of tag shown on it (genres, styles, moods,
@@ -188,6 +199,9 @@ class TrackQuery(ApiModel):
     offset: int = Field(default=0, ge=0, le=1_000_000_000, description="Tracks to skip.")
     seed: int | None = Field(
         default=None, ge=0, le=2**31 - 1, description="The shuffle to page (random order only)."
+    )
+    include_unavailable: bool = Field(
+        default=False, description="As `include_unavailable` on GET /api/tracks."
     )
 
 

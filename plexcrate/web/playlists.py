@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from plexcrate.cache.picker import MAX_PICK, PickOptions, pick_tracks
+from plexcrate.cache.playlists import follow_rekeyed
 from plexcrate.plex.client import PlaylistInfo, PlexClient
 from plexcrate.plex.errors import PlexError, PlexTimeout, PlexUnreachable
 from plexcrate.plex.playlists import (
@@ -185,7 +187,13 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
     flt = to_filter(body.filters, body.rule)
 
     def read(conn: sqlite3.Connection) -> bytes:
-        tracks = pick_tracks(conn, flt, options)
+        # The preview's kept tracks follow Plex's new keys for them (same guid).
+        kept = replace(
+            options,
+            keep=tuple(follow_rekeyed(conn, options.keep)),
+            exclude=tuple(follow_rekeyed(conn, options.exclude)),
+        )
+        tracks = pick_tracks(conn, flt, kept)
         total_ms = sum(track.duration_ms or 0 for track in tracks)
         return orjson.dumps({"seed": seed, "tracks": tracks, "total_duration_ms": total_ms})
 
@@ -290,7 +298,9 @@ async def save(body: SaveRequest, request: Request) -> SavedPlaylist | JSONRespo
     if problem:
         raise HTTPException(422, problem)
     service = _service(request)
-    missing = await service.db.aread(lambda conn: _missing_tracks(conn, body.rating_keys))
+    # Keys picked before Plex re-keyed their tracks (same guid) are sent as the new ones.
+    keys = await service.db.aread(lambda conn: follow_rekeyed(conn, body.rating_keys))
+    missing = await service.db.aread(lambda conn: _missing_tracks(conn, keys))
     if missing:
         raise HTTPException(
             409, f"{missing} of these tracks are no longer in the library; preview again."
@@ -300,7 +310,7 @@ async def save(body: SaveRequest, request: Request) -> SavedPlaylist | JSONRespo
         try:
             saved = save_playlist(
                 client,
-                body.rating_keys,
+                keys,
                 mode=body.mode,
                 title=body.title.strip(),
                 playlist_id=body.playlist_id,

@@ -49,7 +49,14 @@ def warm(conn: sqlite3.Connection) -> None:
 
 
 async def track_page_json(
-    reads: ReadLimits, flt: TrackFilter, *, sort: Sort, limit: int, offset: int, seed: int | None
+    reads: ReadLimits,
+    flt: TrackFilter,
+    *,
+    sort: Sort,
+    limit: int,
+    offset: int,
+    seed: int | None,
+    include_unavailable: bool = False,
 ) -> bytes:
     if sort.is_random and seed is None:
         seed = secrets.randbelow(MAX_SEED + 1)  # a new shuffle; the client pages it by its seed
@@ -58,7 +65,15 @@ async def track_page_json(
 
     def read(conn: sqlite3.Connection) -> bytes:
         # The total comes from the page's own mask: counting it apart would find the mask twice.
-        page = find_tracks(conn, flt, sort=sort, limit=limit, offset=offset, seed=seed or 0)
+        page = find_tracks(
+            conn,
+            flt,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            seed=seed or 0,
+            include_unavailable=include_unavailable,
+        )
         return orjson.dumps({"total": page.total, "seed": seed, "tracks": page.tracks})
 
     return await reads.read(read, search=bool(flt.words))

@@ -144,7 +144,8 @@ class LibraryService:
         state = self._state
         progress = self._progress.snapshot() if self._progress and self._syncing else None
         return LibraryStatus(
-            track_count=state.track_count,
+            track_count=state.available_count,
+            unavailable_tracks=state.unavailable_count,
             synced_at=iso_utc(state.synced_at),
             is_syncing=self._syncing,
             sync_progress=(
