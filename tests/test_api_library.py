@@ -328,6 +328,15 @@ def test_the_openapi_document_describes_every_endpoint(app: AppServer) -> None:
         "/api/artists/{rating_key}",
         "/api/tracks/query",
         "/api/search",
+        "/api/playlists/{playlist_id}/items",
+        "/api/recipes",
+        "/api/recipes/export",
+        "/api/recipes/import",
+        "/api/recipes/{recipe_id}",
+        "/api/recipes/{recipe_id}/history",
+        "/api/recipes/{recipe_id}/refresh",
+        "/api/setup/sign-in",
+        "/api/setup/sign-in/{pin_id}",
     }
     tracks = paths["/api/tracks"]["get"]
     names = {param["name"] for param in tracks["parameters"]}
