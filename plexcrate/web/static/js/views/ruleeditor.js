@@ -203,43 +203,55 @@ export function createRuleEditor() {
     );
   }
 
+  /** A condition's row. A change of field or operator redraws the controls after it, in place:
+   * the select keeps the focus (and its type-ahead: "ra" is Rating). */
   function conditionView(node, parent) {
-    const spec = fieldOf(node.field);
     const fieldSelect = h(
       "select",
       { class: "input input-small", dataset: { key: `${node.id}:field` }, "aria-label": "Field" },
       fields().map((f) => h("option", { value: f.name, selected: f.name === node.field }, capital(fieldLabel(f.name)))),
     );
+    const remove = h(
+      "button",
+      { type: "button", class: "icon-button rule-remove", dataset: { key: `${node.id}:remove` }, "aria-label": "Remove this condition", title: "Remove this condition", onclick: () => removeNode(parent, node) },
+      "×",
+    );
+    const row = h("div", { class: "rule-condition", role: "group", "aria-label": "Condition" }, fieldSelect, remove);
+    let opSelect = null;
+    let values = [];
+
+    function fillValues() {
+      for (const el of values) el.remove();
+      values = valueInputs(node, fieldOf(node.field));
+      remove.before(...values);
+    }
+
+    function fillOps() {
+      opSelect?.remove();
+      opSelect = h(
+        "select",
+        { class: "input input-small", dataset: { key: `${node.id}:op` }, "aria-label": "Operator" },
+        (fieldOf(node.field)?.operators ?? [node.op]).map((op) => h("option", { value: op, selected: op === node.op }, opLabel(op))),
+      );
+      opSelect.addEventListener("change", () => {
+        node.op = opSelect.value;
+        fillValues();
+        changed();
+      });
+      fieldSelect.after(opSelect);
+      fillValues();
+    }
+
     fieldSelect.addEventListener("change", () => {
       node.field = fieldSelect.value;
       const ops = fieldOf(node.field)?.operators ?? [];
       if (!ops.includes(node.op)) node.op = ops[0];
       node.raw = ["", ""];
-      render(`${node.id}:field`);
+      fillOps();
+      changed();
     });
-    const opSelect = h(
-      "select",
-      { class: "input input-small", dataset: { key: `${node.id}:op` }, "aria-label": "Operator" },
-      (spec?.operators ?? [node.op]).map((op) => h("option", { value: op, selected: op === node.op }, opLabel(op))),
-    );
-    opSelect.addEventListener("change", () => {
-      const wasList = LIST_OPS.has(node.op);
-      node.op = opSelect.value;
-      if (wasList !== LIST_OPS.has(node.op) || node.op === "between") node.raw = [node.raw[0], node.raw[1] ?? ""];
-      render(`${node.id}:op`);
-    });
-    return h(
-      "div",
-      { class: "rule-condition", role: "group", "aria-label": "Condition" },
-      fieldSelect,
-      opSelect,
-      ...valueInputs(node, spec),
-      h(
-        "button",
-        { type: "button", class: "icon-button rule-remove", dataset: { key: `${node.id}:remove` }, "aria-label": "Remove this condition", title: "Remove this condition", onclick: () => removeNode(parent, node) },
-        "×",
-      ),
-    );
+    fillOps();
+    return row;
   }
 
   function valueInputs(node, spec) {
