@@ -145,6 +145,7 @@ def test_bad_requests_get_a_plain_error(
         ("/artists?genre=Rock&sort=-year", 200),
         ("/albums/123", 200),
         ("/artists/45", 200),
+        ("/recipes?genre=Rock", 200),
         ("/albums/abc", 404),
         ("/artists/1/more", 404),
         ("/tracklist", 404),

@@ -35,7 +35,13 @@ from plexcrate.web.watch import Watching
 STATIC_DIR = Path(__file__).parent / "static"
 # The page's own addresses (js/router.js): each serves the page, which shows that view. An id
 # that is not a number is no page of ours (a 404, like any unknown path).
-PAGE_PATHS = ("/albums", "/artists", "/albums/{rating_key:int}", "/artists/{rating_key:int}")
+PAGE_PATHS = (
+    "/albums",
+    "/artists",
+    "/recipes",
+    "/albums/{rating_key:int}",
+    "/artists/{rating_key:int}",
+)
 
 log = logging.getLogger(__name__)
 

@@ -151,3 +151,25 @@ export const saveSetup = (plexUrl, plexToken, musicLibraries) =>
   request("POST", "/api/setup", {
     body: { plex_url: plexUrl, plex_token: plexToken, music_libraries: musicLibraries },
   });
+
+// --- recipes (living playlists) --------------------------------------------------------------
+
+export const listRecipes = ({ signal } = {}) => request("GET", "/api/recipes", { signal });
+export const createRecipe = (body) => request("POST", "/api/recipes", { body });
+export const editRecipe = (id, body) => request("PATCH", `/api/recipes/${id}`, { body });
+export const refreshRecipe = (id) => request("POST", `/api/recipes/${id}/refresh`, { body: {} });
+export const recipeHistory = (id, { signal } = {}) => request("GET", `/api/recipes/${id}/history`, { signal });
+
+/** Delete a recipe; `withPlaylist`: its Plex playlist too (else it stays, a plain playlist). */
+export function deleteRecipe(id, { withPlaylist = false } = {}) {
+  const params = withPlaylist ? new URLSearchParams({ delete_playlist: "true" }) : undefined;
+  return request("DELETE", `/api/recipes/${id}`, { params });
+}
+
+/** How many tracks a rule matches (a 422 says what is wrong with it); `liveOut`: live
+ * recordings left out besides (the list's default), else the rule alone decides. */
+export async function countRule(rule, { liveOut = false, signal } = {}) {
+  const params = new URLSearchParams({ limit: "1", exclude_live: String(liveOut) });
+  if (rule) params.set("rule", JSON.stringify(rule));
+  return (await request("GET", "/api/tracks", { params, signal })).total;
+}

@@ -14,7 +14,7 @@ import { getAlbums, getArtists, getStats, getTracks, isAbort } from "./api.js";
 import { $, announce, h, setText, show } from "./dom.js";
 import { focusUnlessTyping } from "./focus.js";
 import { plural } from "./format.js";
-import { isList } from "./router.js";
+import { RECIPES, isList } from "./router.js";
 import { activeFilterCount, queryOf, store } from "./state.js";
 import { defaultFilters } from "./vocabulary.js";
 import { createActiveFilters } from "./views/activefilters.js";
@@ -29,7 +29,9 @@ const NOUNS = { tracks: "track", albums: "album", artists: "artist" };
 const FIRST_PAGE = { tracks: getTracks, albums: getAlbums, artists: getArtists };
 const ITEMS = { tracks: "tracks", albums: "albums", artists: "artists" };
 
-export function createLibrary({ requestSync, addToPlaylist, openSettings, onEdit }) {
+/** `recipes`: the Recipes view ({show, hide}); `onEdit`, `onKeep`: the active filters bar's
+ * "Edit as a rule" and "Keep as a living playlist". */
+export function createLibrary({ requestSync, addToPlaylist, openSettings, onEdit, onKeep, recipes }) {
   const main = $("#library");
   const results = $("#results");
   const count = $("#match-count");
@@ -47,7 +49,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings, onEdit
   };
 
   createResultsHead(results);
-  createActiveFilters(results, { onEdit });
+  createActiveFilters(results, { onEdit, onKeep });
   const filters = createFilters(panel, { onOpen: (facet) => countFacets([facet]) });
   const lists = {
     tracks: createTrackList($("#tracks"), { onAdd: (track) => addToPlaylist([track]), onFilterArtist: filterByArtist }),
@@ -79,14 +81,23 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings, onEdit
   function route({ scroll = null, focus = false } = {}) {
     const view = store.view;
     const onList = isList(view);
+    const onRecipes = view.name === RECIPES;
     main.classList.toggle("is-page", !onList);
     show(results, onList);
-    show(detail, !onList);
+    show(detail, !onList && !onRecipes);
     for (const [name, list] of Object.entries(lists)) {
       const active = name === view.name;
       show(containers[name], active);
       list.setActive(active);
     }
+    if (onRecipes) {
+      abortLoad();
+      show(message, false);
+      recipes.show({ focus });
+      window.scrollTo(0, scroll ?? 0);
+      return;
+    }
+    recipes?.hide();
     if (!onList) {
       abortLoad();
       show(message, false);
@@ -308,7 +319,7 @@ export function createLibrary({ requestSync, addToPlaylist, openSettings, onEdit
       counted.clear();
       pages.forget();
       if (isList(store.view)) load({ keepPlace: true, reorder: true });
-      else pages.show(store.view);
+      else if (store.view.name !== RECIPES) pages.show(store.view);
     } else if (loaded && isList(store.view) && lists[store.view.name].total === 0) {
       describe(0);
     }

@@ -7,8 +7,10 @@ import { $, debounce, setText, show } from "./dom.js";
 import { formatCount, plural } from "./format.js";
 import { createLibrary } from "./library.js";
 import { pollNow, startPolling } from "./poller.js";
+import { keepValues } from "./recipes/keep.js";
+import { createRecipeDialog } from "./recipes/dialog.js";
 import { followLinks } from "./router.js";
-import { store } from "./state.js";
+import { currentRule, store } from "./state.js";
 import { loadVocabulary } from "./vocabulary.js";
 import { requestSync } from "./sync.js";
 import { createFiltersDrawer } from "./views/filtersdrawer.js";
@@ -16,6 +18,9 @@ import { createFooter } from "./views/footer.js";
 import { createSyncModal } from "./views/modal.js";
 import { createPlaylistBuilder } from "./views/playlist.js";
 import { createPlaylistsPanel } from "./views/playlists.js";
+import { createRecipesView } from "./views/recipes.js";
+import { createViewTabs } from "./views/resultshead.js";
+import { createRuleEditor } from "./views/ruleeditor.js";
 import { createSearchResults } from "./views/searchresults.js";
 import { createSetup } from "./views/setup.js";
 
@@ -26,10 +31,27 @@ const memory = newMemory(); // the syncs this page started by itself
 await loadVocabulary(); // what the filters in the address bar mean
 store.start();
 
+// Living playlists: the rule editor, the recipe dialog (new and Edit) and the Recipes view.
+const ruleEditor = createRuleEditor();
+const recipeDialog = createRecipeDialog({
+  editRule: (rule, apply) => ruleEditor.open(rule, { apply, applyLabel: "Use this rule", liveOut: false }),
+  onSaved: (recipe, how) => recipesView.changed(recipe, how),
+});
+/** "Keep as a living playlist": the page's choice, with the builder's options. */
+const keepCurrent = () => recipeDialog.create(keepValues(currentRule(), builder.form));
+const recipesView = createRecipesView($("#recipes-view"), {
+  tabs: createViewTabs(),
+  dialog: recipeDialog,
+  keepCurrent,
+});
+
 const library = createLibrary({
   requestSync: () => syncNow(),
   addToPlaylist: (tracks) => builder.addTracks(tracks),
   openSettings: () => openSetup(Boolean(store.status?.plex_configured)),
+  onEdit: () => ruleEditor.editPage(),
+  onKeep: keepCurrent,
+  recipes: recipesView,
 });
 library.start(); // the list (its first page and counts) or the page, in parallel with the status
 
@@ -37,6 +59,7 @@ const modal = createSyncModal({ retry: () => requestSync(), openSettings: () => 
 const footer = createFooter($("#statusbar"), { openSettings: () => openSetup(Boolean(store.status?.plex_configured)) });
 const builder = createPlaylistBuilder({
   matchingCount: () => library.matching,
+  onKeep: () => (builder.close(), keepCurrent()),
   onChange: (count) => {
     setText($("#builder-count-number"), count ? formatCount(count) : "");
     setText($("#builder-count-label"), count ? `${plural(count, "track")} in the preview` : "");

@@ -1,15 +1,17 @@
 // The page's places and their addresses: the lists (tracks at "/", "/albums", "/artists") and
-// one album's or artist's page ("/albums/123", "/artists/45"). The filters and the sort ride
+// one album's or artist's page ("/albums/123", "/artists/45"), and the living playlists
+// ("/recipes"). The filters and the sort ride
 // along in the query string, so a link, a reload or the back button keeps both. The server
 // serves the page at each of these paths (web/app.py's PAGE_PATHS).
 
 export const LISTS = ["tracks", "albums", "artists"];
+export const RECIPES = "recipes"; // the living playlists: a place of its own, not a list
 const PAGES = { albums: "album", artists: "artist" }; // a list's path → its item's page
 
 /** The place an address's path names; an unknown path is the track list. */
 export function viewFromPath(pathname) {
   const parts = pathname.split("/").filter(Boolean);
-  if (parts.length === 1 && LISTS.includes(parts[0])) return { name: parts[0] };
+  if (parts.length === 1 && (LISTS.includes(parts[0]) || parts[0] === RECIPES)) return { name: parts[0] };
   if (parts.length === 2 && PAGES[parts[0]] && /^[1-9]\d{0,15}$/.test(parts[1])) {
     return { name: PAGES[parts[0]], id: Number(parts[1]) };
   }
@@ -24,6 +26,7 @@ export function pathOfView(view) {
       return `/artists/${view.id}`;
     case "albums":
     case "artists":
+    case RECIPES:
       return `/${view.name}`;
     default:
       return "/";

@@ -9,7 +9,7 @@ import { fewerThanAsked, totalMs } from "./state.js";
 
 const OFFLINE = "Plex is offline, so saving is paused until it answers again. The preview stays here.";
 
-/** `on`: pick, fill, swap(index), remove(index), save, mode, close, duplicate(choice), replace(ok), changed. */
+/** `on`: pick, fill, swap(index), remove(index), save, mode, close, duplicate(choice), replace(ok), changed, keep. */
 export function createBuilderView(on) {
   const source = h("p", { class: "builder-source" });
   const staleNote = h(
@@ -54,7 +54,12 @@ export function createBuilderView(on) {
       perArtistError,
     ),
     keepNote,
-    h("div", { class: "form-actions" }, pickButton),
+    h(
+      "div",
+      { class: "form-actions" },
+      pickButton,
+      h("button", { type: "button", class: "btn", id: "builder-keep", onclick: () => on.keep() }, "Keep as a living playlist"),
+    ),
     pickError,
   );
 

@@ -13,8 +13,9 @@ const LIVE = "exclude_live";
 
 const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
-/** `root`: where the bar goes (above the list); `onEdit()`: open the rule editor. */
-export function createActiveFilters(root, { onEdit } = {}) {
+/** `root`: where the bar goes (above the list); `onEdit()`: open the rule editor; `onKeep()`:
+ * keep the page's choice as a living playlist. */
+export function createActiveFilters(root, { onEdit, onKeep } = {}) {
   const list = h("ul", { class: "active-chips", "aria-label": "Active filters" });
   const liveNote = h("span", { class: "active-note-text" });
   const showLive = h(
@@ -24,12 +25,17 @@ export function createActiveFilters(root, { onEdit } = {}) {
   );
   const note = h("p", { class: "active-note", id: "active-note", hidden: true }, liveNote, " ", showLive);
   const edit = h("button", { type: "button", class: "btn btn-quiet btn-small", id: "edit-rule", onclick: () => onEdit?.() }, "Edit as a rule");
+  const keep = h(
+    "button",
+    { type: "button", class: "btn btn-quiet btn-small", id: "keep-living", hidden: !onKeep, onclick: () => onKeep?.() },
+    "Keep as a living playlist",
+  );
   const clear = h(
     "button",
     { type: "button", class: "btn btn-quiet btn-small", onclick: () => clearAll() },
     "Clear all",
   );
-  const bar = h("div", { class: "active-filters", id: "active-filters", hidden: true }, list, h("div", { class: "active-tools" }, note, edit, clear));
+  const bar = h("div", { class: "active-filters", id: "active-filters", hidden: true }, list, h("div", { class: "active-tools" }, note, edit, keep, clear));
   root.append(bar);
 
   let controller = null;

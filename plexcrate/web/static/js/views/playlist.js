@@ -17,7 +17,8 @@ import { createBuilderView } from "../builder/view.js";
 
 export { suggestName } from "../builder/state.js";
 
-export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
+/** `onKeep()`: "Keep as a living playlist" (the current filters, with this form's options). */
+export function createPlaylistBuilder({ matchingCount, onChange = () => {}, onKeep = () => {} }) {
   const state = restoreBuilderState();
   const savedListeners = [];
   let close = null;
@@ -31,6 +32,7 @@ export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
     duplicate: (choice) => actions.answerDuplicate(choice),
     replace: (ok) => actions.answerReplace(ok),
     changed: () => actions.formChanged(),
+    keep: () => (actions.formChanged(), onKeep()),
   });
   actions = createBuilderActions(state, ui, {
     onChange,
@@ -61,6 +63,10 @@ export function createPlaylistBuilder({ matchingCount, onChange = () => {} }) {
     open,
     close: hide,
     addTracks: (tracks) => actions.addTracks(tracks),
+    /** The pick form's options as typed (a copy): a living playlist starts from them. */
+    get form() {
+      return { ...state.form };
+    },
     /** The preview's tracks, in order (a copy). */
     get tracks() {
       return [...state.tracks];

@@ -4,17 +4,36 @@
 
 import { $, h, icon, ICONS, setText } from "../dom.js";
 import { sortLabel } from "../labels.js";
-import { LISTS } from "../router.js";
+import { LISTS, RECIPES } from "../router.js";
 import { newSeed, store } from "../state.js";
 import { sorts } from "../vocabulary.js";
 
-const TAB_NAMES = { tracks: "Tracks", albums: "Albums", artists: "Artists" };
+const TAB_NAMES = { tracks: "Tracks", albums: "Albums", artists: "Artists", [RECIPES]: "Recipes" };
 
-export function createResultsHead(root) {
+/** The views' tabs (the lists, then the living playlists): links, kept on the current filters. */
+export function createViewTabs() {
   const tabs = new Map(
-    LISTS.map((name) => [name, h("a", { class: "view-tab", "data-route": "", dataset: { view: name } }, TAB_NAMES[name])]),
+    [...LISTS, RECIPES].map((name) => [
+      name,
+      h("a", { class: `view-tab${name === RECIPES ? " view-tab-recipes" : ""}`, "data-route": "", dataset: { view: name } }, TAB_NAMES[name]),
+    ]),
   );
   const nav = h("nav", { class: "view-tabs", "aria-label": "Browse" }, [...tabs.values()]);
+  function reflect() {
+    for (const [name, tab] of tabs) {
+      tab.setAttribute("href", store.url({ name }));
+      if (store.view.name === name) tab.setAttribute("aria-current", "page");
+      else tab.removeAttribute("aria-current");
+    }
+  }
+  store.on("filters", reflect);
+  store.on("view", reflect);
+  reflect();
+  return nav;
+}
+
+export function createResultsHead(root) {
+  const nav = createViewTabs();
 
   const select = h(
     "select",
@@ -43,11 +62,6 @@ export function createResultsHead(root) {
   $("#match-count", root).after(tools);
 
   function reflect() {
-    for (const [name, tab] of tabs) {
-      tab.setAttribute("href", store.url({ name }));
-      if (store.view.name === name) tab.setAttribute("aria-current", "page");
-      else tab.removeAttribute("aria-current");
-    }
     if (select.value !== store.sort) select.value = store.sort;
     const shuffled = store.sort === "random";
     setText(shuffleText, shuffled ? "Reshuffle" : "Shuffle");
