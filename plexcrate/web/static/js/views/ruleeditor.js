@@ -335,23 +335,32 @@ export function createRuleEditor() {
   async function check() {
     const rule = ruleOf(root);
     const key = JSON.stringify(rule);
-    if (checked?.[0] === key) return checked[1];
+    // Checked already (a condition added and removed again): its answer, shown again.
+    if (checked?.[0] === key) return showAnswer(checked[1]);
     controller?.abort();
     controller = new AbortController();
     try {
       const total = await countRule(rule, { liveOut, signal: controller.signal });
       checked = [key, total];
-      setText(status, `${plural(total, "track")} ${total === 1 ? "matches" : "match"}${liveOut ? " (live recordings left out)" : ""}.`);
-      show(error, false);
-      return total;
+      return showAnswer(total);
     } catch (problem) {
       if (isAbort(problem)) return null;
       checked = [key, problem];
-      setText(status, "");
-      setText(error, problem.message);
-      show(error, true);
-      return problem;
+      return showAnswer(problem);
     }
+  }
+
+  /** A count, or the server's refusal. */
+  function showAnswer(answer) {
+    if (typeof answer === "number") {
+      setText(status, `${plural(answer, "track")} ${answer === 1 ? "matches" : "match"}${liveOut ? " (live recordings left out)" : ""}.`);
+      show(error, false);
+    } else {
+      setText(status, "");
+      setText(error, answer.message);
+      show(error, true);
+    }
+    return answer;
   }
 
   async function applyRule() {
