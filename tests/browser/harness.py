@@ -8,6 +8,7 @@ otherwise be the module ``conftest``); tests import these helpers as ``browser.h
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
 from web_harness import AppServer
 
 from plexcrate.cache.database import Database
@@ -114,6 +115,53 @@ def api_json(ui: UiApp, path: str, **params: Any) -> dict[str, Any]:
 def query_of(page: Page) -> dict[str, list[str]]:
     """The page's address's query string, parsed."""
     return parse_qs(urlsplit(page.url).query)
+
+
+# --- the page, as the tests move through it ------------------------------------------------------
+
+
+def open_library(page: Page, ui: UiApp, address: str = "") -> None:
+    """Open the page at ``address`` and wait for its first real track row."""
+    page.goto(ui.url + address)
+    expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
+
+
+def open_counted(page: Page, ui: UiApp, address: str = "/") -> None:
+    """Open the page at ``address`` and wait for the list's count of matches."""
+    page.goto(ui.url + address)
+    expect(page.locator("#match-count")).to_have_text(re.compile(r"^[\d,]+ "))
+
+
+def open_builder(page: Page) -> Locator:
+    page.get_by_role("button", name="Build playlist").click()
+    builder = page.get_by_role("dialog", name="Build a playlist")
+    expect(builder).to_be_visible()
+    return builder
+
+
+def open_playlists(page: Page) -> Locator:
+    page.get_by_role("button", name="Playlists").click()
+    panel = page.get_by_role("dialog", name="Plex playlists")
+    expect(panel).to_be_visible()
+    return panel
+
+
+def preview_keys(page: Page) -> list[int]:
+    keys = page.locator("#builder .preview-track").evaluate_all(
+        "items => items.map(li => Number(li.dataset.ratingKey))"
+    )
+    return list(keys)
+
+
+def pick(builder: Locator, count: int) -> list[int]:
+    """Pick ``count`` tracks in the builder; the preview's keys, in order."""
+    builder.get_by_role("textbox", name="Number of tracks").fill(str(count))
+    before = builder.locator("#preview-summary").text_content()
+    builder.get_by_role("button", name=re.compile("^Pick")).click()
+    expect(builder.locator(".preview-track")).to_have_count(count)
+    if before:  # a pick again: wait for its answer, not the old preview of the same length
+        expect(builder).not_to_have_attribute("aria-busy", "true")
+    return preview_keys(builder.page)
 
 
 class Clock:

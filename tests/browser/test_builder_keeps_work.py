@@ -10,40 +10,11 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
-from browser.harness import UiApp
+from browser.harness import UiApp, open_builder, open_library, pick, preview_keys
 from plexcrate.plex.client import _items_uri
 from plexcrate.simulator import PlexSimulator, SimLibrary
-
-
-def preview_keys(page: Page) -> list[int]:
-    keys = page.locator("#builder .preview-track").evaluate_all(
-        "items => items.map(li => Number(li.dataset.ratingKey))"
-    )
-    return list(keys)
-
-
-def open_library(page: Page, ui: UiApp, query: str = "") -> None:
-    page.goto(ui.url + query)
-    expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
-
-
-def open_builder(page: Page) -> Locator:
-    page.get_by_role("button", name="Build playlist").click()
-    builder = page.get_by_role("dialog", name="Build a playlist")
-    expect(builder).to_be_visible()
-    return builder
-
-
-def pick(builder: Locator, count: int) -> list[int]:
-    builder.get_by_role("textbox", name="Number of tracks").fill(str(count))
-    before = builder.locator("#preview-summary").text_content()
-    builder.get_by_role("button", name=re.compile("^Pick")).click()
-    expect(builder.locator(".preview-track")).to_have_count(count)
-    if before:  # a pick again: wait for its answer, not the old preview of the same length
-        expect(builder).not_to_have_attribute("aria-busy", "true")
-    return preview_keys(builder.page)
 
 
 def add_by_hand(page: Page, track: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from library_factory import album, artist, publish, track
 from playwright.sync_api import Page, Request, expect
 from web_harness import closed_port
 
-from browser.harness import PHONE, OpenPage, StartUi, UiApp, api_json, query_of
+from browser.harness import PHONE, OpenPage, StartUi, UiApp, api_json, open_counted, query_of
 from plexcrate.cache.database import Database
 
 STYLES = 1200  # one of its own per album, more than a panel could show
@@ -27,11 +27,6 @@ STYLES = 1200  # one of its own per album, more than a panel could show
 
 def matching(total: int, noun: str = "track") -> str:
     return f"{total:,} matching {noun}{'' if total == 1 else 's'}"
-
-
-def open_library(page: Page, ui: UiApp, address: str = "/") -> None:
-    page.goto(ui.url + address)
-    expect(page.locator("#match-count")).to_have_text(re.compile(r"^[\d,]+ "))
 
 
 def stats_asked(page: Page) -> list[list[str]]:
@@ -102,7 +97,7 @@ def test_a_kind_with_a_thousand_values_shows_its_top_ones_and_finds_the_rest(
     page: Page, tagged_ui: UiApp
 ) -> None:
     asked = stats_asked(page)
-    open_library(page, tagged_ui)
+    open_counted(page, tagged_ui)
     styles = page.get_by_role("button", name=re.compile(r"^Styles"))
     expect(styles).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#genres-chips .chip").first).to_be_visible()
@@ -175,7 +170,7 @@ def test_a_kind_the_server_declares_is_chips_with_its_own_words(
     playlist builder's sentence."""
     stats = api_json(synced_ui, "/api/library/stats")
     country = stats["countries"][0]["name"]
-    open_library(page, synced_ui)
+    open_counted(page, synced_ui)
     page.get_by_role("button", name="Countries").click()
     page.get_by_role("searchbox", name="Find a country").fill(country[1:4])
     chip = page.locator(f'#countries-chips .chip[data-value="{country}"]')
@@ -193,7 +188,7 @@ def test_a_kind_the_server_declares_is_chips_with_its_own_words(
 def test_only_the_sections_on_screen_are_counted(new_page: OpenPage, synced_ui: UiApp) -> None:
     page = new_page()
     asked = stats_asked(page)
-    open_library(page, synced_ui)
+    open_counted(page, synced_ui)
     expect(page.locator("#decades-chips .chip").first).to_be_visible()
     assert asked == [["decades", "genres"]]
     page.get_by_role("button", name="Album types").click()
@@ -218,7 +213,7 @@ def test_only_the_sections_on_screen_are_counted(new_page: OpenPage, synced_ui: 
     # A phone: the drawer is closed, so nothing is counted until it opens.
     phone = new_page(viewport=PHONE)
     on_phone = stats_asked(phone)
-    open_library(phone, synced_ui)
+    open_counted(phone, synced_ui)
     expect(phone.locator("#tracks .track[data-rating-key]").first).to_be_visible()
     assert on_phone == []
     phone.get_by_role("button", name="Filters").click()
@@ -229,7 +224,7 @@ def test_only_the_sections_on_screen_are_counted(new_page: OpenPage, synced_ui: 
 def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
     page: Page, synced_ui: UiApp
 ) -> None:
-    open_library(page, synced_ui)
+    open_counted(page, synced_ui)
     artists = api_json(synced_ui, "/api/artists", limit=100)["artists"]
     wanted = next(a["title"] for a in artists if len(a["title"].split()[0]) >= 4)
     typed = wanted.split()[0][:4]
@@ -283,7 +278,7 @@ def test_artists_to_keep_and_leave_out_are_typed_with_suggestions(
 
 
 def test_the_year_range_added_within_and_played(page: Page, synced_ui: UiApp) -> None:
-    open_library(page, synced_ui)
+    open_counted(page, synced_ui)
     count = page.locator("#match-count")
     start = page.get_by_role("textbox", name="From year")
     end = page.get_by_role("textbox", name="To year")
@@ -321,7 +316,7 @@ def test_the_year_range_added_within_and_played(page: Page, synced_ui: UiApp) ->
     expect(count).to_have_text(matching(api_json(synced_ui, "/api/tracks", **params)["total"]))
 
     # A span of the address's own is offered as it is.
-    open_library(page, synced_ui, "/?added_within_days=2000")
+    open_counted(page, synced_ui, "/?added_within_days=2000")
     expect(added).to_have_value("2000")
     expect(added.locator("option:checked")).to_have_text("Last 2000 days")
     total = api_json(synced_ui, "/api/tracks", added_within_days=2000)["total"]
@@ -394,7 +389,7 @@ def test_a_reload_restores_every_filter(page: Page, synced_ui: UiApp) -> None:
         expect(page.get_by_role("combobox", name="Search tracks")).to_have_value("the")
         expect(page.locator("#filters-count")).to_have_text("16")  # every value but the search
 
-    open_library(page, synced_ui, address)
+    open_counted(page, synced_ui, address)
     every_control_shows_it()
     page.reload()
     every_control_shows_it()
@@ -406,7 +401,7 @@ def test_chosen_values_stay_in_sight_when_nothing_matches(page: Page, synced_ui:
     yet"), and a filtered address showed only the genres that had tracks under it."""
     every = api_json(synced_ui, "/api/library/stats")["genres"]
     genre = every[-1]["name"]
-    open_library(page, synced_ui, f"/?q=zzzqqq&genre={quote(genre)}")
+    open_counted(page, synced_ui, f"/?q=zzzqqq&genre={quote(genre)}")
     expect(page.locator("#match-count")).to_have_text(matching(0))
     chips = page.locator("#genres-chips .chip")
     show_all = page.get_by_role("button", name=f"Show all {len(every)} genres")
@@ -424,7 +419,7 @@ def test_chosen_values_stay_in_sight_when_nothing_matches(page: Page, synced_ui:
     counted = api_json(synced_ui, "/api/library/stats", decade=decade)["genres"]
     under = {g["name"]: g["count"] for g in counted}
     assert len(under) < len(every), "the test needs a decade without some genres"
-    open_library(page, synced_ui, f"/?decade={decade}")
+    open_counted(page, synced_ui, f"/?decade={decade}")
     page.get_by_role("button", name=f"Show all {len(every)} genres").click()
     expect(chips).to_have_count(len(every))
     for g in every:

@@ -7,14 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.harness import CONTRASTS, PHONE, OpenPage, UiApp
+from browser.harness import CONTRASTS, PHONE, OpenPage, UiApp, open_library
 
 WIDE = {"width": 1920, "height": 1080}
-
-
-def open_library(page: Page, ui: UiApp, query: str = "") -> None:
-    page.goto(ui.url + query)
-    expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
 
 
 def background(page: Page, selector: str) -> str:

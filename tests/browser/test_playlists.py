@@ -8,30 +8,15 @@ import re
 from conftest import restartable
 from playwright.sync_api import Locator, Page, expect
 
-from browser.harness import PHONE, OpenPage, UiApp
+from browser import harness
+from browser.harness import PHONE, OpenPage, UiApp, open_library, pick, preview_keys
 from plexcrate.simulator import PlexSimulator, SimLibrary, SimPlaylist
 
 
-def preview_keys(page: Page) -> list[int]:
-    keys = page.locator("#builder .preview-track").evaluate_all(
-        "items => items.map(li => Number(li.dataset.ratingKey))"
-    )
-    return list(keys)
-
-
 def open_builder(page: Page, ui: UiApp, query: str = "") -> Locator:
-    page.goto(ui.url + query)
-    expect(page.locator("#tracks .track").first).to_be_visible()
-    page.get_by_role("button", name="Build playlist").click()
-    builder = page.get_by_role("dialog", name="Build a playlist")
-    expect(builder).to_be_visible()
-    return builder
-
-
-def pick(builder: Locator, count: int) -> None:
-    builder.get_by_role("textbox", name="Number of tracks").fill(str(count))
-    builder.get_by_role("button", name=re.compile("^Pick")).click()
-    expect(builder.locator(".preview-track")).to_have_count(count)
+    """The builder, opened on the page at ``query``."""
+    open_library(page, ui, query)
+    return harness.open_builder(page)
 
 
 def playlist_named(lib: SimLibrary, title: str) -> SimPlaylist:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
-from browser.harness import UiApp, api_json, query_of
+from browser.harness import UiApp, api_json, open_counted, query_of
 from plexcrate.simulator import SimLibrary
 
 
@@ -31,17 +31,12 @@ def deletes(ui: UiApp) -> list[str]:
     return [path for method, path, _ in ui.traffic.writes if method == "DELETE"]
 
 
-def open_library(page: Page, ui: UiApp, address: str = "/") -> None:
-    page.goto(ui.url + address)
-    expect(page.locator("#match-count")).to_have_text(re.compile(r"^[\d,]+ "))
-
-
 def test_keep_the_filters_then_refresh_see_the_history_edit_and_delete(
     page: Page, synced_ui: UiApp, sim_library: SimLibrary
 ) -> None:
     genre = api_json(synced_ui, "/api/library/stats")["genres"][0]["name"]
     rule = {"field": "plays", "op": "le", "value": 50}
-    open_library(page, synced_ui, f"/?genre={quote(genre)}&rule={quote(json.dumps(rule))}")
+    open_counted(page, synced_ui, f"/?genre={quote(genre)}&rule={quote(json.dumps(rule))}")
     whole = page.evaluate("import('/js/state.js').then((m) => m.currentRule())")
     assert total(synced_ui, whole, exclude_live="false") >= 12, "the test needs enough tracks"
 
@@ -151,7 +146,7 @@ def test_the_rule_editor_builds_a_nested_rule_with_the_keyboard(
     page: Page, synced_ui: UiApp
 ) -> None:
     genre = api_json(synced_ui, "/api/library/stats")["genres"][0]["name"]
-    open_library(page, synced_ui, f"/?genre={quote(genre)}")
+    open_counted(page, synced_ui, f"/?genre={quote(genre)}")
     page.locator("#edit-rule").focus()
     page.keyboard.press("Enter")
     editor = page.get_by_role("dialog", name="Edit as a rule")
@@ -240,7 +235,7 @@ def test_the_rule_editor_builds_a_nested_rule_with_the_keyboard(
 def test_the_rule_editor_shows_the_server_s_message_and_applies_nothing(
     page: Page, synced_ui: UiApp
 ) -> None:
-    open_library(page, synced_ui, "/?min_rating=6")
+    open_counted(page, synced_ui, "/?min_rating=6")
     before = page.url
     page.locator("#edit-rule").click()
     editor = page.get_by_role("dialog", name="Edit as a rule")

@@ -7,9 +7,18 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from browser.harness import DESKTOP, PHONE, OpenPage, UiApp
+from browser.harness import (
+    DESKTOP,
+    PHONE,
+    OpenPage,
+    UiApp,
+    open_builder,
+    open_library,
+    open_playlists,
+    pick,
+)
 from plexcrate.simulator import SimLibrary, SimPlaylist
 
 
@@ -17,34 +26,6 @@ def web_link(machine_identifier: str, endpoint: str, key: str) -> str:
     return (
         f"https://app.plex.tv/desktop/#!/server/{machine_identifier}/{endpoint}"
         f"?key={quote(key, safe='')}"
-    )
-
-
-def open_library(page: Page, ui: UiApp, query: str = "") -> None:
-    page.goto(ui.url + query)
-    expect(page.locator("#tracks .track:not(.is-placeholder)").first).to_be_visible()
-
-
-def open_builder(page: Page) -> Locator:
-    page.get_by_role("button", name="Build playlist").click()
-    builder = page.get_by_role("dialog", name="Build a playlist")
-    expect(builder).to_be_visible()
-    return builder
-
-
-def open_playlists(page: Page) -> Locator:
-    page.get_by_role("button", name="Playlists").click()
-    panel = page.get_by_role("dialog", name="Plex playlists")
-    expect(panel).to_be_visible()
-    return panel
-
-
-def pick(builder: Locator, count: int) -> list[int]:
-    builder.get_by_role("textbox", name="Number of tracks").fill(str(count))
-    builder.get_by_role("button", name=re.compile("^Pick")).click()
-    expect(builder.locator(".preview-track")).to_have_count(count)
-    return builder.locator(".preview-track").evaluate_all(
-        "items => items.map(li => Number(li.dataset.ratingKey))"
     )
 
 

@@ -12,16 +12,11 @@ from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
-from browser.harness import UiApp, api_json, query_of
+from browser.harness import UiApp, api_json, open_counted, query_of
 
 
 def matching(total: int) -> str:
     return f"{total:,} matching track{'' if total == 1 else 's'}"
-
-
-def open_library(page: Page, ui: UiApp, address: str = "/") -> None:
-    page.goto(ui.url + address)
-    expect(page.locator("#match-count")).to_have_text(re.compile(r"^[\d,]+ "))
 
 
 def rule_of(page: Page) -> Any:
@@ -48,7 +43,7 @@ def test_the_address_holds_the_whole_rule_and_the_bar_shows_each_condition(
     mood = moods[0]["name"]
     rule = {"all": [{"field": "mood", "op": "none_of", "value": [mood]}]}
     rule["all"].append({"field": "plays", "op": "le", "value": 3})
-    open_library(page, synced_ui, f"/?genre={quote(genre)}&rule={quote(json.dumps(rule))}")
+    open_counted(page, synced_ui, f"/?genre={quote(genre)}&rule={quote(json.dumps(rule))}")
     count = page.locator("#match-count")
     expect(count).to_have_text(matching(total(synced_ui, rule, genre=genre)))
     assert chips(page) == [
@@ -103,7 +98,7 @@ def test_the_address_holds_the_whole_rule_and_the_bar_shows_each_condition(
 def test_a_kind_of_tag_matches_any_all_or_none_of_its_values(page: Page, synced_ui: UiApp) -> None:
     moods = [m["name"] for m in api_json(synced_ui, "/api/library/stats", facets="moods")["moods"]]
     genres = [g["name"] for g in api_json(synced_ui, "/api/library/stats")["genres"]]
-    open_library(page, synced_ui)
+    open_counted(page, synced_ui)
     count = page.locator("#match-count")
     page.get_by_role("button", name="Moods").click()
     section = page.locator('[data-facet="moods"]')
@@ -151,7 +146,7 @@ def test_a_kind_of_tag_matches_any_all_or_none_of_its_values(page: Page, synced_
 
 
 def test_rating_range_plays_and_last_played_write_the_rule(page: Page, synced_ui: UiApp) -> None:
-    open_library(page, synced_ui)
+    open_counted(page, synced_ui)
     count = page.locator("#match-count")
 
     page.get_by_role("combobox", name="Rating from").select_option(label="4 stars")
