@@ -181,13 +181,19 @@ def write_playlist(
         )
     for done, item_id in enumerate(plan.remove):
         try:
-            client.remove_playlist_item(playlist.id, item_id)
-        except PlexBadResponse as error:
-            if error.status == 404:
-                continue  # the entry is gone already (removed elsewhere): as wanted
-            raise _half_done(client, playlist, error, len(plan.remove) - done) from None
+            remove_entry(client, playlist.id, item_id)
         except PlexError as error:
             raise _half_done(client, playlist, error, len(plan.remove) - done) from None
+
+
+def remove_entry(client: PlexClient, playlist_id: int, item_id: int) -> None:
+    """Remove one entry by its ``playlistItemID``; one gone already (removed elsewhere meanwhile)
+    is as wanted."""
+    try:
+        client.remove_playlist_item(playlist_id, item_id)
+    except PlexBadResponse as error:
+        if error.status != 404:
+            raise
 
 
 def _add(

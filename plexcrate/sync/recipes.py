@@ -43,7 +43,7 @@ from plexcrate.cache.rules import RuleError, parse
 from plexcrate.cache.state import read_sync_state
 from plexcrate.plex.client import PlexClient
 from plexcrate.plex.errors import PlexBadResponse, PlexError
-from plexcrate.plex.playlists import named
+from plexcrate.plex.playlists import named, remove_entry
 from plexcrate.sync.playlists import playlist_row
 
 log = logging.getLogger(__name__)
@@ -355,19 +355,11 @@ def _remove_all(client: PlexClient, playlist_id: int, item_ids: list[int]) -> No
     worth, one request an entry)."""
     if len(item_ids) <= 1:
         for item_id in item_ids:
-            _remove(client, playlist_id, item_id)
+            remove_entry(client, playlist_id, item_id)
         return
     with ThreadPoolExecutor(REMOVE_AT_ONCE, thread_name_prefix="plex-remove") as pool:
-        for done in [pool.submit(_remove, client, playlist_id, i) for i in item_ids]:
+        for done in [pool.submit(remove_entry, client, playlist_id, i) for i in item_ids]:
             done.result()  # the first failure is raised; the rest are finished or failed
-
-
-def _remove(client: PlexClient, playlist_id: int, item_id: int) -> None:
-    try:
-        client.remove_playlist_item(playlist_id, item_id)
-    except PlexBadResponse as error:
-        if error.status != 404:  # gone already (removed by hand meanwhile): as wanted
-            raise
 
 
 def _finish(
