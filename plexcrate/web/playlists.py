@@ -204,7 +204,7 @@ async def preview(body: PreviewRequest, request: Request) -> Response:
 @router.get("", response_model=Playlists, responses=PLEX_ERRORS)
 async def list_playlists(request: Request) -> Playlists:
     """The audio playlists on the Plex server (their art: `/api/playlists/{id}/art`)."""
-    playlists = await _with_plex(_service(request), lambda client: client.audio_playlists())
+    playlists = await with_plex(_service(request), lambda client: client.audio_playlists())
     request.app.state.art.know_playlists([(p.id, p.title, p.composite) for p in playlists])
     return Playlists(playlists=[_body(p) for p in playlists])
 
@@ -214,7 +214,7 @@ async def playlist_items(playlist_id: PlaylistId, request: Request) -> PlaylistI
     """What a playlist holds on Plex now (rating keys, in order), read from Plex itself: the
     builder asks before adding to it (to skip what it holds) or replacing it (to say what
     changes), and after a save that failed (to say what it holds then)."""
-    keys = await _with_plex(
+    keys = await with_plex(
         _service(request), lambda client: playlist_items_if_any(client, playlist_id)
     )
     if keys is None:
@@ -252,7 +252,7 @@ async def rename(
         return renamed
 
     try:
-        return _body(await _with_plex(service, work))
+        return _body(await with_plex(service, work))
     except PlaylistExists as taken:
         conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
         return JSONResponse(conflict.model_dump(), status_code=409)
@@ -270,7 +270,7 @@ async def delete(playlist_id: PlaylistId, request: Request) -> Response:
         delete_playlist(client, playlist_id)
         mirror_one(service.db, client, playlist_id, deleted=True)
 
-    await _with_plex(service, work)
+    await with_plex(service, work)
     return Response(status_code=204)
 
 
@@ -324,14 +324,14 @@ async def save(body: SaveRequest, request: Request) -> SavedPlaylist | JSONRespo
         return saved
 
     try:
-        saved = await _with_plex(service, work)
+        saved = await with_plex(service, work)
     except PlaylistExists as taken:
         conflict = SaveConflict(error=taken.message, duplicate_of=taken.existing.id)
         return JSONResponse(conflict.model_dump(), status_code=409)
     return SavedPlaylist(**_body(saved.playlist).model_dump(), not_added=saved.not_added)
 
 
-async def _with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -> T:
+async def with_plex(service: LibraryService, work: Callable[[PlexClient], T]) -> T:
     """``work(client)`` on a daemon thread, with Plex failures turned into HTTP errors."""
     settings = service.settings
     if not (settings.plex_url and settings.plex_token):

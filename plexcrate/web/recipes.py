@@ -44,7 +44,7 @@ from plexcrate.sync.recipes import RecipeGone, RecipePaused, RefreshFailed, Refr
 from plexcrate.web.errors import BODY_RESPONSES
 from plexcrate.web.models import ApiModel, ErrorBody
 from plexcrate.web.params import JSON_NUMBER, JsonBool
-from plexcrate.web.playlists import PLEX_ERRORS, _with_plex
+from plexcrate.web.playlists import PLEX_ERRORS, with_plex
 from plexcrate.web.service import NOT_CONFIGURED, LibraryService
 
 router = APIRouter(prefix="/api/recipes", tags=["recipes"])
@@ -399,7 +399,7 @@ async def _rename(service: LibraryService, playlist_id: int, title: str) -> None
         mirror_one(service.db, client, playlist_id)
 
     try:
-        await _with_plex(service, work)
+        await with_plex(service, work)
     except HTTPException as error:  # the recipe is changed; the playlist keeps its name
         if error.status_code != 404:
             raise
@@ -431,7 +431,7 @@ async def delete(
                 return  # deleted in Plex already
             mirror_one(service.db, client, playlist_id, deleted=True)
 
-        await _with_plex(service, work)
+        await with_plex(service, work)
     await service.db.awrite(lambda conn: delete_recipe(conn, recipe_id))
     return Response(status_code=204)
 
