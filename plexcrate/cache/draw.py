@@ -27,12 +27,12 @@ import orjson
 
 from plexcrate.cache import memory
 from plexcrate.cache.engine import Library, Mask
+from plexcrate.cache.picker import UNRATED_AS  # the builder's weights, for the same wish
 from plexcrate.cache.queries import SORTS, evaluator
 from plexcrate.cache.rules import Rule
 from plexcrate.cache.text import fold
 
 SAME_SONG_MS = 5_000  # versions of a song whose lengths differ by no more are one song
-UNRATED_AS = 5.0  # an unrated track weighs like 2½ stars (as in picker.py)
 MAX_TRACKS = 5000
 _CHUNK = 500  # candidates whose rows are read in one statement
 
