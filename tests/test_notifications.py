@@ -43,8 +43,8 @@ def test_the_simulator_streams_timeline_entries_as_plex_does(
     [entry] = created["TimelineEntry"]
     assert entry == {
         "identifier": "com.plexapp.plugins.library",
-        "sectionID": str(album.section_id),
-        "itemID": str(album.rating_key),
+        "sectionID": album.section_id,
+        "itemID": album.rating_key,
         "type": 9,
         "title": album.title,
         "state": 0,

@@ -58,8 +58,10 @@ def entry(kind: str, item: Any, state: int, now: int) -> dict[str, Any]:
     """One ``TimelineEntry`` for an artist, album or track, as PMS words it."""
     return {
         "identifier": LIBRARY,
-        "sectionID": str(item.section_id),
-        "itemID": str(item.rating_key),
+        # Numbers, unlike the listings' string ratingKeys: clients declare them as integers
+        # (go-plex-client's TimelineEntry, a .NET client's) and would fail on strings.
+        "sectionID": item.section_id,
+        "itemID": item.rating_key,
         "type": TYPES[kind],
         "title": item.title,
         "state": state,
