@@ -14,7 +14,7 @@ from plexcrate.cache.recipes import NewRecipe, all_recipes, insert_recipe
 from plexcrate.cache.rules import parse
 from plexcrate.cache.schema import MIGRATIONS, migrate
 from plexcrate.cache.state import clear_library
-from plexcrate.plex.client import PlexClient
+from plexcrate.plex.client import PlaylistEntry, PlexClient
 from plexcrate.simulator import SimLibrary
 from plexcrate.sync.engine import SyncOptions, sync_library
 from plexcrate.sync.recipes import hand_edits, plan
@@ -52,8 +52,12 @@ def test_two_versions_of_a_song_share_a_key_and_others_do_not() -> None:
 # --- the plan by difference --------------------------------------------------------------------
 
 
+def entry(item_id: int, rating_key: int) -> PlaylistEntry:
+    return PlaylistEntry(rating_key=rating_key, item_id=item_id)
+
+
 def test_the_plan_removes_only_its_own_entries_and_adds_what_is_missing() -> None:
-    items = [(101, 1), (102, 2), (103, 3), (104, 9)]  # 9 was added by hand
+    items = [entry(101, 1), entry(102, 2), entry(103, 3), entry(104, 9)]  # 9 was added by hand
     todo = plan(wanted=[1, 3, 4, 5], ours={1, 2, 3}, items=items)
     assert todo.remove == [102]
     assert todo.add == [4, 5]
@@ -61,12 +65,12 @@ def test_the_plan_removes_only_its_own_entries_and_adds_what_is_missing() -> Non
 
 
 def test_nothing_changed_plans_no_write() -> None:
-    todo = plan(wanted=[1, 2], ours={1, 2}, items=[(11, 1), (12, 2)])
+    todo = plan(wanted=[1, 2], ours={1, 2}, items=[entry(11, 1), entry(12, 2)])
     assert not todo.writes and todo.kept == 2
 
 
 def test_a_second_copy_of_its_own_track_goes() -> None:
-    assert plan(wanted=[1], ours={1}, items=[(11, 1), (12, 1)]).remove == [12]
+    assert plan(wanted=[1], ours={1}, items=[entry(11, 1), entry(12, 1)]).remove == [12]
 
 
 def test_hand_edits_are_what_the_last_refresh_does_not_explain() -> None:

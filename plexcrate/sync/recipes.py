@@ -41,7 +41,7 @@ from plexcrate.cache.recipes import (
 )
 from plexcrate.cache.rules import RuleError, parse
 from plexcrate.cache.state import read_sync_state
-from plexcrate.plex.client import PlexClient
+from plexcrate.plex.client import PlaylistEntry, PlexClient
 from plexcrate.plex.errors import PlexBadResponse, PlexError
 from plexcrate.plex.playlists import named, remove_entry
 from plexcrate.sync.playlists import playlist_row
@@ -109,20 +109,21 @@ class Plan:
 
 
 def plan(
-    wanted: Sequence[int], ours: Sequence[int] | set[int], items: Sequence[tuple[int, int]]
+    wanted: Sequence[int], ours: Sequence[int] | set[int], items: Sequence[PlaylistEntry]
 ) -> Plan:
     """From the draw (``wanted``), the recipe's own tracks (``ours``) and the playlist's entries
-    now (``items``: (playlistItemID, rating key)): what to remove and add. Only the recipe's own
+    now (``items``): what to remove and add. Only the recipe's own
     entries are ever removed (hand-added ones stay), and of a track it holds twice, the second
     copy goes."""
     wanted_set, ours_set = set(wanted), set(ours)
     seen: set[int] = set()
     remove: list[int] = []
-    for item_id, key in items:
+    for entry in items:
+        key = entry.rating_key
         if key in ours_set and (key not in wanted_set or key in seen):
-            remove.append(item_id)
+            remove.append(entry.item_id)
         seen.add(key)
-    present = {key for _, key in items}
+    present = {entry.rating_key for entry in items}
     add = [key for key in dict.fromkeys(wanted) if key not in present]
     kept = sum(1 for key in dict.fromkeys(wanted) if key in present)
     return Plan(remove=remove, add=add, kept=kept)
@@ -217,7 +218,7 @@ def _refresh(
         )
     notes: list[str] = []
     items = _current_items(client, recipe, notes)
-    held = [key for _, key in items or ()]
+    held = [entry.rating_key for entry in items or ()]
     edits = hand_edits(recipe.written, recipe.writing, held) if items is not None else None
     if recipe.writing is not None:
         notes.append("The last refresh was cut short; this one finished its work.")
@@ -272,7 +273,7 @@ def _refresh(
         if todo.add:  # first, so the playlist is never emptied to be filled again
             client.add_to_playlist(playlist_id, todo.add, identity.machine_identifier)
         _remove_all(client, playlist_id, todo.remove)
-        after = [key for _, key in _items(client, playlist_id)]
+        after = client.playlist_item_keys(playlist_id)
     present = set(after)
     not_taken = [key for key in todo.add if key not in present]
     if not_taken:
@@ -307,19 +308,14 @@ def _mirror(
         log.info("The mirror of playlist %d waits for the next sync: %s", playlist_id, error)
 
 
-def _items(client: PlexClient, playlist_id: int) -> list[tuple[int, int]]:
-    """The playlist's entries in order, each as (``playlistItemID``, rating key)."""
-    return [(entry.item_id, entry.rating_key) for entry in client.playlist_entries(playlist_id)]
-
-
 def _current_items(
     client: PlexClient, recipe: Recipe, notes: list[str]
-) -> list[tuple[int, int]] | None:
+) -> list[PlaylistEntry] | None:
     """The playlist's entries now; None when it has none in Plex (never made, or deleted)."""
     if recipe.playlist_id is None:
         return None
     try:
-        return _items(client, recipe.playlist_id)
+        return client.playlist_entries(recipe.playlist_id)
     except PlexBadResponse as error:
         if error.status != 404:
             raise
@@ -335,16 +331,16 @@ def _create(
     if recipe.writing is not None and recipe.playlist_id is None:
         orphan = named(client, recipe.playlist_title)
         if orphan is not None and not orphan.smart:
-            held = [key for _, key in _items(client, orphan.id)]
+            held = client.playlist_item_keys(orphan.id)
             missing = [key for key in keys if key not in set(held)]
             if missing:
                 client.add_to_playlist(orphan.id, missing, server)
-            return orphan.id, [key for _, key in _items(client, orphan.id)]
+            return orphan.id, client.playlist_item_keys(orphan.id)
     if not keys:
         notes.append("No track matches yet: the playlist is made once one does.")
         return None, []
     created = client.create_playlist(recipe.playlist_title, keys, server)
-    return created.id, [key for _, key in _items(client, created.id)]
+    return created.id, client.playlist_item_keys(created.id)
 
 
 REMOVE_AT_ONCE = 4  # removals in flight (one request each): Plex serves a few at once
